@@ -1,0 +1,1 @@
+//! The STARK core (work in progress).
