@@ -1,0 +1,53 @@
+//! Example guest: verifies one secp256k1 ECDSA signature over SHA-256 with the `k256`
+//! crate (plain Rust field arithmetic, no precompile), as an elliptic-curve benchmark.
+//!
+//! Input layout:
+//! | bytes | content |
+//! |---|---|
+//! | 0..33 | public key, SEC1 compressed (0x02/0x03 prefix, 32-byte big-endian x) |
+//! | 33..97 | signature `r ‖ s`, two 32-byte big-endian scalars |
+//! | 97.. | the signed message (any length, possibly empty) |
+//!
+//! Public output: 1 byte, 1 if the signature verifies (as `k256` defines it: low-S
+//! only) and 0 if not (including `r` or `s` zero or out of range); then SHA-256 of the
+//! message (32 bytes) and the public key (33 bytes), i.e. what was verified against
+//! whom. An input shorter than 97 bytes, or a public key that is not a point on the
+//! curve, exits with code 1 and says so.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::format;
+use alloc::string::String;
+use k256::ecdsa::signature::Verifier;
+use k256::ecdsa::{Signature, VerifyingKey};
+use k256::sha2::{Digest, Sha256};
+
+ziskjit_guest::entry!(main);
+
+const KEY_LEN: usize = 33;
+const SIGNATURE_LEN: usize = 64;
+
+fn main() -> Result<(), String> {
+    let input = ziskjit_guest::read_input();
+    if input.len() < KEY_LEN + SIGNATURE_LEN {
+        return Err(format!(
+            "the input is {} bytes, but needs at least {} (a {KEY_LEN}-byte public key and a {SIGNATURE_LEN}-byte signature before the message)",
+            input.len(),
+            KEY_LEN + SIGNATURE_LEN
+        ));
+    }
+    let (key, rest) = input.split_at(KEY_LEN);
+    let (signature, message) = rest.split_at(SIGNATURE_LEN);
+    let key = VerifyingKey::from_sec1_bytes(key).map_err(|_| {
+        format!("the public key (input bytes 0..{KEY_LEN}) is not a compressed secp256k1 point")
+    })?;
+    let verified = Signature::from_slice(signature)
+        .is_ok_and(|signature| key.verify(message, &signature).is_ok());
+    ziskjit_guest::commit(&[u8::from(verified)]);
+    ziskjit_guest::commit(&Sha256::digest(message));
+    ziskjit_guest::commit(key.to_encoded_point(true).as_bytes());
+    Ok(())
+}
