@@ -1,1 +1,14 @@
-//! placeholder
+//! ELF loading and RV64IMAC decoding: turns a guest ELF into a [`Program`].
+//!
+//! This crate knows the *encoding* of the ISA; its *semantics* live in exactly one
+//! place, the interpreter's step function in `ziskjit-runtime`. Everything downstream
+//! (interpreter, JIT, replay, AIRs) consumes the decoded [`Inst`]s built here.
+
+pub mod decode;
+pub mod elf;
+pub mod inst;
+pub mod program;
+
+pub use elf::{load_elf, ElfError, ADDRESS_SPACE_END};
+pub use inst::{Inst, Op};
+pub use program::{FetchError, Program, Segment, Symbol};

@@ -1,0 +1,162 @@
+//! Argument definitions (clap) and the error type shared by the subcommands.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(
+    name = "ziskjit",
+    version,
+    about = "A zero-knowledge virtual machine for RV64IMAC guests: run, profile and prove"
+)]
+pub struct Cli {
+    /// Print the time spent in each phase (tracing spans) on stderr.
+    #[arg(long, global = true)]
+    pub trace_spans: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run a guest ELF: guest fd 1 goes to stdout (raw bytes), fd 2 to stderr, and the
+    /// process exits with the guest's exit code.
+    Run(RunArgs),
+}
+
+/// The execution engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// The reference interpreter (the ISA's specification; slow).
+    Interp,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The guest ELF (riscv64, statically linked).
+    pub elf: PathBuf,
+    /// Private input file (`-` for stdin). Without it, stdin is read when it is not a terminal.
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Execution engine.
+    #[arg(long, value_enum, default_value = "interp")]
+    pub engine: Engine,
+    /// Stop with an error after this many instructions.
+    #[arg(long)]
+    pub max_steps: Option<u64>,
+    /// Write run statistics as one JSON object (steps, seconds, mips, exit_code, engine).
+    #[arg(long)]
+    pub stats_json: Option<PathBuf>,
+}
+
+/// Classes of failure, each with its own process exit code (all ≥ 100, so they are
+/// told apart from guest exit codes in scripts that only use small codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad arguments, unreadable or unwritable files.
+    Usage,
+    /// The ELF is not a loadable RV64 executable.
+    InvalidElf,
+    /// The guest faulted (illegal instruction, bad access, unknown syscall).
+    GuestFault,
+    /// `--max-steps` was reached.
+    StepLimit,
+}
+
+impl ErrorKind {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Usage => 100,
+            ErrorKind::InvalidElf => 102,
+            ErrorKind::GuestFault => 103,
+            ErrorKind::StepLimit => 104,
+        }
+    }
+}
+
+/// An error to print as `error: {message}` and exit with `kind`'s code.
+#[derive(Debug)]
+pub struct CliError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> CliError {
+        CliError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads a whole file, with an error naming it.
+pub fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| {
+        CliError::new(
+            ErrorKind::Usage,
+            format!("cannot read {what} `{}`: {e}", path.display()),
+        )
+    })
+}
+
+/// The private input: the `--input` file, `-` for stdin, or stdin when it is not a
+/// terminal and no file was given.
+pub fn read_input(input: &Option<PathBuf>) -> Result<Vec<u8>, CliError> {
+    let read_stdin = || {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| {
+            CliError::new(
+                ErrorKind::Usage,
+                format!("cannot read the input from stdin: {e}"),
+            )
+        })?;
+        Ok(buf)
+    };
+    match input {
+        Some(p) if p.as_os_str() == "-" => read_stdin(),
+        Some(p) => read_file(p, "input file"),
+        None if !std::io::stdin().is_terminal() => read_stdin(),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Loads and decodes a guest ELF.
+pub fn load_program(path: &Path) -> Result<ziskjit_transpiler::Program, CliError> {
+    let bytes = read_file(path, "ELF file")?;
+    ziskjit_transpiler::load_elf(&bytes).map_err(|e| {
+        CliError::new(
+            ErrorKind::InvalidElf,
+            format!("invalid ELF `{}`: {e}", path.display()),
+        )
+    })
+}
+
+/// Writes `value` as JSON to `path`.
+pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), CliError> {
+    std::fs::write(path, format!("{value}\n")).map_err(|e| {
+        CliError::new(
+            ErrorKind::Usage,
+            format!("cannot write `{}`: {e}", path.display()),
+        )
+    })
+}
+
+/// Installs a tracing subscriber: with `spans`, every span's duration is printed to
+/// stderr when it closes; otherwise `RUST_LOG` decides (default: warnings only).
+pub fn init_tracing(spans: bool) {
+    use tracing_subscriber::fmt::format::FmtSpan;
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(if spans { "info" } else { "warn" }));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ = if spans {
+        builder.with_span_events(FmtSpan::CLOSE).try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,0 +1,76 @@
+//! `ziskjit run`: execute a guest with the chosen engine and report how it ended.
+
+use crate::cli::{load_program, read_input, write_json, CliError, Engine, ErrorKind, RunArgs};
+use std::io::Write;
+use std::time::Instant;
+use ziskjit_runtime::{Fault, FaultKind, Interpreter, Io};
+use ziskjit_transpiler::Program;
+
+pub fn run(args: &RunArgs) -> Result<u8, CliError> {
+    let program = load_program(&args.elf)?;
+    let input = read_input(&args.input)?;
+    let max_steps = args.max_steps.unwrap_or(u64::MAX);
+    let stdout = std::io::stdout().lock();
+    let mut public = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    let started = Instant::now();
+    let outcome = {
+        let mut io = Io {
+            input: Box::new(&input[..]),
+            public: Box::new(&mut public),
+            debug: Box::new(std::io::stderr()),
+        };
+        match args.engine {
+            Engine::Interp => {
+                let _span = tracing::info_span!("interpret").entered();
+                let mut machine = Interpreter::new(&program).map_err(|e| {
+                    CliError::new(
+                        ErrorKind::InvalidElf,
+                        format!("invalid ELF `{}`: {e}", args.elf.display()),
+                    )
+                })?;
+                machine.run(&mut io, max_steps)
+            }
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    public.flush().map_err(|e| {
+        CliError::new(
+            ErrorKind::Usage,
+            format!("cannot write the public output to stdout: {e}"),
+        )
+    })?;
+    let result = outcome.map_err(|fault| fault_error(&program, &fault))?;
+    if let Some(path) = &args.stats_json {
+        let stats = serde_json::json!({
+            "steps": result.steps,
+            "seconds": seconds,
+            "mips": result.steps as f64 / seconds.max(1e-9) / 1e6,
+            "exit_code": result.exit_code,
+            "engine": format!("{:?}", args.engine).to_lowercase(),
+        });
+        write_json(path, &stats)?;
+    }
+    Ok(result.exit_code)
+}
+
+/// The CLI error for a guest fault, naming the function the pc is in when known.
+pub fn fault_error(program: &Program, fault: &Fault) -> CliError {
+    let kind = match fault.kind {
+        FaultKind::StepLimit { .. } => ErrorKind::StepLimit,
+        _ => ErrorKind::GuestFault,
+    };
+    let location = match program.symbol_at(fault.pc) {
+        Some(sym) => format!(
+            " (in `{:#}`+0x{:x})",
+            rustc_demangle::demangle(&sym.name),
+            fault.pc - sym.addr
+        ),
+        None => String::new(),
+    };
+    let prefix = if kind == ErrorKind::GuestFault {
+        "guest fault: "
+    } else {
+        ""
+    };
+    CliError::new(kind, format!("{prefix}{fault}{location}"))
+}
