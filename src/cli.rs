@@ -84,21 +84,14 @@ pub struct CliError {
 
 impl CliError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> CliError {
-        CliError {
-            kind,
-            message: message.into(),
-        }
+        CliError { kind, message: message.into() }
     }
 }
 
 /// Reads a whole file, with an error naming it.
 pub fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| {
-        CliError::new(
-            ErrorKind::Usage,
-            format!("cannot read {what} `{}`: {e}", path.display()),
-        )
-    })
+    std::fs::read(path)
+        .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot read {what} `{}`: {e}", path.display())))
 }
 
 /// The private input: the `--input` file, `-` for stdin, or stdin when it is not a
@@ -106,12 +99,9 @@ pub fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
 pub fn read_input(input: &Option<PathBuf>) -> Result<Vec<u8>, CliError> {
     let read_stdin = || {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| {
-            CliError::new(
-                ErrorKind::Usage,
-                format!("cannot read the input from stdin: {e}"),
-            )
-        })?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot read the input from stdin: {e}")))?;
         Ok(buf)
     };
     match input {
@@ -125,22 +115,14 @@ pub fn read_input(input: &Option<PathBuf>) -> Result<Vec<u8>, CliError> {
 /// Loads and decodes a guest ELF.
 pub fn load_program(path: &Path) -> Result<ziskjit_transpiler::Program, CliError> {
     let bytes = read_file(path, "ELF file")?;
-    ziskjit_transpiler::load_elf(&bytes).map_err(|e| {
-        CliError::new(
-            ErrorKind::InvalidElf,
-            format!("invalid ELF `{}`: {e}", path.display()),
-        )
-    })
+    ziskjit_transpiler::load_elf(&bytes)
+        .map_err(|e| CliError::new(ErrorKind::InvalidElf, format!("invalid ELF `{}`: {e}", path.display())))
 }
 
 /// Writes `value` as JSON to `path`.
 pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), CliError> {
-    std::fs::write(path, format!("{value}\n")).map_err(|e| {
-        CliError::new(
-            ErrorKind::Usage,
-            format!("cannot write `{}`: {e}", path.display()),
-        )
-    })
+    std::fs::write(path, format!("{value}\n"))
+        .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot write `{}`: {e}", path.display())))
 }
 
 /// Installs a tracing subscriber: with `spans`, every span's duration is printed to
@@ -148,15 +130,8 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), CliError
 pub fn init_tracing(spans: bool) {
     use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(if spans { "info" } else { "warn" }));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false);
-    let _ = if spans {
-        builder.with_span_events(FmtSpan::CLOSE).try_init()
-    } else {
-        builder.try_init()
-    };
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(if spans { "info" } else { "warn" }));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let _ = if spans { builder.with_span_events(FmtSpan::CLOSE).try_init() } else { builder.try_init() };
 }

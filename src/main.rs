@@ -16,11 +16,7 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(e) => {
             // --help and --version are not errors.
-            let code = if e.use_stderr() {
-                cli::ErrorKind::Usage.exit_code()
-            } else {
-                0
-            };
+            let code = if e.use_stderr() { cli::ErrorKind::Usage.exit_code() } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
         }

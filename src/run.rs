@@ -14,31 +14,22 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     let mut public = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let started = Instant::now();
     let outcome = {
-        let mut io = Io {
-            input: Box::new(&input[..]),
-            public: Box::new(&mut public),
-            debug: Box::new(std::io::stderr()),
-        };
+        let mut io =
+            Io { input: Box::new(&input[..]), public: Box::new(&mut public), debug: Box::new(std::io::stderr()) };
         match args.engine {
             Engine::Interp => {
                 let _span = tracing::info_span!("interpret").entered();
                 let mut machine = Interpreter::new(&program).map_err(|e| {
-                    CliError::new(
-                        ErrorKind::InvalidElf,
-                        format!("invalid ELF `{}`: {e}", args.elf.display()),
-                    )
+                    CliError::new(ErrorKind::InvalidElf, format!("invalid ELF `{}`: {e}", args.elf.display()))
                 })?;
                 machine.run(&mut io, max_steps)
             }
         }
     };
     let seconds = started.elapsed().as_secs_f64();
-    public.flush().map_err(|e| {
-        CliError::new(
-            ErrorKind::Usage,
-            format!("cannot write the public output to stdout: {e}"),
-        )
-    })?;
+    public
+        .flush()
+        .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot write the public output to stdout: {e}")))?;
     let result = outcome.map_err(|fault| fault_error(&program, &fault))?;
     if let Some(path) = &args.stats_json {
         let stats = serde_json::json!({
@@ -60,17 +51,9 @@ pub fn fault_error(program: &Program, fault: &Fault) -> CliError {
         _ => ErrorKind::GuestFault,
     };
     let location = match program.symbol_at(fault.pc) {
-        Some(sym) => format!(
-            " (in `{:#}`+0x{:x})",
-            rustc_demangle::demangle(&sym.name),
-            fault.pc - sym.addr
-        ),
+        Some(sym) => format!(" (in `{:#}`+0x{:x})", rustc_demangle::demangle(&sym.name), fault.pc - sym.addr),
         None => String::new(),
     };
-    let prefix = if kind == ErrorKind::GuestFault {
-        "guest fault: "
-    } else {
-        ""
-    };
+    let prefix = if kind == ErrorKind::GuestFault { "guest fault: " } else { "" };
     CliError::new(kind, format!("{prefix}{fault}{location}"))
 }

@@ -29,10 +29,7 @@ pub enum FaultKind {
     /// Bits that are no RV64IMAC instruction (`raw_hex` has the encoding's width).
     IllegalInstruction { raw_hex: String },
     /// A recognised instruction outside the supported ISA (CSRs, `ebreak`, …).
-    UnsupportedInstruction {
-        mnemonic: &'static str,
-        raw_hex: String,
-    },
+    UnsupportedInstruction { mnemonic: &'static str, raw_hex: String },
     /// An access to an address nothing is mapped at.
     Unmapped { access: Access, addr: u64 },
     /// A store into a segment without the W flag.
@@ -74,31 +71,19 @@ impl fmt::Display for FaultKind {
                 write!(f, "store to read-only memory at address 0x{addr:x}")
             }
             FaultKind::OutsideAddressSpace { access, addr } => {
-                write!(
-                    f,
-                    "{access} address 0x{addr:x}, outside the 32-bit guest address space"
-                )
+                write!(f, "{access} address 0x{addr:x}, outside the 32-bit guest address space")
             }
             FaultKind::NotExecutable { addr } => {
                 write!(f, "jump to non-executable address 0x{addr:x}")
             }
             FaultKind::MisalignedAtomic { addr, size } => {
-                write!(
-                    f,
-                    "misaligned {size}-byte atomic access at address 0x{addr:x}"
-                )
+                write!(f, "misaligned {size}-byte atomic access at address 0x{addr:x}")
             }
             FaultKind::UnknownSyscall { number } => {
-                write!(
-                    f,
-                    "unknown syscall {number} (a7); supported: 93 exit, 64 write, 63 read"
-                )
+                write!(f, "unknown syscall {number} (a7); supported: 93 exit, 64 write, 63 read")
             }
             FaultKind::BadFileDescriptor { syscall, fd } => {
-                write!(
-                    f,
-                    "{syscall} on unsupported file descriptor {fd} (read: fd 0; write: fd 1 or 2)"
-                )
+                write!(f, "{syscall} on unsupported file descriptor {fd} (read: fd 0; write: fd 1 or 2)")
             }
             FaultKind::HostIo { message } => write!(f, "host I/O error: {message}"),
             FaultKind::StepLimit { limit } => {

@@ -27,11 +27,7 @@ impl Cpu {
     pub fn new(entry: u64) -> Cpu {
         let mut regs = [0; 32];
         regs[2] = INITIAL_SP;
-        Cpu {
-            pc: entry,
-            regs,
-            reservation: None,
-        }
+        Cpu { pc: entry, regs, reservation: None }
     }
 }
 
@@ -138,15 +134,9 @@ pub fn step<B: Bus>(cpu: &mut Cpu, inst: &Inst, bus: &mut B) -> Result<SyscallOu
         Remu => Some(if b == 0 { a } else { a % b }),
         Mulw => Some(w(a.wrapping_mul(b))),
         Divw => Some(i64::from(div_signed32(a as i32, b as i32)) as u64),
-        Divuw => Some(w(u64::from(
-            (a as u32).checked_div(b as u32).unwrap_or(u32::MAX),
-        ))),
+        Divuw => Some(w(u64::from((a as u32).checked_div(b as u32).unwrap_or(u32::MAX)))),
         Remw => Some(i64::from(rem_signed32(a as i32, b as i32)) as u64),
-        Remuw => Some(w(u64::from(if b as u32 == 0 {
-            a as u32
-        } else {
-            a as u32 % b as u32
-        }))),
+        Remuw => Some(w(u64::from(if b as u32 == 0 { a as u32 } else { a as u32 % b as u32 }))),
         LrW | LrD => {
             let size = if inst.op == LrW { 4 } else { 8 };
             check_aligned(a, size)?;
@@ -164,8 +154,7 @@ pub fn step<B: Bus>(cpu: &mut Cpu, inst: &Inst, bus: &mut B) -> Result<SyscallOu
             cpu.reservation = None;
             Some(u64::from(!success))
         }
-        AmoSwapW | AmoAddW | AmoXorW | AmoAndW | AmoOrW | AmoMinW | AmoMaxW | AmoMinuW
-        | AmoMaxuW => {
+        AmoSwapW | AmoAddW | AmoXorW | AmoAndW | AmoOrW | AmoMinW | AmoMaxW | AmoMinuW | AmoMaxuW => {
             check_aligned(a, 4)?;
             let old = w(bus.load(a, 4)?);
             let (x, y) = (old as i32, b as i32);
@@ -183,8 +172,7 @@ pub fn step<B: Bus>(cpu: &mut Cpu, inst: &Inst, bus: &mut B) -> Result<SyscallOu
             bus.store(a, 4, new as u32 as u64)?;
             Some(old)
         }
-        AmoSwapD | AmoAddD | AmoXorD | AmoAndD | AmoOrD | AmoMinD | AmoMaxD | AmoMinuD
-        | AmoMaxuD => {
+        AmoSwapD | AmoAddD | AmoXorD | AmoAndD | AmoOrD | AmoMinD | AmoMaxD | AmoMinuD | AmoMaxuD => {
             check_aligned(a, 8)?;
             let old = bus.load(a, 8)?;
             let new = match inst.op {
@@ -207,17 +195,8 @@ pub fn step<B: Bus>(cpu: &mut Cpu, inst: &Inst, bus: &mut B) -> Result<SyscallOu
             cpu.pc = next_pc;
             return Ok(outcome);
         }
-        Unsupported(mnemonic) => {
-            return Err(FaultKind::UnsupportedInstruction {
-                mnemonic,
-                raw_hex: inst.raw_hex(),
-            })
-        }
-        Illegal => {
-            return Err(FaultKind::IllegalInstruction {
-                raw_hex: inst.raw_hex(),
-            })
-        }
+        Unsupported(mnemonic) => return Err(FaultKind::UnsupportedInstruction { mnemonic, raw_hex: inst.raw_hex() }),
+        Illegal => return Err(FaultKind::IllegalInstruction { raw_hex: inst.raw_hex() }),
     };
     if let Some(value) = result {
         if inst.rd != 0 {
@@ -274,18 +253,14 @@ fn rem_signed32(x: i32, y: i32) -> i32 {
 pub fn fetch_fault(program: &Program, pc: u64, error: FetchError) -> FaultKind {
     use crate::fault::Access;
     match error {
-        _ if pc >= ziskjit_transpiler::ADDRESS_SPACE_END => FaultKind::OutsideAddressSpace {
-            access: Access::Fetch,
-            addr: pc,
-        },
+        _ if pc >= ziskjit_transpiler::ADDRESS_SPACE_END => {
+            FaultKind::OutsideAddressSpace { access: Access::Fetch, addr: pc }
+        }
         FetchError::Misaligned => FaultKind::NotExecutable { addr: pc },
         FetchError::NotExecutable if program.segments.iter().any(|s| s.contains(pc)) => {
             FaultKind::NotExecutable { addr: pc }
         }
-        FetchError::NotExecutable => FaultKind::Unmapped {
-            access: Access::Fetch,
-            addr: pc,
-        },
+        FetchError::NotExecutable => FaultKind::Unmapped { access: Access::Fetch, addr: pc },
     }
 }
 
@@ -332,40 +307,23 @@ pub struct Interpreter<'p> {
 impl<'p> Interpreter<'p> {
     /// A machine at the program's initial state.
     pub fn new(program: &'p Program) -> Result<Interpreter<'p>, crate::memory::MemoryError> {
-        Ok(Interpreter {
-            program,
-            cpu: Cpu::new(program.entry),
-            mem: GuestMemory::new(program)?,
-            steps: 0,
-        })
+        Ok(Interpreter { program, cpu: Cpu::new(program.entry), mem: GuestMemory::new(program)?, steps: 0 })
     }
 
     /// Runs until the guest exits, faults, or has retired `max_steps` instructions
     /// in total (then [`FaultKind::StepLimit`] at the pc of the next instruction).
     pub fn run(&mut self, io: &mut Io<'_>, max_steps: u64) -> Result<RunResult, Fault> {
-        let mut bus = LiveBus {
-            mem: &mut self.mem,
-            io,
-        };
+        let mut bus = LiveBus { mem: &mut self.mem, io };
         loop {
             let pc = self.cpu.pc;
             if self.steps >= max_steps {
-                return Err(Fault {
-                    pc,
-                    kind: FaultKind::StepLimit { limit: max_steps },
-                });
+                return Err(Fault { pc, kind: FaultKind::StepLimit { limit: max_steps } });
             }
-            let inst = self.program.fetch(pc).map_err(|e| Fault {
-                pc,
-                kind: fetch_fault(self.program, pc, e),
-            })?;
+            let inst = self.program.fetch(pc).map_err(|e| Fault { pc, kind: fetch_fault(self.program, pc, e) })?;
             let outcome = step(&mut self.cpu, inst, &mut bus).map_err(|kind| Fault { pc, kind })?;
             self.steps += 1;
             if let SyscallOutcome::Exit(exit_code) = outcome {
-                return Ok(RunResult {
-                    exit_code,
-                    steps: self.steps,
-                });
+                return Ok(RunResult { exit_code, steps: self.steps });
             }
         }
     }

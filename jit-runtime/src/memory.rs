@@ -39,13 +39,10 @@ const WINDOW_SLACK: u64 = PAGE_SIZE;
 /// Why a program's memory image could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum MemoryError {
-    #[error("ELF segment [0x{start:x}, 0x{end:x}) overlaps the guest stack region [0x{stack_start:x}, 0x{stack_end:x})")]
-    StackOverlap {
-        start: u64,
-        end: u64,
-        stack_start: u64,
-        stack_end: u64,
-    },
+    #[error(
+        "ELF segment [0x{start:x}, 0x{end:x}) overlaps the guest stack region [0x{stack_start:x}, 0x{stack_end:x})"
+    )]
+    StackOverlap { start: u64, end: u64, stack_start: u64, stack_end: u64 },
     #[error("cannot reserve the 4 GiB guest memory window: {0}")]
     Reserve(std::io::Error),
 }
@@ -90,22 +87,14 @@ impl GuestMemory {
         if base == libc::MAP_FAILED {
             return Err(MemoryError::Reserve(std::io::Error::last_os_error()));
         }
-        let mut mem = GuestMemory {
-            base: base.cast(),
-            len,
-            perms: vec![0; (ADDRESS_SPACE_END >> PAGE_SHIFT) as usize],
-        };
+        let mut mem =
+            GuestMemory { base: base.cast(), len, perms: vec![0; (ADDRESS_SPACE_END >> PAGE_SHIFT) as usize] };
         for seg in &program.segments {
             // Code is fixed at load time (DESIGN.md §3): an executable segment is
             // still data memory, readable, and writable only if the ELF says W.
-            let perm = if seg.writable {
-                PERM_R | PERM_W
-            } else {
-                PERM_R
-            };
+            let perm = if seg.writable { PERM_R | PERM_W } else { PERM_R };
             mem.map(seg.vaddr, seg.mem_size, perm);
-            mem.bytes_mut(seg.vaddr, seg.data.len())
-                .copy_from_slice(&seg.data);
+            mem.bytes_mut(seg.vaddr, seg.data.len()).copy_from_slice(&seg.data);
         }
         mem.map(stack_start, STACK_SIZE, PERM_R | PERM_W);
         Ok(mem)
@@ -140,20 +129,12 @@ impl GuestMemory {
         if last >= ADDRESS_SPACE_END || last < addr {
             return Err(FaultKind::OutsideAddressSpace { access, addr });
         }
-        let need = if access == Access::Store {
-            PERM_W
-        } else {
-            PERM_R
-        };
+        let need = if access == Access::Store { PERM_W } else { PERM_R };
         for page in [addr >> PAGE_SHIFT, last >> PAGE_SHIFT] {
             let perm = self.perms[page as usize];
             if perm & need == 0 {
                 // Report the first byte that is not accessible.
-                let bad = if page == addr >> PAGE_SHIFT {
-                    addr
-                } else {
-                    page << PAGE_SHIFT
-                };
+                let bad = if page == addr >> PAGE_SHIFT { addr } else { page << PAGE_SHIFT };
                 return Err(if perm == 0 {
                     FaultKind::Unmapped { access, addr: bad }
                 } else {
@@ -171,10 +152,7 @@ impl GuestMemory {
         }
         let end = addr.checked_add(len).filter(|&e| e <= ADDRESS_SPACE_END);
         let Some(end) = end else {
-            return Err(FaultKind::OutsideAddressSpace {
-                access,
-                addr: addr.max(ADDRESS_SPACE_END),
-            });
+            return Err(FaultKind::OutsideAddressSpace { access, addr: addr.max(ADDRESS_SPACE_END) });
         };
         let mut page_addr = addr;
         while page_addr < end {

@@ -34,11 +34,7 @@ pub struct Io<'a> {
 impl<'a> Io<'a> {
     /// An `Io` over in-memory input that collects both outputs into the given vectors.
     pub fn in_memory(input: &'a [u8], public: &'a mut Vec<u8>, debug: &'a mut Vec<u8>) -> Io<'a> {
-        Io {
-            input: Box::new(input),
-            public: Box::new(public),
-            debug: Box::new(debug),
-        }
+        Io { input: Box::new(input), public: Box::new(public), debug: Box::new(debug) }
     }
 }
 
@@ -67,26 +63,17 @@ pub fn syscall(
             let sink: &mut dyn Write = match fd {
                 1 => &mut io.public,
                 2 => &mut io.debug,
-                _ => {
-                    return Err(FaultKind::BadFileDescriptor {
-                        syscall: "write",
-                        fd,
-                    })
-                }
+                _ => return Err(FaultKind::BadFileDescriptor { syscall: "write", fd }),
             };
             mem.check_range(ptr, len, Access::Load)?;
-            sink.write_all(mem.bytes(ptr, len as usize))
-                .map_err(host_io)?;
+            sink.write_all(mem.bytes(ptr, len as usize)).map_err(host_io)?;
             regs[A0] = len;
             Ok(SyscallOutcome::Continue)
         }
         SYS_READ => {
             let (fd, ptr, len) = (regs[A0], regs[A1], regs[A2]);
             if fd != 0 {
-                return Err(FaultKind::BadFileDescriptor {
-                    syscall: "read",
-                    fd,
-                });
+                return Err(FaultKind::BadFileDescriptor { syscall: "read", fd });
             }
             mem.check_range(ptr, len, Access::Store)?;
             let buf = mem.bytes_mut(ptr, len as usize);
@@ -110,7 +97,5 @@ pub fn syscall(
 }
 
 fn host_io(e: std::io::Error) -> FaultKind {
-    FaultKind::HostIo {
-        message: e.to_string(),
-    }
+    FaultKind::HostIo { message: e.to_string() }
 }

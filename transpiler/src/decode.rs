@@ -28,15 +28,7 @@ fn sext(x: u32, width: u32) -> i64 {
 }
 
 fn inst(op: Op, rd: u32, rs1: u32, rs2: u32, imm: i64, raw: u32) -> Inst {
-    Inst {
-        op,
-        rd: rd as u8,
-        rs1: rs1 as u8,
-        rs2: rs2 as u8,
-        imm,
-        len: 4,
-        raw,
-    }
+    Inst { op, rd: rd as u8, rs1: rs1 as u8, rs2: rs2 as u8, imm, len: 4, raw }
 }
 
 /// Decodes a 32-bit encoding.
@@ -51,18 +43,12 @@ pub fn decode32(raw: u32) -> Inst {
     let i_imm = sext(bits(raw, 31, 20), 12);
     let s_imm = sext((bits(raw, 31, 25) << 5) | bits(raw, 11, 7), 12);
     let b_imm = sext(
-        (bits(raw, 31, 31) << 12)
-            | (bits(raw, 7, 7) << 11)
-            | (bits(raw, 30, 25) << 5)
-            | (bits(raw, 11, 8) << 1),
+        (bits(raw, 31, 31) << 12) | (bits(raw, 7, 7) << 11) | (bits(raw, 30, 25) << 5) | (bits(raw, 11, 8) << 1),
         13,
     );
     let u_imm = sext(raw & 0xffff_f000, 32);
     let j_imm = sext(
-        (bits(raw, 31, 31) << 20)
-            | (bits(raw, 19, 12) << 12)
-            | (bits(raw, 20, 20) << 11)
-            | (bits(raw, 30, 21) << 1),
+        (bits(raw, 31, 31) << 20) | (bits(raw, 19, 12) << 12) | (bits(raw, 20, 20) << 11) | (bits(raw, 30, 21) << 1),
         21,
     );
     let illegal = Inst::illegal(raw, 4);
@@ -262,10 +248,8 @@ pub fn decode_compressed(half: u16) -> Inst {
     match (bits(raw, 1, 0), funct3) {
         (0b00, 0b000) => {
             // c.addi4spn: nzuimm[5:4|9:6|2|3] scaled by 1.
-            let imm = (bits(raw, 12, 11) << 4)
-                | (bits(raw, 10, 7) << 6)
-                | (bits(raw, 6, 6) << 2)
-                | (bits(raw, 5, 5) << 3);
+            let imm =
+                (bits(raw, 12, 11) << 4) | (bits(raw, 10, 7) << 6) | (bits(raw, 6, 6) << 2) | (bits(raw, 5, 5) << 3);
             if imm == 0 {
                 return illegal; // includes the all-zero parcel, defined illegal
             }
@@ -352,10 +336,7 @@ pub fn decode_compressed(half: u16) -> Inst {
             (0, 0, _) => illegal,
             (0, rs1, 0) => c(Jalr, 0, rs1, 0, 0),  // c.jr
             (0, rd, rs2) => c(Add, rd, 0, rs2, 0), // c.mv
-            (1, 0, 0) => Inst {
-                op: Unsupported("c.ebreak"),
-                ..c(Illegal, 0, 0, 0, 0)
-            },
+            (1, 0, 0) => Inst { op: Unsupported("c.ebreak"), ..c(Illegal, 0, 0, 0, 0) },
             (1, rs1, 0) => c(Jalr, 1, rs1, 0, 0),   // c.jalr
             (1, rd, rs2) => c(Add, rd, rd, rs2, 0), // c.add
             _ => illegal,
@@ -421,15 +402,7 @@ mod tests {
         // addi a0, a0, -1
         assert_eq!(
             decode32(0xfff5_0513),
-            Inst {
-                op: Op::Addi,
-                rd: 10,
-                rs1: 10,
-                rs2: 0,
-                imm: -1,
-                len: 4,
-                raw: 0xfff5_0513
-            }
+            Inst { op: Op::Addi, rd: 10, rs1: 10, rs2: 0, imm: -1, len: 4, raw: 0xfff5_0513 }
         );
         // lui a0, 0xfffff  -> imm = -4096
         assert_eq!(decode32(0xffff_f537).imm, -4096);

@@ -6,9 +6,7 @@
 //! needs to know which.
 
 use crate::program::{Program, Segment, Symbol};
-use goblin::elf::header::{
-    EI_CLASS, EI_DATA, ELFCLASS32, ELFCLASS64, ELFDATA2LSB, EM_RISCV, ET_EXEC,
-};
+use goblin::elf::header::{EI_CLASS, EI_DATA, ELFCLASS32, ELFCLASS64, ELFDATA2LSB, EM_RISCV, ET_EXEC};
 use goblin::elf::program_header::{PF_R, PF_W, PF_X, PT_DYNAMIC, PT_INTERP, PT_LOAD};
 use goblin::elf::sym::STT_FUNC;
 use goblin::elf::Elf;
@@ -38,12 +36,7 @@ pub enum ElfError {
     #[error("segment at 0x{vaddr:x} with size 0x{size:x} does not fit in the 32-bit guest address space")]
     OutsideAddressSpace { vaddr: u64, size: u64 },
     #[error("segments overlap: [0x{a_start:x}, 0x{a_end:x}) and [0x{b_start:x}, 0x{b_end:x})")]
-    Overlap {
-        a_start: u64,
-        a_end: u64,
-        b_start: u64,
-        b_end: u64,
-    },
+    Overlap { a_start: u64, a_end: u64, b_start: u64, b_end: u64 },
     #[error("no loadable (PT_LOAD) segments")]
     NoSegments,
     #[error("entry point 0x{0:x} is not inside an executable segment")]
@@ -59,15 +52,10 @@ pub fn load_elf(bytes: &[u8]) -> Result<Program, ElfError> {
         other => ElfError::Truncated(other.to_string()),
     })?;
     if elf.header.e_machine != EM_RISCV {
-        return Err(ElfError::WrongMachine {
-            name: machine_name(elf.header.e_machine),
-            number: elf.header.e_machine,
-        });
+        return Err(ElfError::WrongMachine { name: machine_name(elf.header.e_machine), number: elf.header.e_machine });
     }
     if elf.header.e_type != ET_EXEC {
-        return Err(ElfError::NotExecutable(goblin::elf::header::et_to_str(
-            elf.header.e_type,
-        )));
+        return Err(ElfError::NotExecutable(goblin::elf::header::et_to_str(elf.header.e_type)));
     }
     let mut segments = Vec::new();
     for ph in &elf.program_headers {
@@ -77,15 +65,9 @@ pub fn load_elf(bytes: &[u8]) -> Result<Program, ElfError> {
             PT_LOAD if ph.p_memsz > 0 => {}
             _ => continue,
         }
-        let fits = ph
-            .p_vaddr
-            .checked_add(ph.p_memsz)
-            .is_some_and(|end| end <= ADDRESS_SPACE_END);
+        let fits = ph.p_vaddr.checked_add(ph.p_memsz).is_some_and(|end| end <= ADDRESS_SPACE_END);
         if !fits {
-            return Err(ElfError::OutsideAddressSpace {
-                vaddr: ph.p_vaddr,
-                size: ph.p_memsz,
-            });
+            return Err(ElfError::OutsideAddressSpace { vaddr: ph.p_vaddr, size: ph.p_memsz });
         }
         if ph.p_filesz > ph.p_memsz {
             return Err(ElfError::Malformed(format!(
@@ -93,15 +75,16 @@ pub fn load_elf(bytes: &[u8]) -> Result<Program, ElfError> {
                 ph.p_vaddr, ph.p_filesz, ph.p_memsz
             )));
         }
-        let file_range = ph.p_offset.checked_add(ph.p_filesz).filter(|&end| end <= bytes.len() as u64).ok_or_else(|| {
-            ElfError::Truncated(format!(
-                "segment at 0x{:x} needs file bytes [0x{:x}, +0x{:x}) but the file has 0x{:x} bytes",
-                ph.p_vaddr,
-                ph.p_offset,
-                ph.p_filesz,
-                bytes.len()
-            ))
-        })?;
+        let file_range =
+            ph.p_offset.checked_add(ph.p_filesz).filter(|&end| end <= bytes.len() as u64).ok_or_else(|| {
+                ElfError::Truncated(format!(
+                    "segment at 0x{:x} needs file bytes [0x{:x}, +0x{:x}) but the file has 0x{:x} bytes",
+                    ph.p_vaddr,
+                    ph.p_offset,
+                    ph.p_filesz,
+                    bytes.len()
+                ))
+            })?;
         segments.push(Segment {
             vaddr: ph.p_vaddr,
             mem_size: ph.p_memsz,
@@ -125,10 +108,7 @@ pub fn load_elf(bytes: &[u8]) -> Result<Program, ElfError> {
             });
         }
     }
-    if !segments
-        .iter()
-        .any(|s| s.executable && s.contains(elf.header.e_entry))
-    {
+    if !segments.iter().any(|s| s.executable && s.contains(elf.header.e_entry)) {
         return Err(ElfError::BadEntry(elf.header.e_entry));
     }
     let symbols = elf
@@ -137,11 +117,7 @@ pub fn load_elf(bytes: &[u8]) -> Result<Program, ElfError> {
         .filter(|s| s.st_type() == STT_FUNC && s.st_value != 0)
         .filter_map(|s| {
             let name = elf.strtab.get_at(s.st_name)?;
-            Some(Symbol {
-                name: name.to_string(),
-                addr: s.st_value,
-                size: s.st_size,
-            })
+            Some(Symbol { name: name.to_string(), addr: s.st_value, size: s.st_size })
         })
         .collect();
     Ok(Program::new(elf.header.e_entry, segments, symbols))
@@ -151,19 +127,13 @@ pub fn load_elf(bytes: &[u8]) -> Result<Program, ElfError> {
 /// before goblin's generic ones.
 fn check_ident(bytes: &[u8]) -> Result<(), ElfError> {
     if bytes.len() < 4 {
-        return Err(ElfError::Truncated(format!(
-            "{} bytes, shorter than the ELF magic",
-            bytes.len()
-        )));
+        return Err(ElfError::Truncated(format!("{} bytes, shorter than the ELF magic", bytes.len())));
     }
     if &bytes[..4] != b"\x7fELF" {
         return Err(ElfError::BadMagic);
     }
     if bytes.len() < 64 {
-        return Err(ElfError::Truncated(format!(
-            "{} bytes, shorter than an ELF64 header (64 bytes)",
-            bytes.len()
-        )));
+        return Err(ElfError::Truncated(format!("{} bytes, shorter than an ELF64 header (64 bytes)", bytes.len())));
     }
     match bytes[EI_CLASS] {
         ELFCLASS64 => {}

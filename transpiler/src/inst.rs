@@ -130,15 +130,7 @@ pub struct Inst {
 impl Inst {
     /// An illegal instruction with the given raw bits and length.
     pub fn illegal(raw: u32, len: u8) -> Inst {
-        Inst {
-            op: Op::Illegal,
-            rd: 0,
-            rs1: 0,
-            rs2: 0,
-            imm: 0,
-            len,
-            raw,
-        }
+        Inst { op: Op::Illegal, rd: 0, rs1: 0, rs2: 0, imm: 0, len, raw }
     }
 
     /// The raw bits formatted as hex with the width of the encoding (`0x0000` or `0x00000000`).
@@ -252,10 +244,7 @@ impl Op {
     /// (they end a basic block). `ecall` ends one too: it may halt the run.
     pub fn ends_block(self) -> bool {
         use Op::*;
-        matches!(
-            self,
-            Jal | Jalr | Beq | Bne | Blt | Bge | Bltu | Bgeu | Ecall | Unsupported(_) | Illegal
-        )
+        matches!(self, Jal | Jalr | Beq | Bne | Blt | Bge | Bltu | Bgeu | Ecall | Unsupported(_) | Illegal)
     }
 }
 
@@ -271,12 +260,14 @@ impl fmt::Display for Inst {
             Beq | Bne | Blt | Bge | Bltu | Bgeu => write!(f, "{m} x{rs1}, x{rs2}, {imm}"),
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => write!(f, "{m} x{rd}, {imm}(x{rs1})"),
             Sb | Sh | Sw | Sd => write!(f, "{m} x{rs2}, {imm}(x{rs1})"),
-            Addi | Slti | Sltiu | Xori | Ori | Andi | Slli | Srli | Srai | Addiw | Slliw
-            | Srliw | Sraiw => write!(f, "{m} x{rd}, x{rs1}, {imm}"),
+            Addi | Slti | Sltiu | Xori | Ori | Andi | Slli | Srli | Srai | Addiw | Slliw | Srliw | Sraiw => {
+                write!(f, "{m} x{rd}, x{rs1}, {imm}")
+            }
             LrW | LrD => write!(f, "{m} x{rd}, (x{rs1})"),
-            ScW | ScD | AmoSwapW | AmoAddW | AmoXorW | AmoAndW | AmoOrW | AmoMinW | AmoMaxW
-            | AmoMinuW | AmoMaxuW | AmoSwapD | AmoAddD | AmoXorD | AmoAndD | AmoOrD | AmoMinD
-            | AmoMaxD | AmoMinuD | AmoMaxuD => write!(f, "{m} x{rd}, x{rs2}, (x{rs1})"),
+            ScW | ScD | AmoSwapW | AmoAddW | AmoXorW | AmoAndW | AmoOrW | AmoMinW | AmoMaxW | AmoMinuW | AmoMaxuW
+            | AmoSwapD | AmoAddD | AmoXorD | AmoAndD | AmoOrD | AmoMinD | AmoMaxD | AmoMinuD | AmoMaxuD => {
+                write!(f, "{m} x{rd}, x{rs2}, (x{rs1})")
+            }
             Fence | FenceI | Ecall => write!(f, "{m}"),
             Unsupported(_) | Illegal => write!(f, "{m} {}", self.raw_hex()),
             _ => write!(f, "{m} x{rd}, x{rs1}, x{rs2}"),

@@ -34,10 +34,7 @@ impl Segment {
 
     /// The byte at `addr` as loaded (zero past the file bytes).
     fn byte(&self, addr: u64) -> u8 {
-        self.data
-            .get((addr - self.vaddr) as usize)
-            .copied()
-            .unwrap_or(0)
+        self.data.get((addr - self.vaddr) as usize).copied().unwrap_or(0)
     }
 }
 
@@ -82,12 +79,7 @@ impl Program {
         let parcel = |addr: u64| -> u16 {
             match exec.iter().find(|s| s.contains(addr)) {
                 Some(s) => {
-                    u16::from(s.byte(addr))
-                        | (u16::from(if s.contains(addr + 1) {
-                            s.byte(addr + 1)
-                        } else {
-                            0
-                        }) << 8)
+                    u16::from(s.byte(addr)) | (u16::from(if s.contains(addr + 1) { s.byte(addr + 1) } else { 0 }) << 8)
                 }
                 None => 0,
             }
@@ -98,13 +90,7 @@ impl Program {
                 decode(parcel(pc), parcel(pc + 2))
             })
             .collect();
-        Program {
-            entry,
-            segments,
-            symbols,
-            code_base,
-            code,
-        }
+        Program { entry, segments, symbols, code_base, code }
     }
 
     /// The instruction at `pc`.
@@ -128,18 +114,13 @@ impl Program {
 
     /// True if `addr` lies in an executable segment.
     pub fn is_executable(&self, addr: u64) -> bool {
-        self.segments
-            .iter()
-            .any(|s| s.executable && s.contains(addr))
+        self.segments.iter().any(|s| s.executable && s.contains(addr))
     }
 
     /// The function symbol containing `addr`, if any.
     pub fn symbol_at(&self, addr: u64) -> Option<&Symbol> {
         let idx = self.symbols.partition_point(|s| s.addr <= addr);
-        self.symbols[..idx]
-            .iter()
-            .rev()
-            .find(|s| addr < s.addr + s.size.max(1))
+        self.symbols[..idx].iter().rev().find(|s| addr < s.addr + s.size.max(1))
     }
 
     /// Number of ROM slots that decode to a valid instruction (for diagnostics).
