@@ -6,4 +6,5 @@
 //! write) to run them. The JIT, the trace replay and the AIRs are then checked
 //! against the interpreter on the same programs.
 
+pub mod gen;
 pub mod toolchain;
