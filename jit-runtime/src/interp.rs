@@ -282,7 +282,7 @@ impl Bus for LiveBus<'_, '_> {
     }
 
     fn ecall(&mut self, regs: &mut [u64; 32]) -> Result<SyscallOutcome, FaultKind> {
-        syscall(regs, self.mem, self.io, &mut |_| {})
+        syscall(regs, self.mem, self.io)
     }
 }
 

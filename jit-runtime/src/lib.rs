@@ -6,6 +6,7 @@
 
 pub mod fault;
 pub mod interp;
+pub mod jit;
 pub mod memory;
 pub mod syscall;
 
@@ -13,3 +14,5 @@ pub use fault::{Access, Fault, FaultKind};
 pub use interp::{step, Bus, Cpu, Interpreter, RunResult};
 pub use memory::GuestMemory;
 pub use syscall::{Io, SyscallOutcome};
+pub mod record;
+pub mod trace;

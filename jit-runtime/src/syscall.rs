@@ -1,8 +1,10 @@
 //! The guest's syscalls (DESIGN.md §3): `exit` (93), `write` (64) and `read` (63),
 //! with Linux riscv64 numbers so that `qemu-riscv64` runs the same ELF.
 //!
-//! Shared by every engine: the interpreter calls [`syscall`] from its step function,
-//! compiled code leaves to the runtime and calls the same function.
+//! The ABI (which register holds what, which file descriptors exist, what is
+//! returned in `a0`) is decided once, in [`dispatch`]; *where the bytes come from*
+//! is a [`SyscallHost`]: live guest memory and host I/O ([`LiveHost`]) when running,
+//! the minimal trace when replaying. Every engine calls [`dispatch`].
 
 use crate::fault::{Access, FaultKind};
 use crate::memory::GuestMemory;
@@ -47,26 +49,38 @@ pub enum SyscallOutcome {
     Exit(u8),
 }
 
-/// Executes the syscall named by `a7`, reading arguments from and writing the result
-/// to `regs`. Bytes delivered by `read` are also passed to `on_read` (the minimal
-/// trace logs them).
-pub fn syscall(
-    regs: &mut [u64; 32],
-    mem: &mut GuestMemory,
-    io: &mut Io<'_>,
-    on_read: &mut dyn FnMut(&[u8]),
-) -> Result<SyscallOutcome, FaultKind> {
+/// A guest file descriptor that can be written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFd {
+    /// fd 1.
+    Public,
+    /// fd 2.
+    Debug,
+}
+
+/// Where syscall data comes from and goes to. The buffer arguments are guest
+/// addresses; implementations check and access guest memory (or its trace).
+pub trait SyscallHost {
+    /// Writes the guest bytes `[ptr, ptr + len)` to `fd`.
+    fn write(&mut self, fd: OutputFd, ptr: u64, len: u64) -> Result<(), FaultKind>;
+    /// Reads up to `len` bytes of private input into `[ptr, ptr + len)`; returns how
+    /// many were delivered (0 at the end of the input).
+    fn read(&mut self, ptr: u64, len: u64) -> Result<u64, FaultKind>;
+}
+
+/// Executes the syscall named by `a7`, reading arguments from and writing the result to
+/// `regs`.
+pub fn dispatch(regs: &mut [u64; 32], host: &mut impl SyscallHost) -> Result<SyscallOutcome, FaultKind> {
     match regs[A7] {
         SYS_EXIT => Ok(SyscallOutcome::Exit(regs[A0] as u8)),
         SYS_WRITE => {
             let (fd, ptr, len) = (regs[A0], regs[A1], regs[A2]);
-            let sink: &mut dyn Write = match fd {
-                1 => &mut io.public,
-                2 => &mut io.debug,
+            let fd = match fd {
+                1 => OutputFd::Public,
+                2 => OutputFd::Debug,
                 _ => return Err(FaultKind::BadFileDescriptor { syscall: "write", fd }),
             };
-            mem.check_range(ptr, len, Access::Load)?;
-            sink.write_all(mem.bytes(ptr, len as usize)).map_err(host_io)?;
+            host.write(fd, ptr, len)?;
             regs[A0] = len;
             Ok(SyscallOutcome::Continue)
         }
@@ -75,25 +89,63 @@ pub fn syscall(
             if fd != 0 {
                 return Err(FaultKind::BadFileDescriptor { syscall: "read", fd });
             }
-            mem.check_range(ptr, len, Access::Store)?;
-            let buf = mem.bytes_mut(ptr, len as usize);
-            // Fill the buffer as far as the input allows, so the result does not
-            // depend on how the host delivers the stream (pipe chunking).
-            let mut n = 0;
-            while n < buf.len() {
-                match io.input.read(&mut buf[n..]) {
-                    Ok(0) => break,
-                    Ok(k) => n += k,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(host_io(e)),
-                }
-            }
-            on_read(&buf[..n]);
-            regs[A0] = n as u64;
+            regs[A0] = host.read(ptr, len)?;
             Ok(SyscallOutcome::Continue)
         }
         number => Err(FaultKind::UnknownSyscall { number }),
     }
+}
+
+/// Syscalls over live guest memory and host I/O. The minimal-trace recorder wraps
+/// [`LiveHost::write_checked`] and [`LiveHost::read_checked`] to log what they touched.
+pub struct LiveHost<'m, 'io> {
+    pub mem: &'m mut GuestMemory,
+    pub io: &'m mut Io<'io>,
+}
+
+impl LiveHost<'_, '_> {
+    /// Writes `[ptr, ptr+len)` to `fd` after checking the buffer is readable.
+    pub fn write_checked(&mut self, fd: OutputFd, ptr: u64, len: u64) -> Result<(), FaultKind> {
+        self.mem.check_range(ptr, len, Access::Load)?;
+        let sink: &mut dyn Write = match fd {
+            OutputFd::Public => &mut self.io.public,
+            OutputFd::Debug => &mut self.io.debug,
+        };
+        sink.write_all(self.mem.bytes(ptr, len as usize)).map_err(host_io)
+    }
+
+    /// Fills `[ptr, ptr+len)` from the input as far as it allows (so the result does
+    /// not depend on how the host delivers the stream, e.g. pipe chunking).
+    pub fn read_checked(&mut self, ptr: u64, len: u64) -> Result<&[u8], FaultKind> {
+        self.mem.check_range(ptr, len, Access::Store)?;
+        let buf = self.mem.bytes_mut(ptr, len as usize);
+        let mut n = 0;
+        while n < buf.len() {
+            match self.io.input.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(host_io(e)),
+            }
+        }
+        Ok(&buf[..n])
+    }
+}
+
+impl SyscallHost for LiveHost<'_, '_> {
+    fn write(&mut self, fd: OutputFd, ptr: u64, len: u64) -> Result<(), FaultKind> {
+        self.write_checked(fd, ptr, len)
+    }
+
+    fn read(&mut self, ptr: u64, len: u64) -> Result<u64, FaultKind> {
+        Ok(self.read_checked(ptr, len)?.len() as u64)
+    }
+}
+
+/// Executes a syscall over live memory and host I/O (used by the interpreter and by
+/// compiled code's exit path).
+pub fn syscall(regs: &mut [u64; 32], mem: &mut GuestMemory, io: &mut Io<'_>) -> Result<SyscallOutcome, FaultKind> {
+    dispatch(regs, &mut LiveHost { mem, io })
 }
 
 fn host_io(e: std::io::Error) -> FaultKind {
