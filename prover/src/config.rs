@@ -1,0 +1,217 @@
+//! Configurations: Goldilocks with challenges in its degree-2 extension, FRI over
+//! two-adic cosets, and either Poseidon2 (width 8; the default, recursion-friendly) or
+//! Blake3 (faster natively, not meant for recursion) for Merkle trees and Fiat–Shamir.
+//!
+//! # Security
+//!
+//! [`SecurityReport`] computes the *conjectured* security of a proof set, in bits, as the
+//! minimum of three terms:
+//!
+//! * **FRI** (ethSTARK conjecture, as Plonky3's `conjectured_soundness_bits`):
+//!   `log_blowup · num_queries + query_pow_bits`. Defaults: `1 · 100 + 16 = 116`.
+//! * **DEEP / out-of-domain**: the constraint identity is checked at one random point of
+//!   `F_{p²}`; a false identity of degree `≤ d·n` survives with probability `≤ d·n/p²`,
+//!   giving `log2(p²) − log2(d·n_max)` (≈ 104 bits for `d = 3`, `n = 2^22`). The
+//!   constraint-combination challenge `α` adds a term `log2(p²) − log2(#constraints)`,
+//!   always far larger.
+//! * **LogUp** (see [`crate::logup`]): `log2(p²) − log2(M)` for `M` total bus terms over
+//!   all segments and the statement (≈ 101 bits for `M = 2^27`).
+//!
+//! `log2(p²) ≈ 127.99` for Goldilocks (`p = 2^64 − 2^32 + 1`). With the default FRI
+//! settings the figure is ≥ 100 bits while every table has ≤ 2^22 rows and the whole run
+//! has ≤ 2^27 bus terms; [`SecurityReport::compute`] reports the exact figure for given
+//! sizes, and the README tabulates it.
+
+use p3_challenger::{DuplexChallenger, HashChallenger, SerializingChallenger64};
+use p3_commit::ExtensionMmcs;
+use p3_dft::Radix2DitParallel;
+use p3_field::{Field, PrimeField64};
+use p3_field::extension::BinomialExtensionField;
+use p3_fri::{FriParameters, TwoAdicFriPcs};
+use p3_goldilocks::{Goldilocks, Poseidon2Goldilocks, default_goldilocks_poseidon2_8};
+use p3_merkle_tree::MerkleTreeMmcs;
+use p3_symmetric::{
+    CompressionFunctionFromHasher, PaddingFreeSponge, SerializingHasher, TruncatedPermutation,
+};
+use p3_uni_stark::{StarkConfig, StarkGenericConfig};
+
+/// The base field.
+pub type Val = Goldilocks;
+/// The challenge field: the degree-2 extension of Goldilocks.
+pub type Challenge = BinomialExtensionField<Goldilocks, 2>;
+
+type Perm = Poseidon2Goldilocks<8>;
+type Poseidon2Hash = PaddingFreeSponge<Perm, 8, 4, 4>;
+type Poseidon2Compress = TruncatedPermutation<Perm, 2, 4, 8>;
+type Poseidon2ValMmcs =
+    MerkleTreeMmcs<<Val as Field>::Packing, <Val as Field>::Packing, Poseidon2Hash, Poseidon2Compress, 2, 4>;
+type Poseidon2ChallengeMmcs = ExtensionMmcs<Val, Challenge, Poseidon2ValMmcs>;
+type Dft = Radix2DitParallel<Val>;
+/// The Poseidon2 PCS: FRI with Poseidon2 Merkle trees.
+pub type Poseidon2Pcs = TwoAdicFriPcs<Val, Dft, Poseidon2ValMmcs, Poseidon2ChallengeMmcs>;
+/// The Poseidon2 STARK configuration (also usable with `p3-uni-stark`).
+pub type Poseidon2Stark = StarkConfig<Poseidon2Pcs, Challenge, DuplexChallenger<Val, Perm, 8, 4>>;
+
+type Blake3FieldHash = SerializingHasher<p3_blake3::Blake3>;
+type Blake3Compress = CompressionFunctionFromHasher<p3_blake3::Blake3, 2, 32>;
+type Blake3ValMmcs = MerkleTreeMmcs<Val, u8, Blake3FieldHash, Blake3Compress, 2, 32>;
+type Blake3ChallengeMmcs = ExtensionMmcs<Val, Challenge, Blake3ValMmcs>;
+/// The Blake3 PCS: FRI with Blake3 Merkle trees.
+pub type Blake3Pcs = TwoAdicFriPcs<Val, Dft, Blake3ValMmcs, Blake3ChallengeMmcs>;
+/// The Blake3 STARK configuration (also usable with `p3-uni-stark`).
+pub type Blake3Stark = StarkConfig<
+    Blake3Pcs,
+    Challenge,
+    SerializingChallenger64<Val, HashChallenger<u8, p3_blake3::Blake3, 32>>,
+>;
+
+/// Which hash a configuration uses; recorded in serialized proofs and keys so bytes made
+/// under one configuration are rejected under the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum HashKind {
+    /// Poseidon2 over Goldilocks, width 8.
+    Poseidon2 = 1,
+    /// Blake3.
+    Blake3 = 2,
+}
+
+/// FRI parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FriSettings {
+    /// log2 of the blowup factor; bounds the constraint degree by `2^log_blowup + 1`.
+    pub log_blowup: usize,
+    /// Number of FRI queries.
+    pub num_queries: usize,
+    /// Proof-of-work bits ground before the query indices are drawn.
+    pub query_pow_bits: usize,
+}
+
+impl Default for FriSettings {
+    /// `log_blowup = 1`, 100 queries, 16 bits of query grinding: 116 conjectured FRI bits.
+    fn default() -> Self {
+        Self {
+            log_blowup: 1,
+            num_queries: 100,
+            query_pow_bits: 16,
+        }
+    }
+}
+
+impl FriSettings {
+    fn parameters<M>(&self, mmcs: M) -> FriParameters<M> {
+        FriParameters {
+            log_blowup: self.log_blowup,
+            log_final_poly_len: 0,
+            max_log_arity: 1,
+            num_queries: self.num_queries,
+            batch_proof_of_work_bits: 0,
+            commit_proof_of_work_bits: 0,
+            query_proof_of_work_bits: self.query_pow_bits,
+            mmcs,
+        }
+    }
+}
+
+/// A STARK configuration together with the settings it was built from.
+#[derive(Clone, Debug)]
+pub struct Config<SC> {
+    /// The Plonky3 configuration (PCS and challenger).
+    pub stark: SC,
+    /// The FRI settings `stark` was built with.
+    pub fri: FriSettings,
+    /// The hash `stark` uses.
+    pub hash: HashKind,
+}
+
+impl Config<Poseidon2Stark> {
+    /// The default configuration: Poseidon2 width 8 for Merkle trees and challenger.
+    pub fn poseidon2(fri: FriSettings) -> Self {
+        let perm = default_goldilocks_poseidon2_8();
+        let mmcs = Poseidon2ValMmcs::new(
+            Poseidon2Hash::new(perm.clone()),
+            Poseidon2Compress::new(perm.clone()),
+            0,
+        );
+        let fri_params = fri.parameters(Poseidon2ChallengeMmcs::new(mmcs.clone()));
+        let pcs = Poseidon2Pcs::new(Dft::default(), mmcs, fri_params);
+        Self {
+            stark: StarkConfig::new(pcs, DuplexChallenger::new(perm)),
+            fri,
+            hash: HashKind::Poseidon2,
+        }
+    }
+}
+
+impl Config<Blake3Stark> {
+    /// The Blake3 option: faster natively, not recursion-friendly.
+    pub fn blake3(fri: FriSettings) -> Self {
+        let mmcs = Blake3ValMmcs::new(
+            Blake3FieldHash::new(p3_blake3::Blake3),
+            Blake3Compress::new(p3_blake3::Blake3),
+            0,
+        );
+        let fri_params = fri.parameters(Blake3ChallengeMmcs::new(mmcs.clone()));
+        let pcs = Blake3Pcs::new(Dft::default(), mmcs, fri_params);
+        let challenger =
+            SerializingChallenger64::new(HashChallenger::new(Vec::new(), p3_blake3::Blake3));
+        Self {
+            stark: StarkConfig::new(pcs, challenger),
+            fri,
+            hash: HashKind::Blake3,
+        }
+    }
+}
+
+impl<SC: StarkGenericConfig> Config<SC> {
+    /// The conjectured security of proofs with tables of at most `2^max_log_height` rows,
+    /// constraint degree at most `max_degree`, and `log2(M)` = `log_bus_terms` total bus
+    /// terms over the whole proof set.
+    pub fn security(
+        &self,
+        max_log_height: usize,
+        max_degree: usize,
+        log_bus_terms: f64,
+    ) -> SecurityReport {
+        SecurityReport::compute(self.fri, max_log_height, max_degree, log_bus_terms)
+    }
+}
+
+/// The conjectured security of a proof set, term by term (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SecurityReport {
+    /// `log_blowup · num_queries + query_pow_bits`.
+    pub fri_bits: f64,
+    /// `log2(p²) − log2(d · n_max)`.
+    pub deep_bits: f64,
+    /// `log2(p²) − log2(M)`.
+    pub logup_bits: f64,
+    /// The minimum: the figure to quote.
+    pub conjectured_bits: f64,
+}
+
+impl SecurityReport {
+    /// `log2` of the size of the challenge field `F_{p²}`.
+    pub fn challenge_field_bits() -> f64 {
+        2.0 * (Val::ORDER_U64 as f64).log2()
+    }
+
+    /// Computes the report (see the module docs for the formulas).
+    pub fn compute(
+        fri: FriSettings,
+        max_log_height: usize,
+        max_degree: usize,
+        log_bus_terms: f64,
+    ) -> Self {
+        let field = Self::challenge_field_bits();
+        let fri_bits = (fri.log_blowup * fri.num_queries + fri.query_pow_bits) as f64;
+        let deep_bits = field - ((max_degree.max(1) as f64).log2() + max_log_height as f64);
+        let logup_bits = field - log_bus_terms;
+        Self {
+            fri_bits,
+            deep_bits,
+            logup_bits,
+            conjectured_bits: fri_bits.min(deep_bits).min(logup_bits),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Error types: every failure names what went wrong and where (segment, table, row).
+
+/// Why [`crate::setup`] refused a set of tables.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// A program needs at least one table.
+    #[error("no tables given")]
+    NoTables,
+    /// The preprocessed trace disagrees with `preprocessed_width()`.
+    #[error("table `{table}`: preprocessed trace has width {got}, preprocessed_width() says {declared}")]
+    PreprocessedWidth {
+        /// Table name.
+        table: String,
+        /// Declared width.
+        declared: usize,
+        /// Width of the returned trace (0 if none).
+        got: usize,
+    },
+    /// Preprocessed heights must be powers of two within the PCS limits.
+    #[error("table `{table}`: preprocessed trace height {height} is not a power of two in [2, 2^{max_log}]")]
+    PreprocessedHeight {
+        /// Table name.
+        table: String,
+        /// The height.
+        height: usize,
+        /// Largest supported log2 height.
+        max_log: usize,
+    },
+    /// Periodic columns are not part of this protocol.
+    #[error("table `{table}`: periodic columns are not supported")]
+    PeriodicColumns {
+        /// Table name.
+        table: String,
+    },
+    /// The constraints need more quotient chunks than the blowup allows.
+    #[error("table `{table}`: constraint degree {degree} needs 2^{log_chunks} quotient chunks, but log_blowup is {log_blowup}")]
+    DegreeTooHigh {
+        /// Table name.
+        table: String,
+        /// Constraint degree, LogUp included.
+        degree: usize,
+        /// log2 of the chunks needed.
+        log_chunks: usize,
+        /// Configured log2 blowup.
+        log_blowup: usize,
+    },
+    /// The PCS failed to commit the preprocessed columns.
+    #[error("committing the preprocessed columns failed: {0}")]
+    Pcs(String),
+}
+
+/// Why proving failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    /// The witness has a different number of traces than there are tables.
+    #[error("segment {segment}: {got} traces given for {expected} tables")]
+    TableCount {
+        /// Segment index.
+        segment: usize,
+        /// Number of tables.
+        expected: usize,
+        /// Number of traces.
+        got: usize,
+    },
+    /// A trace has the wrong width.
+    #[error("segment {segment}, table `{table}`: trace width {got}, expected {expected}")]
+    Width {
+        /// Segment index.
+        segment: usize,
+        /// Table name.
+        table: String,
+        /// Expected width.
+        expected: usize,
+        /// Actual width.
+        got: usize,
+    },
+    /// A trace height is not allowed.
+    #[error("segment {segment}, table `{table}`: trace height {height} {reason}")]
+    Height {
+        /// Segment index.
+        segment: usize,
+        /// Table name.
+        table: String,
+        /// The height.
+        height: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The segment's public values have the wrong length.
+    #[error("segment {segment}: {got} public values, the tables expect {expected}")]
+    PublicValues {
+        /// Segment index.
+        segment: usize,
+        /// Expected count.
+        expected: usize,
+        /// Actual count.
+        got: usize,
+    },
+    /// A constraint does not hold ([`crate::check_witness`]).
+    #[error("segment {segment}, table `{table}`, row {row}: constraint #{constraint} does not hold")]
+    Constraint {
+        /// Segment index.
+        segment: usize,
+        /// Table name.
+        table: String,
+        /// Row index.
+        row: usize,
+        /// Index of the constraint in evaluation order.
+        constraint: usize,
+    },
+    /// The global challenge hit a message fingerprint (probability ~2^-100); retry with
+    /// different public values.
+    #[error("segment {segment}, table `{table}`, row {row}: bus challenge equals a message fingerprint")]
+    FingerprintCollision {
+        /// Segment index.
+        segment: usize,
+        /// Table name.
+        table: String,
+        /// Row index.
+        row: usize,
+    },
+    /// The witness generator returned different traces in phase 2 than in phase 1.
+    #[error("segment {segment}: the witness generator is not deterministic (phase-2 commitment differs from phase 1)")]
+    NonDeterministicWitness {
+        /// Segment index.
+        segment: usize,
+    },
+    /// The witness generator failed.
+    #[error("segment {segment}: witness generation failed: {message}")]
+    Witness {
+        /// Segment index.
+        segment: usize,
+        /// Its message.
+        message: String,
+    },
+    /// The PCS failed.
+    #[error("segment {segment}: {phase} failed: {message}")]
+    Pcs {
+        /// Segment index.
+        segment: usize,
+        /// Which commitment or opening.
+        phase: &'static str,
+        /// The PCS error.
+        message: String,
+    },
+}
+
+/// Why verification failed.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// A proof set must hold at least one segment.
+    #[error("no segment proofs given")]
+    NoSegments,
+    /// The tables handed to the verifier are not the ones the key was made for.
+    #[error("table #{table}: {what} differs from the verification key")]
+    KeyMismatch {
+        /// Table index.
+        table: usize,
+        /// What differs.
+        what: &'static str,
+    },
+    /// Segment proofs must come in order, numbered from 0.
+    #[error("segment proof at position {position} claims index {claimed}")]
+    SegmentIndex {
+        /// Position in the list.
+        position: usize,
+        /// The index in the proof.
+        claimed: u32,
+    },
+    /// The proof's shape does not match the key.
+    #[error("segment {segment}: malformed proof: {what}")]
+    Shape {
+        /// Segment index.
+        segment: usize,
+        /// What is wrong.
+        what: String,
+    },
+    /// The FRI opening proof failed.
+    #[error("segment {segment}: opening proof rejected: {message}")]
+    Opening {
+        /// Segment index.
+        segment: usize,
+        /// The PCS error.
+        message: String,
+    },
+    /// The out-of-domain point fell on a trace domain (negligible probability).
+    #[error("segment {segment}: out-of-domain point lies in a trace domain")]
+    OodPointInDomain {
+        /// Segment index.
+        segment: usize,
+    },
+    /// The constraints do not match the quotient at the out-of-domain point.
+    #[error("segment {segment}, table `{table}`: constraints do not match the quotient at zeta")]
+    ConstraintMismatch {
+        /// Segment index.
+        segment: usize,
+        /// Table name.
+        table: String,
+    },
+    /// A table without interactions published a non-zero bus sum.
+    #[error("segment {segment}, table `{table}`: non-zero bus sum but no interactions")]
+    SpuriousBusSum {
+        /// Segment index.
+        segment: usize,
+        /// Table name.
+        table: String,
+    },
+    /// The bus sums of all segments plus the boundary terms do not add up to zero.
+    #[error("the bus does not balance: segment sums plus boundary terms = {0}")]
+    Unbalanced(String),
+    /// The global challenge hit a boundary message's fingerprint.
+    #[error("the bus challenge equals the fingerprint of a boundary message")]
+    BoundaryCollision,
+}

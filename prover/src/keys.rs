@@ -1,0 +1,198 @@
+//! Setup: analysing the tables and committing their preprocessed columns once per
+//! program. The verification key is the program's identity: a proof made for other
+//! preprocessed columns (another program) does not verify under it.
+
+use p3_commit::Pcs;
+use p3_matrix::Matrix;
+use p3_matrix::dense::RowMajorMatrix;
+use p3_uni_stark::{Com, StarkGenericConfig, Val};
+
+use crate::air::StarkTable;
+use crate::config::Config;
+use crate::error::SetupError;
+use crate::symbolic::TableAnalysis;
+
+/// The PCS prover data of a commitment.
+pub type PcsData<SC> = <<SC as StarkGenericConfig>::Pcs as Pcs<
+    <SC as StarkGenericConfig>::Challenge,
+    <SC as StarkGenericConfig>::Challenger,
+>>::ProverData;
+
+/// What the verifier knows about one table.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TableKey {
+    /// The table's name (for messages; not bound into the transcript).
+    pub name: String,
+    /// Main trace width.
+    pub width: usize,
+    /// Preprocessed width (0 if none).
+    pub preprocessed_width: usize,
+    /// log2 of the preprocessed height, which is then the table's height in every segment.
+    pub preprocessed_log_height: Option<usize>,
+    /// Constraint count, degrees and interactions.
+    pub analysis: TableAnalysis,
+}
+
+/// The verification key of a program: the tables' shapes and the commitment to all
+/// preprocessed columns.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(bound = "")]
+pub struct VerifyingKey<SC: StarkGenericConfig> {
+    /// One entry per table, in table order.
+    pub tables: Vec<TableKey>,
+    /// Number of per-segment public values every table sees.
+    pub num_public_values: usize,
+    /// Commitment to the preprocessed traces of the tables that have them, in table order.
+    pub preprocessed: Option<Com<SC>>,
+}
+
+impl<SC: StarkGenericConfig> VerifyingKey<SC> {
+    /// For table `t`, its position inside the preprocessed commitment, if it has one.
+    pub(crate) fn preprocessed_slot(&self, t: usize) -> Option<usize> {
+        self.tables[t].preprocessed_log_height?;
+        Some(
+            self.tables[..t]
+                .iter()
+                .filter(|k| k.preprocessed_log_height.is_some())
+                .count(),
+        )
+    }
+
+    /// For table `t`, its position inside the aux (LogUp) commitment, if it has one.
+    pub(crate) fn aux_slot(&self, t: usize) -> Option<usize> {
+        if self.tables[t].analysis.interactions.is_empty() {
+            return None;
+        }
+        Some(
+            self.tables[..t]
+                .iter()
+                .filter(|k| !k.analysis.interactions.is_empty())
+                .count(),
+        )
+    }
+
+    /// Whether any table talks on the bus.
+    pub(crate) fn has_interactions(&self) -> bool {
+        self.tables.iter().any(|k| !k.analysis.interactions.is_empty())
+    }
+
+    /// Checks that `tables` are the tables this key was made for (same shapes and
+    /// constraint analysis); the preprocessed values themselves are bound by the
+    /// commitment.
+    pub fn check_tables<T: StarkTable<SC>>(
+        &self,
+        tables: &[T],
+    ) -> Result<(), crate::error::VerifyError> {
+        use crate::error::VerifyError::KeyMismatch;
+        if tables.len() != self.tables.len() {
+            return Err(KeyMismatch {
+                table: tables.len().min(self.tables.len()),
+                what: "number of tables",
+            });
+        }
+        for (i, (table, key)) in tables.iter().zip(&self.tables).enumerate() {
+            if table.width() != key.width {
+                return Err(KeyMismatch { table: i, what: "main width" });
+            }
+            if table.preprocessed_width() != key.preprocessed_width {
+                return Err(KeyMismatch { table: i, what: "preprocessed width" });
+            }
+            if TableAnalysis::of(table, self.num_public_values) != key.analysis {
+                return Err(KeyMismatch { table: i, what: "constraint system" });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The proving key: the verification key plus the preprocessed commitment's prover data.
+pub struct ProvingKey<SC: StarkGenericConfig> {
+    /// The verification key.
+    pub vk: VerifyingKey<SC>,
+    /// Prover data of the preprocessed commitment (its LDEs and Merkle tree).
+    pub(crate) preprocessed_data: Option<PcsData<SC>>,
+    /// The preprocessed traces themselves, per table: phase 2 evaluates bus interactions
+    /// on trace rows, and those may read preprocessed columns.
+    pub(crate) preprocessed_traces: Vec<Option<RowMajorMatrix<Val<SC>>>>,
+}
+
+/// Analyses `tables` and commits their preprocessed columns.
+pub fn setup<SC, T>(config: &Config<SC>, tables: &[T]) -> Result<ProvingKey<SC>, SetupError>
+where
+    SC: StarkGenericConfig,
+    T: StarkTable<SC>,
+{
+    if tables.is_empty() {
+        return Err(SetupError::NoTables);
+    }
+    let pcs = config.stark.pcs();
+    let max_log = p3_commit::UnivariateStarkPcs::log_max_trace_height(pcs);
+    let num_public_values = tables
+        .iter()
+        .map(|t| t.num_public_values())
+        .max()
+        .unwrap_or(0);
+    let mut keys = Vec::with_capacity(tables.len());
+    let mut preprocessed = Vec::new();
+    let mut preprocessed_traces = Vec::with_capacity(tables.len());
+    for table in tables {
+        let name = table.name();
+        if table.num_periodic_columns() != 0 {
+            return Err(SetupError::PeriodicColumns { table: name });
+        }
+        let declared = table.preprocessed_width();
+        let trace = table.preprocessed_trace();
+        let got = trace.as_ref().map_or(0, |t| t.width());
+        if got != declared || (declared == 0 && trace.is_some()) {
+            return Err(SetupError::PreprocessedWidth { table: name, declared, got });
+        }
+        let preprocessed_log_height = match trace {
+            Some(trace) => {
+                let height = trace.height();
+                if !height.is_power_of_two() || height < 2 || height.ilog2() as usize > max_log {
+                    return Err(SetupError::PreprocessedHeight { table: name, height, max_log });
+                }
+                preprocessed.push((pcs.natural_domain_for_degree(height), trace.clone()));
+                preprocessed_traces.push(Some(trace));
+                Some(height.ilog2() as usize)
+            }
+            None => {
+                preprocessed_traces.push(None);
+                None
+            }
+        };
+        let analysis = TableAnalysis::of(table, num_public_values);
+        let log_chunks = analysis.log_quotient_chunks();
+        if log_chunks > config.fri.log_blowup {
+            return Err(SetupError::DegreeTooHigh {
+                table: name,
+                degree: analysis.total_degree(),
+                log_chunks,
+                log_blowup: config.fri.log_blowup,
+            });
+        }
+        keys.push(TableKey {
+            name,
+            width: table.width(),
+            preprocessed_width: declared,
+            preprocessed_log_height,
+            analysis,
+        });
+    }
+    let (commit, data) = if preprocessed.is_empty() {
+        (None, None)
+    } else {
+        let (c, d) = p3_commit::UnivariateStarkPcs::commit_preprocessing(pcs, preprocessed)
+            .map_err(|e| SetupError::Pcs(format!("{e:?}")))?;
+        (Some(c), Some(d))
+    };
+    Ok(ProvingKey {
+        vk: VerifyingKey {
+            tables: keys,
+            num_public_values,
+            preprocessed: commit,
+        },
+        preprocessed_data: data,
+        preprocessed_traces,
+    })
+}

@@ -1,0 +1,637 @@
+//! The two-phase prover.
+//!
+//! * **Phase 1** ([`commit_segment`]): commit the main traces of one segment (one Merkle
+//!   tree over all its tables' LDEs). Only the [`SegmentCommitment`] leaves the segment.
+//! * **Global challenge** ([`global_challenge`]): drawn from the program, the statement
+//!   and every segment's phase-1 commitment.
+//! * **Phase 2** ([`prove_committed`]): per segment, independently: LogUp columns with
+//!   the global challenge, their commitment and the published bus sums, the constraint
+//!   challenge `α`, the quotient of every table, the out-of-domain point `ζ`, and one FRI
+//!   opening proof for all commitments (main, LogUp, quotient, preprocessed).
+//!
+//! [`prove_segments`] drives both phases over many segments with bounded memory: phase 1
+//! keeps only the commitments, and phase 2 regenerates each segment's witness (the
+//! witness generator must be deterministic; this is checked) and recommits it, so at most
+//! `max_in_flight` segments' traces and LDEs live at once.
+
+use core::fmt::Display;
+
+use p3_air::RowWindow;
+use p3_commit::{Pcs, PolynomialSpace, UnivariateStarkPcs};
+use p3_field::{
+    BasedVectorSpace, Field, PackedFieldExtension, PackedValue, PrimeCharacteristicRing,
+};
+use p3_matrix::Matrix;
+use p3_matrix::dense::{RowMajorMatrix, RowMajorMatrixView};
+use p3_maybe_rayon::prelude::*;
+use p3_uni_stark::{Domain, PackedChallenge, PackedVal, StarkGenericConfig, Val};
+
+use crate::air::StarkTable;
+use crate::config::Config;
+use crate::error::ProveError;
+use crate::folder::{ProverFolder, constraint_weights};
+use crate::keys::{PcsData, ProvingKey, TableKey, VerifyingKey};
+use crate::logup::{BusChallenge, LogUpColumns};
+use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
+use crate::rows::RowBuilder;
+use crate::transcript::{constraint_challenge, ood_point, segment_challenger};
+
+pub use crate::transcript::global_challenge;
+
+/// The witness of one segment: a main trace per table (in table order) and the
+/// segment's public values.
+#[derive(Clone, Debug)]
+pub struct SegmentWitness<F> {
+    /// Main traces, one per table; heights are powers of two ≥ 2.
+    pub traces: Vec<RowMajorMatrix<F>>,
+    /// Public values, visible to all tables of the segment.
+    pub public_values: Vec<F>,
+}
+
+/// A segment after phase 1: its commitment, plus the traces and prover data phase 2
+/// needs.
+pub struct CommittedSegment<SC: StarkGenericConfig> {
+    /// What goes into the global challenge.
+    pub commitment: SegmentCommitment<SC>,
+    traces: Vec<RowMajorMatrix<Val<SC>>>,
+    main_data: PcsData<SC>,
+}
+
+/// Checks the witness's shapes against the key.
+fn check_shapes<SC: StarkGenericConfig>(
+    config: &Config<SC>,
+    vk: &VerifyingKey<SC>,
+    segment: usize,
+    witness: &SegmentWitness<Val<SC>>,
+) -> Result<(), ProveError> {
+    if witness.traces.len() != vk.tables.len() {
+        return Err(ProveError::TableCount {
+            segment,
+            expected: vk.tables.len(),
+            got: witness.traces.len(),
+        });
+    }
+    if witness.public_values.len() != vk.num_public_values {
+        return Err(ProveError::PublicValues {
+            segment,
+            expected: vk.num_public_values,
+            got: witness.public_values.len(),
+        });
+    }
+    let max_log = config.stark.pcs().log_max_trace_height();
+    for (trace, key) in witness.traces.iter().zip(&vk.tables) {
+        let height_error = |reason: String| ProveError::Height {
+            segment,
+            table: key.name.clone(),
+            height: trace.height(),
+            reason,
+        };
+        if trace.width() != key.width {
+            return Err(ProveError::Width {
+                segment,
+                table: key.name.clone(),
+                expected: key.width,
+                got: trace.width(),
+            });
+        }
+        let h = trace.height();
+        if !h.is_power_of_two() || h < 2 || h.ilog2() as usize > max_log {
+            return Err(height_error(format!(
+                "is not a power of two in [2, 2^{max_log}]"
+            )));
+        }
+        if let Some(log) = key.preprocessed_log_height {
+            if log != h.ilog2() as usize {
+                return Err(height_error(format!(
+                    "differs from the preprocessed height 2^{log}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Phase 1: validates and commits the main traces of segment `index`.
+pub fn commit_segment<SC: StarkGenericConfig>(
+    config: &Config<SC>,
+    pk: &ProvingKey<SC>,
+    index: usize,
+    witness: SegmentWitness<Val<SC>>,
+) -> Result<CommittedSegment<SC>, ProveError> {
+    check_shapes(config, &pk.vk, index, &witness)?;
+    let segment_index = u32::try_from(index).map_err(|_| ProveError::Witness {
+        segment: index,
+        message: "segment index does not fit in 32 bits".into(),
+    })?;
+    let pcs = config.stark.pcs();
+    let inputs = witness
+        .traces
+        .iter()
+        .map(|t| (pcs.natural_domain_for_degree(t.height()), t.clone()));
+    let (main, main_data) = pcs.commit(inputs).map_err(|e| ProveError::Pcs {
+        segment: index,
+        phase: "main trace commitment",
+        message: format!("{e:?}"),
+    })?;
+    Ok(CommittedSegment {
+        commitment: SegmentCommitment {
+            index: segment_index,
+            log_heights: witness.traces.iter().map(|t| t.height().ilog2() as u8).collect(),
+            public_values: witness.public_values,
+            main,
+        },
+        traces: witness.traces,
+        main_data,
+    })
+}
+
+/// Checks every constraint of every table on every row (no bus), reporting the first
+/// failure. For debugging witness generators: the prover itself does not check, so a bad
+/// witness gives a proof that fails verification.
+pub fn check_witness<SC, T>(
+    config: &Config<SC>,
+    pk: &ProvingKey<SC>,
+    tables: &[T],
+    segment: usize,
+    witness: &SegmentWitness<Val<SC>>,
+) -> Result<(), ProveError>
+where
+    SC: StarkGenericConfig,
+    T: StarkTable<SC>,
+{
+    for (t, (table, trace)) in tables.iter().zip(&witness.traces).enumerate() {
+        let pre = pk.preprocessed_traces.get(t).and_then(Option::as_ref);
+        let h = trace.height();
+        let omega = trace_generator::<SC>(config, h);
+        let failure = (0..h).into_par_iter().find_map_first(|r| {
+            let (main, pre) = row_pair(trace, pre, r);
+            let mut b = RowBuilder::<Val<SC>, SC::Challenge>::new(
+                main,
+                pre,
+                &witness.public_values,
+                r,
+                h,
+                omega,
+                None,
+            );
+            table.eval(&mut b);
+            b.first_failure.map(|c| (r, c))
+        });
+        if let Some((row, constraint)) = failure {
+            return Err(ProveError::Constraint {
+                segment,
+                table: table.name(),
+                row,
+                constraint,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The generator of the trace domain of `height` rows.
+fn trace_generator<SC: StarkGenericConfig>(config: &Config<SC>, height: usize) -> Val<SC> {
+    subgroup_generator(&config.stark.pcs().natural_domain_for_degree(height))
+}
+
+/// Rows `r` and `r + 1` (cyclically) of the main and the preprocessed trace.
+#[allow(clippy::type_complexity)]
+fn row_pair<'a, F: Clone + Send + Sync>(
+    main: &'a RowMajorMatrix<F>,
+    pre: Option<&'a RowMajorMatrix<F>>,
+    r: usize,
+) -> ((&'a [F], &'a [F]), (&'a [F], &'a [F])) {
+    let rows = |m: &'a RowMajorMatrix<F>| {
+        let w = m.width;
+        let n = (r + 1) % m.height();
+        (&m.values[r * w..(r + 1) * w], &m.values[n * w..(n + 1) * w])
+    };
+    (rows(main), pre.map_or((&[][..], &[][..]), rows))
+}
+
+/// The LogUp columns of one table (base-field coordinates, `(n + 1)·D` columns) and its
+/// partial sum; `Err(row)` if a denominator vanishes.
+fn logup_trace<SC, T>(
+    config: &Config<SC>,
+    table: &T,
+    main: &RowMajorMatrix<Val<SC>>,
+    pre: Option<&RowMajorMatrix<Val<SC>>>,
+    public_values: &[Val<SC>],
+    challenge: &BusChallenge<SC::Challenge>,
+    num_interactions: usize,
+) -> Result<(RowMajorMatrix<Val<SC>>, SC::Challenge), usize>
+where
+    SC: StarkGenericConfig,
+    T: StarkTable<SC>,
+{
+    let d = <SC::Challenge as BasedVectorSpace<Val<SC>>>::DIMENSION;
+    let h = main.height();
+    let omega = trace_generator::<SC>(config, h);
+    let width = (num_interactions + 1) * d;
+    let mut values = Val::<SC>::zero_vec(h * width);
+    let terms: Vec<SC::Challenge> = values
+        .par_chunks_mut(width)
+        .enumerate()
+        .map(|(r, row)| {
+            let (m, p) = row_pair(main, pre, r);
+            let mut b = RowBuilder::new(m, p, public_values, r, h, omega, Some(challenge));
+            table.eval(&mut b);
+            let mut t = SC::Challenge::ZERO;
+            for ((den, mult), out) in b.interactions.iter().zip(row.chunks_mut(d)) {
+                let inv = den.try_inverse().ok_or(r)?;
+                out.copy_from_slice(inv.as_basis_coefficients_slice());
+                t += inv * *mult;
+            }
+            Ok(t)
+        })
+        .collect::<Result<_, usize>>()?;
+    // Running sum s_0 = 0, s_{r+1} = s_r + t_r, in the last D columns.
+    let mut s = SC::Challenge::ZERO;
+    for (row, t) in values.chunks_mut(width).zip(terms) {
+        row[width - d..].copy_from_slice(s.as_basis_coefficients_slice());
+        s += t;
+    }
+    Ok((RowMajorMatrix::new(values, width), s))
+}
+
+/// Factors turning Plonky3's first/last-row selectors `Z_H(x)/(x − a)` into the exact
+/// Lagrange polynomials (1 at `a`, 0 elsewhere on `H`): `L_a = a·Z_H/(n·(x − a))`, so
+/// `1/n` for `a = 1` and `ω⁻¹/n` for the last row. Exact selectors can serve as bus
+/// multiplicities, where only their values on the trace matter.
+pub(crate) fn lagrange_scales<F: Field>(domain: &impl PolynomialSpace<Val = F>) -> (F, F) {
+    let inv_n = F::from_usize(domain.size()).inverse();
+    (inv_n, subgroup_generator(domain).inverse() * inv_n)
+}
+
+/// The generator `ω` of a trace domain (a subgroup): the point after 1.
+pub(crate) fn subgroup_generator<F: Field>(domain: &impl PolynomialSpace<Val = F>) -> F {
+    // Two-adic subgroups always have a next point; 1 is only returned for the trivial
+    // domain, which the height checks exclude.
+    domain.next_point(F::ONE).unwrap_or(F::ONE)
+}
+
+/// Per-worker scratch space for [`quotient_values`], reused across row groups.
+struct QuotientBuffers<SC: StarkGenericConfig> {
+    main: Vec<PackedVal<SC>>,
+    pre: Vec<PackedVal<SC>>,
+    aux_base: Vec<PackedVal<SC>>,
+    aux: Vec<PackedChallenge<SC>>,
+    constraints: Vec<PackedVal<SC>>,
+    interactions: Vec<(PackedChallenge<SC>, PackedVal<SC>)>,
+}
+
+/// Evaluations of `C(x)/Z_H(x)` on the quotient domain, for one table.
+#[allow(clippy::too_many_arguments)]
+fn quotient_values<SC, T, M>(
+    table: &T,
+    key: &TableKey,
+    trace_domain: Domain<SC>,
+    quotient_domain: Domain<SC>,
+    main: &M,
+    pre: Option<&M>,
+    aux: Option<&M>,
+    public_values: &[Val<SC>],
+    bus: &BusChallenge<SC::Challenge>,
+    bus_sum: SC::Challenge,
+    alpha: SC::Challenge,
+) -> Vec<SC::Challenge>
+where
+    SC: StarkGenericConfig,
+    T: StarkTable<SC>,
+    M: Matrix<Val<SC>> + Sync,
+{
+    let pack = PackedVal::<SC>::WIDTH;
+    let d = <SC::Challenge as BasedVectorSpace<Val<SC>>>::DIMENSION;
+    let size = quotient_domain.size();
+    let mut sels = trace_domain.selectors_on_coset(quotient_domain);
+    let (first_scale, last_scale) = lagrange_scales(&trace_domain);
+    sels.is_first_row.iter_mut().for_each(|v| *v *= first_scale);
+    sels.is_last_row.iter_mut().for_each(|v| *v *= last_scale);
+    // Pad so that a domain smaller than the packing width still fills one packed value.
+    for _ in size..pack {
+        sels.is_first_row.push(Val::<SC>::ZERO);
+        sels.is_last_row.push(Val::<SC>::ZERO);
+        sels.is_transition.push(Val::<SC>::ZERO);
+        sels.inv_vanishing.push(Val::<SC>::ZERO);
+    }
+    let next_step = size / trace_domain.size();
+    let (base_weights, ext_weights) = constraint_weights::<Val<SC>, SC::Challenge>(
+        alpha,
+        key.analysis.num_constraints,
+        key.analysis.num_logup_constraints(),
+    );
+    let packed_rows = |m: &M, i: usize, out: &mut Vec<PackedVal<SC>>| {
+        out.extend(m.vertically_packed_row::<PackedVal<SC>>(i));
+        out.extend(m.vertically_packed_row::<PackedVal<SC>>(i + next_step));
+    };
+    let mut out = SC::Challenge::zero_vec(size);
+    out.par_chunks_mut(pack).enumerate().for_each_init(
+        || QuotientBuffers::<SC> {
+            main: Vec::new(),
+            pre: Vec::new(),
+            aux_base: Vec::new(),
+            aux: Vec::new(),
+            constraints: Vec::new(),
+            interactions: Vec::new(),
+        },
+        |buf, (group, chunk)| {
+            let i = group * pack;
+            buf.main.clear();
+            packed_rows(main, i, &mut buf.main);
+            buf.pre.clear();
+            if let Some(p) = pre {
+                packed_rows(p, i, &mut buf.pre);
+            }
+            buf.aux_base.clear();
+            buf.aux.clear();
+            if let Some(a) = aux {
+                packed_rows(a, i, &mut buf.aux_base);
+                buf.aux.extend(buf.aux_base.chunks(d).map(|c| {
+                    PackedChallenge::<SC>::from_basis_coefficients_fn(|k| c[k])
+                }));
+            }
+            let (pre_local, pre_next) = buf.pre.split_at(buf.pre.len() / 2);
+            let (aux_local, aux_next) = buf.aux.split_at(buf.aux.len() / 2);
+            let sel = |v: &[Val<SC>]| *PackedVal::<SC>::from_slice(&v[i..i + pack]);
+            let mut folder = ProverFolder::<SC> {
+                main: RowMajorMatrixView::new(&buf.main, main.width()),
+                preprocessed: RowWindow::from_two_rows(pre_local, pre_next),
+                public_values,
+                is_first_row: sel(&sels.is_first_row),
+                is_last_row: sel(&sels.is_last_row),
+                is_transition: sel(&sels.is_transition),
+                bus,
+                constraints: core::mem::take(&mut buf.constraints),
+                interactions: core::mem::take(&mut buf.interactions),
+            };
+            table.eval(&mut folder);
+            let columns = LogUpColumns {
+                local: aux_local,
+                next: aux_next,
+                sum: bus_sum,
+            };
+            let q = folder.fold(&columns, &base_weights, &ext_weights) * sel(&sels.inv_vanishing);
+            for (lane, o) in chunk.iter_mut().enumerate() {
+                *o = q.extract(lane);
+            }
+            buf.constraints = folder.constraints;
+            buf.constraints.clear();
+            buf.interactions = folder.interactions;
+            buf.interactions.clear();
+        },
+    );
+    out
+}
+
+/// Phase 2: proves one committed segment under the global challenge.
+pub fn prove_committed<SC, T>(
+    config: &Config<SC>,
+    pk: &ProvingKey<SC>,
+    tables: &[T],
+    committed: CommittedSegment<SC>,
+    challenge: &BusChallenge<SC::Challenge>,
+) -> Result<SegmentProof<SC>, ProveError>
+where
+    SC: StarkGenericConfig,
+    T: StarkTable<SC>,
+{
+    let vk = &pk.vk;
+    let pcs = config.stark.pcs();
+    let segment = committed.commitment.index as usize;
+    let pcs_error = |phase: &'static str| {
+        move |e: <SC::Pcs as Pcs<SC::Challenge, SC::Challenger>>::ProverError| ProveError::Pcs {
+            segment,
+            phase,
+            message: format!("{e:?}"),
+        }
+    };
+    if tables.len() != vk.tables.len() {
+        return Err(ProveError::TableCount {
+            segment,
+            expected: vk.tables.len(),
+            got: tables.len(),
+        });
+    }
+    let mut ch = segment_challenger(config, vk, challenge, &committed.commitment);
+    let publics = &committed.commitment.public_values;
+    let domains: Vec<Domain<SC>> = committed
+        .traces
+        .iter()
+        .map(|t| pcs.natural_domain_for_degree(t.height()))
+        .collect();
+
+    // LogUp columns and bus sums.
+    let mut bus_sums = vec![SC::Challenge::ZERO; tables.len()];
+    let mut aux_inputs = Vec::new();
+    for (t, (table, key)) in tables.iter().zip(&vk.tables).enumerate() {
+        let n = key.analysis.interactions.len();
+        if n == 0 {
+            continue;
+        }
+        let pre = pk.preprocessed_traces[t].as_ref();
+        let (aux, sum) =
+            logup_trace::<SC, T>(config, table, &committed.traces[t], pre, publics, challenge, n)
+                .map_err(|row| ProveError::FingerprintCollision {
+                    segment,
+                    table: key.name.clone(),
+                    row,
+                })?;
+        bus_sums[t] = sum;
+        aux_inputs.push((domains[t], aux));
+    }
+    let aux = if aux_inputs.is_empty() {
+        None
+    } else {
+        Some(pcs.commit(aux_inputs).map_err(pcs_error("LogUp commitment"))?)
+    };
+    let alpha = constraint_challenge::<SC>(&mut ch, aux.as_ref().map(|a| &a.0), &bus_sums);
+
+    // Quotients of all tables, committed together.
+    let mut ldes = Vec::new();
+    for (t, (table, key)) in tables.iter().zip(&vk.tables).enumerate() {
+        let log_chunks = key.analysis.log_quotient_chunks();
+        let chunks = 1 << log_chunks;
+        let qd = domains[t].create_disjoint_domain(domains[t].size() << log_chunks);
+        let main_q = pcs.get_evaluations_on_domain(&committed.main_data, t, qd);
+        let pre_q = match (vk.preprocessed_slot(t), &pk.preprocessed_data) {
+            (Some(slot), Some(data)) => Some(pcs.get_evaluations_on_domain_no_random(data, slot, qd)),
+            _ => None,
+        };
+        let aux_q = match (vk.aux_slot(t), &aux) {
+            (Some(slot), Some((_, data))) => Some(pcs.get_evaluations_on_domain(data, slot, qd)),
+            _ => None,
+        };
+        let q = quotient_values::<SC, T, _>(
+            table,
+            key,
+            domains[t],
+            qd,
+            &main_q,
+            pre_q.as_ref(),
+            aux_q.as_ref(),
+            publics,
+            challenge,
+            bus_sums[t],
+            alpha,
+        );
+        let flat = RowMajorMatrix::new_col(q).flatten_to_base();
+        let parts = qd.split_domains(chunks).into_iter().zip(qd.split_evals(chunks, flat));
+        ldes.extend(
+            pcs.get_quotient_ldes(parts, chunks)
+                .map_err(pcs_error("quotient LDE"))?,
+        );
+    }
+    let (quotient, quotient_data) = pcs.commit_ldes(ldes).map_err(pcs_error("quotient commitment"))?;
+    let zeta = ood_point::<SC>(&mut ch, &quotient);
+
+    // One opening proof for every commitment.
+    let pair = |t: usize| -> Result<Vec<SC::Challenge>, ProveError> {
+        let next = domains[t].next_point(zeta).ok_or(ProveError::Pcs {
+            segment,
+            phase: "opening",
+            message: "trace domain has no next point".into(),
+        })?;
+        Ok(vec![zeta, next])
+    };
+    let all: Vec<usize> = (0..tables.len()).collect();
+    let aux_tables: Vec<usize> = all.iter().copied().filter(|&t| vk.aux_slot(t).is_some()).collect();
+    let pre_tables: Vec<usize> =
+        all.iter().copied().filter(|&t| vk.preprocessed_slot(t).is_some()).collect();
+    let main_points = all.iter().map(|&t| pair(t)).collect::<Result<Vec<_>, _>>()?;
+    let aux_points = aux_tables.iter().map(|&t| pair(t)).collect::<Result<Vec<_>, _>>()?;
+    let pre_points = pre_tables.iter().map(|&t| pair(t)).collect::<Result<Vec<_>, _>>()?;
+    let quotient_points: Vec<Vec<SC::Challenge>> = vk
+        .tables
+        .iter()
+        .flat_map(|k| vec![vec![zeta]; 1 << k.analysis.log_quotient_chunks()])
+        .collect();
+    let mut rounds = vec![(&committed.main_data, main_points).into()];
+    if let Some((_, data)) = &aux {
+        rounds.push((data, aux_points).into());
+    }
+    rounds.push((&quotient_data, quotient_points).into());
+    if let Some(data) = &pk.preprocessed_data {
+        rounds.push((data, pre_points).into());
+    }
+    let (opened, opening_proof) = pcs.open(rounds, &mut ch).map_err(pcs_error("opening"))?;
+
+    // opened[round][matrix][point] -> per-table openings.
+    let mut round = opened.into_iter();
+    let main_round = round.next().unwrap_or_default();
+    let aux_round = if aux.is_some() { round.next().unwrap_or_default() } else { Vec::new() };
+    let quotient_round = round.next().unwrap_or_default();
+    let pre_round = round.next().unwrap_or_default();
+    let two = |m: Option<&Vec<Vec<SC::Challenge>>>| match m.map(|v| v.as_slice()) {
+        Some([local, next]) => (local.clone(), next.clone()),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let mut quotient_iter = quotient_round.into_iter();
+    let openings = vk
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(t, key)| {
+            let (main_local, main_next) = two(main_round.get(t));
+            let (preprocessed_local, preprocessed_next) =
+                two(vk.preprocessed_slot(t).and_then(|s| pre_round.get(s)));
+            let (aux_local, aux_next) = two(vk.aux_slot(t).and_then(|s| aux_round.get(s)));
+            let quotient_chunks = quotient_iter
+                .by_ref()
+                .take(1 << key.analysis.log_quotient_chunks())
+                .map(|mut points| points.pop().unwrap_or_default())
+                .collect();
+            TableOpenings {
+                main_local,
+                main_next,
+                preprocessed_local,
+                preprocessed_next,
+                aux_local,
+                aux_next,
+                quotient_chunks,
+            }
+        })
+        .collect();
+    Ok(SegmentProof {
+        commitment: committed.commitment,
+        aux: aux.map(|(c, _)| c),
+        bus_sums,
+        quotient,
+        openings,
+        opening_proof,
+    })
+}
+
+/// Whether two commitments are equal (compared through their serialization, since the
+/// PCS commitment type promises serde but not `PartialEq`).
+fn same_commitment<SC: StarkGenericConfig>(
+    a: &SegmentCommitment<SC>,
+    b: &SegmentCommitment<SC>,
+) -> bool {
+    match (postcard::to_allocvec(a), postcard::to_allocvec(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Proves `num_segments` segments whose witnesses `witness(i)` produces, in two phases,
+/// with at most `max_in_flight` segments (0: one per rayon thread) in memory at once.
+///
+/// `witness` is called twice per segment (once per phase) and must return the same
+/// traces both times.
+pub fn prove_segments<SC, T, W, E>(
+    config: &Config<SC>,
+    pk: &ProvingKey<SC>,
+    tables: &[T],
+    statement: &Statement<Val<SC>>,
+    num_segments: usize,
+    max_in_flight: usize,
+    witness: W,
+) -> Result<Vec<SegmentProof<SC>>, ProveError>
+where
+    SC: StarkGenericConfig,
+    T: StarkTable<SC>,
+    W: Fn(usize) -> Result<SegmentWitness<Val<SC>>, E> + Sync,
+    E: Display,
+    SC: Sync,
+    p3_uni_stark::Com<SC>: Send + Sync,
+    crate::proof::PcsProof<SC>: Send,
+    PcsData<SC>: Sync,
+{
+    let batch = if max_in_flight == 0 {
+        rayon::current_num_threads()
+    } else {
+        max_in_flight
+    };
+    let generate = |i: usize| {
+        witness(i).map_err(|e| ProveError::Witness {
+            segment: i,
+            message: e.to_string(),
+        })
+    };
+    let mut commitments = Vec::with_capacity(num_segments);
+    for start in (0..num_segments).step_by(batch) {
+        let end = (start + batch).min(num_segments);
+        let part: Vec<SegmentCommitment<SC>> = (start..end)
+            .into_par_iter()
+            .map(|i| Ok(commit_segment(config, pk, i, generate(i)?)?.commitment))
+            .collect::<Result<_, ProveError>>()?;
+        commitments.extend(part);
+    }
+    let challenge = global_challenge(config, &pk.vk, statement, &commitments);
+    let mut proofs = Vec::with_capacity(num_segments);
+    for start in (0..num_segments).step_by(batch) {
+        let end = (start + batch).min(num_segments);
+        let part: Vec<SegmentProof<SC>> = (start..end)
+            .into_par_iter()
+            .map(|i| {
+                let committed = commit_segment(config, pk, i, generate(i)?)?;
+                if !same_commitment(&committed.commitment, &commitments[i]) {
+                    return Err(ProveError::NonDeterministicWitness { segment: i });
+                }
+                prove_committed(config, pk, tables, committed, &challenge)
+            })
+            .collect::<Result<_, ProveError>>()?;
+        proofs.extend(part);
+    }
+    Ok(proofs)
+}

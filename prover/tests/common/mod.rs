@@ -1,0 +1,168 @@
+//! Toy tables shared by the integration tests: a Fibonacci table, a byte-range lookup
+//! between two tables of different heights (one with a preprocessed column), and a
+//! counter whose state is handed from segment to segment over the bus.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
+use ziskjit_prover::{BusBuilder, BusMessage, SegmentWitness, TableName, Val};
+
+/// Bus carrying byte-range lookups `(value)`.
+pub const RANGE_BUS: u32 = 1;
+/// Bus carrying the counter state between segments `(counter)`.
+pub const STATE_BUS: u32 = 2;
+
+/// The toy tables, as one enum (how a program passes tables of different types).
+#[derive(Clone, Debug)]
+pub enum Toy {
+    /// `(left, right)` with `right' = left + right`; public values `[a, b, result]`.
+    Fibonacci,
+    /// Preprocessed column `value` = `offset + r` for `r < 256`; main column: how many
+    /// times each value is looked up.
+    Range {
+        /// Shifts the fixed column; two offsets are two different programs.
+        offset: u64,
+    },
+    /// Main columns `(x, y)` with `y = x²`; looks `x` up in the range table.
+    Squares,
+    /// Main column `c` with `c' = c + 1`; receives its first value from the state bus and
+    /// sends its successor of the last value.
+    Counter,
+}
+
+impl TableName for Toy {
+    fn name(&self) -> String {
+        match self {
+            Toy::Fibonacci => "fibonacci".into(),
+            Toy::Range { .. } => "range".into(),
+            Toy::Squares => "squares".into(),
+            Toy::Counter => "counter".into(),
+        }
+    }
+}
+
+impl BaseAir<Val> for Toy {
+    fn width(&self) -> usize {
+        match self {
+            Toy::Fibonacci | Toy::Squares => 2,
+            Toy::Range { .. } | Toy::Counter => 1,
+        }
+    }
+
+    fn preprocessed_width(&self) -> usize {
+        match self {
+            Toy::Range { .. } => 1,
+            _ => 0,
+        }
+    }
+
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<Val>> {
+        match self {
+            Toy::Range { offset } => Some(RowMajorMatrix::new_col(
+                (0..256).map(|r| Val::from_u64(offset + r)).collect(),
+            )),
+            _ => None,
+        }
+    }
+
+    fn num_public_values(&self) -> usize {
+        match self {
+            Toy::Fibonacci => 3,
+            _ => 0,
+        }
+    }
+}
+
+impl<AB: BusBuilder<F = Val>> Air<AB> for Toy {
+    fn eval(&self, builder: &mut AB) {
+        let main = builder.main();
+        let local = main.current_slice().to_vec();
+        let next = main.next_slice().to_vec();
+        match self {
+            Toy::Fibonacci => {
+                let pis: Vec<AB::Expr> = builder.public_values().iter().map(|&p| p.into()).collect();
+                let mut first = builder.when_first_row();
+                first.assert_eq(local[0], pis[0].clone());
+                first.assert_eq(local[1], pis[1].clone());
+                let mut t = builder.when_transition();
+                t.assert_eq(next[0], local[1]);
+                t.assert_eq(next[1], local[0] + local[1]);
+                builder.when_last_row().assert_eq(local[1], pis[2].clone());
+            }
+            Toy::Range { .. } => {
+                let value = builder.preprocessed().current_slice()[0];
+                builder.receive(RANGE_BUS, [value], local[0]);
+            }
+            Toy::Squares => {
+                builder.assert_eq(local[1], local[0] * local[0]);
+                builder.send(RANGE_BUS, [local[0]], AB::Expr::ONE);
+            }
+            Toy::Counter => {
+                builder.when_transition().assert_eq(next[0], local[0] + AB::Expr::ONE);
+                let first = builder.is_first_row();
+                let last = builder.is_last_row();
+                builder.receive(STATE_BUS, [local[0]], first);
+                builder.send(STATE_BUS, [local[0] + AB::Expr::ONE], last);
+            }
+        }
+    }
+}
+
+/// A Fibonacci trace of `n` rows from `(a, b)`, and its public values.
+pub fn fibonacci_witness(n: usize, a: u64, b: u64) -> SegmentWitness<Val> {
+    let mut values = Vec::with_capacity(2 * n);
+    let (mut x, mut y) = (Val::from_u64(a), Val::from_u64(b));
+    for _ in 0..n {
+        values.extend([x, y]);
+        (x, y) = (y, x + y);
+    }
+    let result = values[2 * n - 1];
+    SegmentWitness {
+        traces: vec![RowMajorMatrix::new(values, 2)],
+        public_values: vec![Val::from_u64(a), Val::from_u64(b), result],
+    }
+}
+
+/// A range table (256 rows) and a squares table of `n` rows over pseudo-random bytes;
+/// `bad_row` (if any) holds 256, which is out of range.
+pub fn lookup_witness(n: usize, seed: u64, bad_row: Option<usize>) -> SegmentWitness<Val> {
+    let mut counts = vec![0u64; 256];
+    let mut squares = Vec::with_capacity(2 * n);
+    let mut s = seed;
+    for r in 0..n {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let x = if bad_row == Some(r) { 256 } else { (s >> 56) % 256 };
+        if x < 256 {
+            counts[x as usize] += 1;
+        }
+        squares.extend([Val::from_u64(x), Val::from_u64(x * x)]);
+    }
+    SegmentWitness {
+        traces: vec![
+            RowMajorMatrix::new_col(counts.into_iter().map(Val::from_u64).collect()),
+            RowMajorMatrix::new(squares, 2),
+        ],
+        public_values: vec![],
+    }
+}
+
+/// Segment `k` of a counter run with `n` rows per segment: `c = k·n + r`.
+pub fn counter_witness(k: usize, n: usize) -> SegmentWitness<Val> {
+    SegmentWitness {
+        traces: vec![RowMajorMatrix::new_col(
+            (0..n).map(|r| Val::from_u64((k * n + r) as u64)).collect(),
+        )],
+        public_values: vec![],
+    }
+}
+
+/// The statement of a counter run of `segments` segments of `n` rows: it sends the
+/// initial state 0 and receives the final state `segments·n`.
+pub fn counter_boundary(segments: usize, n: usize) -> Vec<BusMessage<Val>> {
+    vec![
+        BusMessage::send(STATE_BUS, vec![Val::ZERO]),
+        BusMessage::receive(STATE_BUS, vec![Val::from_u64((segments * n) as u64)]),
+    ]
+}

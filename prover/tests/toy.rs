@@ -1,0 +1,371 @@
+//! End-to-end tests on toy tables: each positive case proves and verifies; each negative
+//! case (tampered trace, unbalanced bus, missing/swapped segments, another program, a
+//! wrong global challenge, flipped bytes) must fail verification.
+
+mod common;
+
+use common::*;
+use p3_field::PrimeCharacteristicRing;
+use ziskjit_prover::*;
+
+fn config() -> Config<Poseidon2Stark> {
+    Config::poseidon2(FriSettings::default())
+}
+
+/// Proves a single segment with statement `statement`.
+fn prove_one(
+    config: &Config<Poseidon2Stark>,
+    pk: &ProvingKey<Poseidon2Stark>,
+    tables: &[Toy],
+    statement: &Statement<Val>,
+    witness: SegmentWitness<Val>,
+) -> Vec<SegmentProof<Poseidon2Stark>> {
+    prove_segments(config, pk, tables, statement, 1, 0, |_| {
+        Ok::<_, String>(witness.clone())
+    })
+    .expect("proving succeeds")
+}
+
+#[test]
+fn fibonacci_proves_and_verifies() {
+    let config = config();
+    let tables = [Toy::Fibonacci];
+    let pk = setup(&config, &tables).unwrap();
+    let statement = Statement::default();
+    let proofs = prove_one(&config, &pk, &tables, &statement, fibonacci_witness(64, 0, 1));
+    verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap();
+}
+
+#[test]
+fn changed_trace_cell_fails() {
+    let config = config();
+    let tables = [Toy::Fibonacci];
+    let pk = setup(&config, &tables).unwrap();
+    let mut witness = fibonacci_witness(64, 0, 1);
+    witness.traces[0].values[2 * 17 + 1] += Val::ONE;
+    // The debug checker names the first broken constraint.
+    let err = check_witness(&config, &pk, &tables, 0, &witness).unwrap_err();
+    assert!(
+        matches!(err, ProveError::Constraint { row: 16 | 17, .. }),
+        "{err}"
+    );
+    let statement = Statement::default();
+    let proofs = prove_one(&config, &pk, &tables, &statement, witness);
+    let err = verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap_err();
+    assert!(matches!(err, VerifyError::ConstraintMismatch { .. }), "{err}");
+}
+
+#[test]
+fn wrong_public_value_fails() {
+    let config = config();
+    let tables = [Toy::Fibonacci];
+    let pk = setup(&config, &tables).unwrap();
+    let mut witness = fibonacci_witness(16, 0, 1);
+    witness.public_values[2] += Val::ONE;
+    let statement = Statement::default();
+    let proofs = prove_one(&config, &pk, &tables, &statement, witness);
+    assert!(verify_segments(&config, &tables, &pk.vk, &statement, &proofs).is_err());
+}
+
+fn lookup_program(offset: u64) -> [Toy; 2] {
+    [Toy::Range { offset }, Toy::Squares]
+}
+
+#[test]
+fn lookup_between_tables_of_different_heights() {
+    let config = config();
+    let tables = lookup_program(0);
+    let pk = setup(&config, &tables).unwrap();
+    assert!(pk.vk.preprocessed.is_some());
+    let statement = Statement::default();
+    let witness = lookup_witness(1024, 7, None);
+    assert_eq!(witness.traces[0].values.len(), 256);
+    check_witness(&config, &pk, &tables, 0, &witness).unwrap();
+    let proofs = prove_one(&config, &pk, &tables, &statement, witness);
+    assert_eq!(proofs[0].commitment.log_heights, vec![8, 10]);
+    // Each table's partial sum is non-zero; together they cancel.
+    assert!(proofs[0].bus_sums.iter().all(|s| *s != Challenge::ZERO));
+    assert_eq!(proofs[0].bus_sum(), Challenge::ZERO);
+    verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap();
+}
+
+#[test]
+fn lookup_with_blake3() {
+    let config = Config::blake3(FriSettings::default());
+    let tables = lookup_program(0);
+    let pk = setup(&config, &tables).unwrap();
+    let statement = Statement::default();
+    let witness = lookup_witness(512, 3, None);
+    let proofs = prove_segments(&config, &pk, &tables, &statement, 1, 0, |_| {
+        Ok::<_, String>(witness.clone())
+    })
+    .unwrap();
+    verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap();
+    // Blake3 proofs are rejected by a Poseidon2 verifier at the format level.
+    let bytes = encode_proofs(&config, &proofs).unwrap();
+    assert!(matches!(
+        decode_proofs(&self::config(), &bytes),
+        Err(FormatError::WrongHash { .. })
+    ));
+}
+
+#[test]
+fn unbalanced_bus_fails() {
+    let config = config();
+    let tables = lookup_program(0);
+    let pk = setup(&config, &tables).unwrap();
+    let statement = Statement::default();
+    // Row 5 looks up 256, which the range table does not hold: every constraint holds,
+    // only the bus is off.
+    let witness = lookup_witness(1024, 7, Some(5));
+    check_witness(&config, &pk, &tables, 0, &witness).unwrap();
+    let proofs = prove_one(&config, &pk, &tables, &statement, witness);
+    let err = verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap_err();
+    assert!(matches!(err, VerifyError::Unbalanced(_)), "{err}");
+}
+
+#[test]
+fn proof_from_another_program_fails() {
+    let config = config();
+    let (a, b) = (lookup_program(0), lookup_program(1));
+    let (pk_a, pk_b) = (setup(&config, &a).unwrap(), setup(&config, &b).unwrap());
+    let statement = Statement::default();
+    // Values 1..=255 are in both ranges, so program B's proof is honest for B.
+    let mut witness = lookup_witness(256, 1, None);
+    let counts = &mut witness.traces[0].values;
+    let zeros = counts[0];
+    counts[0] = Val::ZERO;
+    let squares = &mut witness.traces[1].values;
+    for pair in squares.chunks_mut(2).filter(|p| p[0] == Val::ZERO) {
+        pair.copy_from_slice(&[Val::ONE, Val::ONE]);
+    }
+    // Program B's range row r holds r + 1: shift the counts by one.
+    let mut counts_b = vec![Val::ZERO; 256];
+    let mut counts_a = vec![Val::ZERO; 256];
+    for pair in witness.traces[1].values.chunks(2) {
+        let x = pair[0].as_canonical_u64() as usize;
+        counts_a[x] += Val::ONE;
+        counts_b[x - 1] += Val::ONE;
+    }
+    let _ = zeros;
+    witness.traces[0].values = counts_b;
+    let proofs_b = prove_one(&config, &pk_b, &b, &statement, witness.clone());
+    verify_segments(&config, &b, &pk_b.vk, &statement, &proofs_b).unwrap();
+    let err = verify_segments(&config, &a, &pk_a.vk, &statement, &proofs_b).unwrap_err();
+    assert!(
+        matches!(err, VerifyError::Opening { .. } | VerifyError::ConstraintMismatch { .. }),
+        "{err}"
+    );
+    // And the same witness shape under A verifies with A's counts.
+    witness.traces[0].values = counts_a;
+    let proofs_a = prove_one(&config, &pk_a, &a, &statement, witness);
+    verify_segments(&config, &a, &pk_a.vk, &statement, &proofs_a).unwrap();
+}
+
+use p3_field::PrimeField64;
+
+const SEGMENT_ROWS: usize = 64;
+
+fn counter_run(
+    segments: usize,
+) -> (
+    Config<Poseidon2Stark>,
+    [Toy; 1],
+    ProvingKey<Poseidon2Stark>,
+    Statement<Val>,
+    Vec<SegmentProof<Poseidon2Stark>>,
+) {
+    let config = config();
+    let tables = [Toy::Counter];
+    let pk = setup(&config, &tables).unwrap();
+    let statement = Statement {
+        public_values: vec![Val::from_u64(segments as u64)],
+        boundary: counter_boundary(segments, SEGMENT_ROWS),
+    };
+    let proofs = prove_segments(&config, &pk, &tables, &statement, segments, 2, |k| {
+        Ok::<_, String>(counter_witness(k, SEGMENT_ROWS))
+    })
+    .unwrap();
+    (config, tables, pk, statement, proofs)
+}
+
+#[test]
+fn message_sent_in_one_segment_received_in_the_next() {
+    let (config, tables, pk, statement, proofs) = counter_run(3);
+    // No segment balances on its own; all of them with the boundary do.
+    assert!(proofs.iter().all(|p| p.bus_sum() != Challenge::ZERO));
+    verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap();
+}
+
+#[test]
+fn missing_segment_fails() {
+    let (config, tables, pk, statement, mut proofs) = counter_run(3);
+    proofs.pop();
+    assert!(verify_segments(&config, &tables, &pk.vk, &statement, &proofs).is_err());
+    // Even with a statement adjusted to the shorter run, the global challenge differs.
+    let shorter = Statement {
+        public_values: statement.public_values.clone(),
+        boundary: counter_boundary(2, SEGMENT_ROWS),
+    };
+    assert!(verify_segments(&config, &tables, &pk.vk, &shorter, &proofs).is_err());
+    proofs.remove(0);
+    assert!(verify_segments(&config, &tables, &pk.vk, &statement, &proofs).is_err());
+}
+
+#[test]
+fn swapped_segments_fail() {
+    let (config, tables, pk, statement, mut proofs) = counter_run(3);
+    proofs.swap(0, 1);
+    let err = verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap_err();
+    assert!(matches!(err, VerifyError::SegmentIndex { .. }), "{err}");
+    // Renumbering the swapped proofs does not help: their transcripts bind the index.
+    proofs[0].commitment.index = 0;
+    proofs[1].commitment.index = 1;
+    assert!(verify_segments(&config, &tables, &pk.vk, &statement, &proofs).is_err());
+}
+
+#[test]
+fn wrong_global_challenge_fails() {
+    let config = config();
+    let tables = [Toy::Counter];
+    let pk = setup(&config, &tables).unwrap();
+    let statement = Statement {
+        public_values: vec![],
+        boundary: counter_boundary(2, SEGMENT_ROWS),
+    };
+    let committed: Vec<_> = (0..2)
+        .map(|k| commit_segment(&config, &pk, k, counter_witness(k, SEGMENT_ROWS)).unwrap())
+        .collect();
+    let commitments: Vec<_> = committed.iter().map(|c| c.commitment.clone()).collect();
+    // A challenge drawn from another statement (one more public value).
+    let other = Statement {
+        public_values: vec![Val::ONE],
+        ..statement.clone()
+    };
+    let wrong = global_challenge(&config, &pk.vk, &other, &commitments);
+    let right = global_challenge(&config, &pk.vk, &statement, &commitments);
+    assert_ne!(wrong, right);
+    let proofs: Vec<_> = committed
+        .into_iter()
+        .map(|c| prove_committed(&config, &pk, &tables, c, &wrong).unwrap())
+        .collect();
+    assert!(verify_segments(&config, &tables, &pk.vk, &statement, &proofs).is_err());
+}
+
+#[test]
+fn wrong_boundary_fails() {
+    let (config, tables, pk, statement, proofs) = counter_run(2);
+    let mut wrong = statement.clone();
+    wrong.boundary[1] = BusMessage::receive(STATE_BUS, vec![Val::from_u64(7)]);
+    assert!(verify_segments(&config, &tables, &pk.vk, &wrong, &proofs).is_err());
+}
+
+#[test]
+fn proofs_and_keys_round_trip() {
+    let (config, tables, pk, statement, proofs) = counter_run(2);
+    let bytes = encode_proofs(&config, &proofs).unwrap();
+    let vk_bytes = encode_vk(&config, &pk.vk).unwrap();
+    let decoded = decode_proofs(&config, &bytes).unwrap();
+    let vk = decode_vk(&config, &vk_bytes).unwrap();
+    verify_segments(&config, &tables, &vk, &statement, &decoded).unwrap();
+    assert_eq!(encode_proofs(&config, &decoded).unwrap(), bytes);
+}
+
+#[test]
+fn malformed_bytes_are_rejected_with_clear_errors() {
+    let (config, _, pk, _, proofs) = counter_run(1);
+    let bytes = encode_proofs(&config, &proofs).unwrap();
+    assert!(matches!(
+        decode_proofs(&config, &bytes[..3]),
+        Err(FormatError::Truncated { len: 3, .. })
+    ));
+    let e = decode_proofs(&config, &bytes[..bytes.len() / 2]).err().unwrap();
+    assert!(matches!(e, FormatError::Malformed { .. }), "{e}");
+    let mut foreign = bytes.clone();
+    foreign[..4].copy_from_slice(b"\x7fELF");
+    assert!(matches!(
+        decode_proofs(&config, &foreign),
+        Err(FormatError::BadMagic { .. })
+    ));
+    let mut version = bytes.clone();
+    version[4] = 9;
+    assert!(matches!(
+        decode_proofs(&config, &version),
+        Err(FormatError::Version { found: 9, .. })
+    ));
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    assert!(matches!(
+        decode_proofs(&config, &trailing),
+        Err(FormatError::TrailingBytes { count: 1, .. })
+    ));
+    // A key is not a proof.
+    let vk_bytes = encode_vk(&config, &pk.vk).unwrap();
+    assert!(matches!(
+        decode_proofs(&config, &vk_bytes),
+        Err(FormatError::BadMagic { .. })
+    ));
+    let e = decode_vk(&config, &vk_bytes[..vk_bytes.len() - 1]).err().unwrap();
+    assert!(matches!(e, FormatError::Malformed { .. }), "{e}");
+}
+
+#[test]
+fn flipped_proof_bytes_fail() {
+    let (config, tables, pk, statement, proofs) = counter_run(2);
+    let bytes = encode_proofs(&config, &proofs).unwrap();
+    // Flip one bit at many positions spread over the whole proof: each either fails to
+    // decode or fails verification, and nothing panics.
+    let step = (bytes.len() / 97).max(1);
+    let mut decode_errors = 0;
+    let mut verify_errors = 0;
+    for pos in (7..bytes.len()).step_by(step) {
+        let mut b = bytes.clone();
+        b[pos] ^= 1 << (pos % 8);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            match decode_proofs(&config, &b) {
+                Err(_) => Err(true),
+                Ok(p) => verify_segments(&config, &tables, &pk.vk, &statement, &p).map_err(|_| false),
+            }
+        }));
+        match outcome {
+            Err(_) => panic!("flipping byte {pos} made the verifier panic"),
+            Ok(Ok(())) => panic!("flipping byte {pos} still verifies"),
+            Ok(Err(true)) => decode_errors += 1,
+            Ok(Err(false)) => verify_errors += 1,
+        }
+    }
+    assert!(verify_errors > 0, "{decode_errors} decode errors, {verify_errors} verify errors");
+}
+
+#[test]
+fn bad_witness_shapes_are_clear_errors() {
+    let config = config();
+    let tables = lookup_program(0);
+    let pk = setup(&config, &tables).unwrap();
+    let mut w = lookup_witness(64, 1, None);
+    w.traces[1] = p3_matrix::dense::RowMajorMatrix::new(vec![Val::ZERO; 2 * 48], 2);
+    let e = commit_segment(&config, &pk, 0, w).err().unwrap();
+    assert!(matches!(e, ProveError::Height { height: 48, .. }), "{e}");
+    let mut w = lookup_witness(64, 1, None);
+    w.traces[0] = p3_matrix::dense::RowMajorMatrix::new_col(vec![Val::ZERO; 128]);
+    let e = commit_segment(&config, &pk, 0, w).err().unwrap();
+    assert!(e.to_string().contains("preprocessed height"), "{e}");
+    let mut w = lookup_witness(64, 1, None);
+    w.traces.pop();
+    let e = commit_segment(&config, &pk, 0, w).err().unwrap();
+    assert!(matches!(e, ProveError::TableCount { expected: 2, got: 1, .. }), "{e}");
+    // A verifier given other tables than the key's refuses before looking at proofs.
+    let e = verify_segments(&config, &[Toy::Squares, Toy::Squares], &pk.vk, &Statement::default(), &[])
+        .unwrap_err();
+    assert!(matches!(e, VerifyError::KeyMismatch { .. }), "{e}");
+}
+
+#[test]
+fn security_figure_reaches_100_bits() {
+    let config = config();
+    let report = config.security(22, 3, 27.0);
+    assert!(report.conjectured_bits >= 100.0, "{report:?}");
+    assert_eq!(report.fri_bits, 116.0);
+    // Larger runs lose LogUp bits: the figure is computed, not asserted.
+    assert!(config.security(22, 3, 40.0).conjectured_bits < 100.0);
+}
