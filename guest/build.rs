@@ -7,8 +7,7 @@
 //!   the runtime (syscalls, `_start`, allocator, panic handler) can exist.
 
 fn main() {
-    let manifest_dir =
-        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let link_dir = std::path::Path::new(&manifest_dir).join("link");
     println!("cargo::rustc-link-search=native={}", link_dir.display());
     println!("cargo::rerun-if-changed=link/ziskjit-guest.ld");

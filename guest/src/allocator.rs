@@ -35,10 +35,7 @@ impl GuestAllocator {
         let slot = unsafe { &mut *self.heap.get() };
         slot.get_or_insert_with(|| {
             // Only the symbols' addresses are taken, never their contents.
-            BumpHeap::new(
-                addr_of!(__ziskjit_heap_start) as usize,
-                addr_of!(__ziskjit_heap_end) as usize,
-            )
+            BumpHeap::new(addr_of!(__ziskjit_heap_start) as usize, addr_of!(__ziskjit_heap_end) as usize)
         })
     }
 }
@@ -89,6 +86,4 @@ unsafe impl GlobalAlloc for GuestAllocator {
 }
 
 #[global_allocator]
-static ALLOCATOR: GuestAllocator = GuestAllocator {
-    heap: UnsafeCell::new(None),
-};
+static ALLOCATOR: GuestAllocator = GuestAllocator { heap: UnsafeCell::new(None) };

@@ -75,24 +75,13 @@ mod tests {
         let a = heap.alloc(3, 1).unwrap();
         assert_eq!(a, 0x1001);
         let b = heap.alloc(16, 16).unwrap();
-        assert_eq!(
-            b, 0x1010,
-            "rounded up to the 16-byte boundary past the first block"
-        );
+        assert_eq!(b, 0x1010, "rounded up to the 16-byte boundary past the first block");
         let c = heap.alloc(8, 8).unwrap();
         assert_eq!(c, 0x1020);
         assert_eq!(heap.remaining(), 0x2000 - 0x1028);
         assert_eq!(heap.alloc(0x1000, 8), None, "larger than what is left");
-        assert_eq!(
-            heap.remaining(),
-            0x2000 - 0x1028,
-            "a failed allocation changes nothing"
-        );
-        assert_eq!(
-            heap.alloc(0x2000 - 0x1028, 1),
-            Some(0x1028),
-            "exactly what is left fits"
-        );
+        assert_eq!(heap.remaining(), 0x2000 - 0x1028, "a failed allocation changes nothing");
+        assert_eq!(heap.alloc(0x2000 - 0x1028, 1), Some(0x1028), "exactly what is left fits");
         assert_eq!(heap.alloc(1, 1), None);
     }
 
@@ -110,38 +99,20 @@ mod tests {
         let a = heap.alloc(0x10, 8).unwrap();
         let b = heap.alloc(0x10, 8).unwrap();
         assert_eq!((a, b), (0x1000, 0x1010));
-        assert!(
-            !heap.resize_in_place(a, 0x10, 0x20),
-            "a is not the last block"
-        );
+        assert!(!heap.resize_in_place(a, 0x10, 0x20), "a is not the last block");
         heap.dealloc(a, 0x10);
-        assert_eq!(
-            heap.alloc(8, 8),
-            Some(0x1020),
-            "freeing an inner block reclaims nothing"
-        );
+        assert_eq!(heap.alloc(8, 8), Some(0x1020), "freeing an inner block reclaims nothing");
         let c = 0x1020;
-        assert!(
-            heap.resize_in_place(c, 8, 0x40),
-            "the last block grows in place"
-        );
+        assert!(heap.resize_in_place(c, 8, 0x40), "the last block grows in place");
         assert_eq!(heap.alloc(1, 1), Some(0x1060));
         heap.dealloc(0x1060, 1);
         assert!(heap.resize_in_place(c, 0x40, 4), "and shrinks in place");
         assert_eq!(heap.alloc(4, 4), Some(0x1024));
         assert!(!heap.resize_in_place(0x1024, 4, 0x1000), "no room: refused");
-        assert_eq!(
-            heap.alloc(4, 4),
-            Some(0x1028),
-            "a refused resize changes nothing"
-        );
+        assert_eq!(heap.alloc(4, 4), Some(0x1028), "a refused resize changes nothing");
         heap.dealloc(0x1028, 4);
         heap.dealloc(0x1024, 4);
         heap.dealloc(c, 4);
-        assert_eq!(
-            heap.alloc(4, 4),
-            Some(c),
-            "freeing in reverse order rewinds the heap"
-        );
+        assert_eq!(heap.alloc(4, 4), Some(c), "freeing in reverse order rewinds the heap");
     }
 }

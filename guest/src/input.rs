@@ -43,10 +43,7 @@ unsafe fn read_raw(ptr: *mut u8, len: usize) -> usize {
     // SAFETY: the caller's contract is exactly read's buffer contract.
     let n = unsafe { syscall::syscall3(syscall::SYS_READ, FD_INPUT, ptr as usize, len) };
     if n < 0 {
-        panic!(
-            "read(fd 0) failed with error {n} at input offset {}",
-            OFFSET.load(Ordering::Relaxed)
-        );
+        panic!("read(fd 0) failed with error {n} at input offset {}", OFFSET.load(Ordering::Relaxed));
     }
     let n = n as usize;
     // A guest is single-threaded: a plain load and store (no AMO) is enough.
@@ -62,13 +59,7 @@ pub fn read_exact(buf: &mut [u8]) -> Result<(), InputError> {
         let rest = &mut buf[filled..];
         // SAFETY: `rest` is writable memory of exactly `rest.len()` bytes.
         match unsafe { read_raw(rest.as_mut_ptr(), rest.len()) } {
-            0 => {
-                return Err(InputError {
-                    offset,
-                    wanted: buf.len(),
-                    got: filled,
-                })
-            }
+            0 => return Err(InputError { offset, wanted: buf.len(), got: filled }),
             n => filled += n,
         }
     }

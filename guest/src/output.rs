@@ -23,10 +23,7 @@ fn write_all(fd: usize, mut bytes: &[u8]) -> Result<(), isize> {
 /// guest might ignore.
 pub fn commit(bytes: &[u8]) {
     if let Err(code) = write_all(FD_PUBLIC, bytes) {
-        panic!(
-            "writing {} bytes of public output failed with error {code}",
-            bytes.len()
-        );
+        panic!("writing {} bytes of public output failed with error {code}", bytes.len());
     }
 }
 

@@ -41,11 +41,9 @@ fn main() -> Result<(), String> {
     }
     let (key, rest) = input.split_at(KEY_LEN);
     let (signature, message) = rest.split_at(SIGNATURE_LEN);
-    let key = VerifyingKey::from_sec1_bytes(key).map_err(|_| {
-        format!("the public key (input bytes 0..{KEY_LEN}) is not a compressed secp256k1 point")
-    })?;
-    let verified = Signature::from_slice(signature)
-        .is_ok_and(|signature| key.verify(message, &signature).is_ok());
+    let key = VerifyingKey::from_sec1_bytes(key)
+        .map_err(|_| format!("the public key (input bytes 0..{KEY_LEN}) is not a compressed secp256k1 point"))?;
+    let verified = Signature::from_slice(signature).is_ok_and(|signature| key.verify(message, &signature).is_ok());
     ziskjit_guest::commit(&[u8::from(verified)]);
     ziskjit_guest::commit(&Sha256::digest(message));
     ziskjit_guest::commit(key.to_encoded_point(true).as_bytes());

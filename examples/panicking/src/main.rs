@@ -14,8 +14,5 @@ ziskjit_guest::entry!(main);
 fn main() {
     let input = ziskjit_guest::read_input();
     ziskjit_guest::commit_u64(input.len() as u64);
-    panic!(
-        "deliberate panic after reading {} bytes of input",
-        input.len()
-    );
+    panic!("deliberate panic after reading {} bytes of input", input.len());
 }

@@ -24,9 +24,7 @@ ziskjit_guest::entry!(main);
 
 /// The order-sensitive checksum documented above (cheap next to the sort itself).
 fn checksum(sorted: &[u64]) -> u64 {
-    sorted.iter().fold(0u64, |h, &v| {
-        (h.rotate_left(5) ^ v).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    sorted.iter().fold(0u64, |h, &v| (h.rotate_left(5) ^ v).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 fn main() -> Result<(), String> {
@@ -37,10 +35,8 @@ fn main() -> Result<(), String> {
             input.len()
         ));
     }
-    let mut values: Vec<u64> = input
-        .chunks_exact(8)
-        .map(|c| u64::from_le_bytes(c.try_into().expect("chunks_exact yields 8 bytes")))
-        .collect();
+    let mut values: Vec<u64> =
+        input.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("chunks_exact yields 8 bytes"))).collect();
     drop(input);
     values.sort_unstable();
     ziskjit_guest::commit_u64(values.len() as u64);
