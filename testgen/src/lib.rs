@@ -7,4 +7,5 @@
 //! against the interpreter on the same programs.
 
 pub mod gen;
+pub mod guests;
 pub mod toolchain;
