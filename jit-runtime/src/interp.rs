@@ -8,6 +8,7 @@
 
 use crate::fault::{Fault, FaultKind};
 use crate::memory::{GuestMemory, INITIAL_SP};
+use crate::record::{record_step, StepRecord};
 use crate::syscall::{syscall, Io, SyscallOutcome};
 use ziskjit_transpiler::{FetchError, Inst, Op, Program};
 
@@ -313,6 +314,17 @@ impl<'p> Interpreter<'p> {
     /// Runs until the guest exits, faults, or has retired `max_steps` instructions
     /// in total (then [`FaultKind::StepLimit`] at the pc of the next instruction).
     pub fn run(&mut self, io: &mut Io<'_>, max_steps: u64) -> Result<RunResult, Fault> {
+        self.run_observed(io, max_steps, None::<fn(&StepRecord)>)
+    }
+
+    /// [`Interpreter::run`] that also hands every step's [`StepRecord`] to `observer`
+    /// (the reference the trace replay and the witness generator are checked against).
+    pub fn run_observed(
+        &mut self,
+        io: &mut Io<'_>,
+        max_steps: u64,
+        mut observer: Option<impl FnMut(&StepRecord)>,
+    ) -> Result<RunResult, Fault> {
         let mut bus = LiveBus { mem: &mut self.mem, io };
         loop {
             let pc = self.cpu.pc;
@@ -320,7 +332,14 @@ impl<'p> Interpreter<'p> {
                 return Err(Fault { pc, kind: FaultKind::StepLimit { limit: max_steps } });
             }
             let inst = self.program.fetch(pc).map_err(|e| Fault { pc, kind: fetch_fault(self.program, pc, e) })?;
-            let outcome = step(&mut self.cpu, inst, &mut bus).map_err(|kind| Fault { pc, kind })?;
+            let outcome = match observer.as_mut() {
+                None => step(&mut self.cpu, inst, &mut bus),
+                Some(observe) => record_step(&mut self.cpu, inst, &mut bus, self.steps).map(|(outcome, record)| {
+                    observe(&record);
+                    outcome
+                }),
+            }
+            .map_err(|kind| Fault { pc, kind })?;
             self.steps += 1;
             if let SyscallOutcome::Exit(exit_code) = outcome {
                 return Ok(RunResult { exit_code, steps: self.steps });

@@ -1,0 +1,239 @@
+//! The replay bus and the per-segment / all-segment replay drivers.
+
+use rayon::prelude::*;
+use ziskjit_runtime::interp::fetch_fault;
+use ziskjit_runtime::record::{record_step, StepRecord};
+use ziskjit_runtime::syscall::{dispatch, OutputFd, SyscallHost};
+use ziskjit_runtime::trace::{covering_words, SegmentTrace, Snapshot};
+use ziskjit_runtime::{Bus, Fault, FaultKind, SyscallOutcome};
+use ziskjit_transpiler::Program;
+
+/// Why a segment could not be replayed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    #[error("segment {segment}: checksum mismatch (the trace is corrupted or truncated)")]
+    Checksum { segment: u64 },
+    #[error("segment {segment}: trace log exhausted at step {step} (pc 0x{pc:x}): the trace is truncated")]
+    Exhausted { segment: u64, step: u64, pc: u64 },
+    #[error("segment {segment}: {unused} logged words left unused after its last step")]
+    Unused { segment: u64, unused: usize },
+    #[error("segment {segment}: read delivered {n} bytes into a {len}-byte buffer at step {step}")]
+    BadRead { segment: u64, step: u64, n: u64, len: u64 },
+    #[error("segment {segment}: the replay faulted at step {step}: {fault}")]
+    Fault { segment: u64, step: u64, fault: Fault },
+    #[error("segment {segment}: exit at step {step}, before the segment's last step")]
+    EarlyExit { segment: u64, step: u64 },
+    #[error("segment {segment}: ends at step {step} without exit, but it is the last segment")]
+    NoExit { segment: u64, step: u64 },
+    #[error("segment {segment}: its end state differs from the start snapshot of segment {next}")]
+    Boundary { segment: u64, next: u64 },
+    #[error("segment {segment}: starts at step {actual}, expected {expected}")]
+    Misplaced { segment: u64, expected: u64, actual: u64 },
+    #[error("no segments to replay")]
+    Empty,
+}
+
+/// A [`Bus`] whose memory is the segment's log.
+pub struct ReplayBus<'t> {
+    log: &'t [u64],
+    pos: usize,
+    /// Bytes the segment wrote to fd 1.
+    pub public_output: Vec<u8>,
+    /// Set when the log ran out; the step then fails.
+    exhausted: bool,
+    /// Set when a `read` claims more bytes than its buffer.
+    bad_read: Option<(u64, u64)>,
+}
+
+impl<'t> ReplayBus<'t> {
+    pub fn new(log: &'t [u64]) -> ReplayBus<'t> {
+        ReplayBus { log, pos: 0, public_output: Vec::new(), exhausted: false, bad_read: None }
+    }
+
+    fn next_word(&mut self) -> Result<u64, FaultKind> {
+        match self.log.get(self.pos) {
+            Some(&w) => {
+                self.pos += 1;
+                Ok(w)
+            }
+            None => {
+                self.exhausted = true;
+                // The fault kind is replaced by ReplayError::Exhausted by the driver.
+                Err(FaultKind::HostIo { message: "trace log exhausted".into() })
+            }
+        }
+    }
+
+    /// Consumes the words covering `[addr, addr + size)` and returns the little-endian
+    /// value of those bytes (size ≤ 8).
+    fn read_covered(&mut self, addr: u64, size: u8) -> Result<u64, FaultKind> {
+        let lo = self.next_word()?;
+        let offset = (addr & 7) as u32;
+        let spans = u32::from(size) + offset > 8;
+        let hi = if spans { self.next_word()? } else { 0 };
+        let wide = u128::from(lo) | (u128::from(hi) << 64);
+        let mask = if size == 8 { u64::MAX } else { (1u64 << (8 * size)) - 1 };
+        Ok(((wide >> (8 * offset)) as u64) & mask)
+    }
+}
+
+impl Bus for ReplayBus<'_> {
+    #[inline]
+    fn load(&mut self, addr: u64, size: u8) -> Result<u64, FaultKind> {
+        self.read_covered(addr, size)
+    }
+
+    #[inline]
+    fn store(&mut self, addr: u64, size: u8, _value: u64) -> Result<(), FaultKind> {
+        if size != 8 || addr % 8 != 0 {
+            // The old words; the witness generator combines them with the value.
+            self.read_covered(addr, size)?;
+        }
+        Ok(())
+    }
+
+    fn ecall(&mut self, regs: &mut [u64; 32]) -> Result<SyscallOutcome, FaultKind> {
+        dispatch(regs, self)
+    }
+}
+
+impl SyscallHost for ReplayBus<'_> {
+    fn write(&mut self, fd: OutputFd, ptr: u64, len: u64) -> Result<(), FaultKind> {
+        if len == 0 {
+            return Ok(());
+        }
+        let mut bytes = Vec::with_capacity(len as usize + 16);
+        for _ in covering_words(ptr, len) {
+            bytes.extend_from_slice(&self.next_word()?.to_le_bytes());
+        }
+        let start = (ptr & 7) as usize;
+        if fd == OutputFd::Public {
+            self.public_output.extend_from_slice(&bytes[start..start + len as usize]);
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, _ptr: u64, len: u64) -> Result<u64, FaultKind> {
+        let n = self.next_word()?;
+        if n > len {
+            self.bad_read = Some((n, len));
+            return Err(FaultKind::HostIo { message: "read count exceeds its buffer".into() });
+        }
+        for _ in 0..n.div_ceil(8) {
+            self.next_word()?;
+        }
+        Ok(n)
+    }
+}
+
+/// How a replayed segment ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SegmentEnd {
+    /// The state after the segment's last step.
+    pub end: Snapshot,
+    /// The exit code, if the segment ended with `exit`.
+    pub exit_code: Option<u8>,
+    /// Bytes the segment wrote to fd 1.
+    pub public_output: Vec<u8>,
+}
+
+/// Replays one segment from its trace alone, passing every step's record to
+/// `on_record`, and checks the trace's internal consistency. `is_last` says whether
+/// the segment must end with `exit`.
+pub fn replay_segment(
+    program: &Program,
+    segment: &SegmentTrace,
+    is_last: bool,
+    mut on_record: impl FnMut(&StepRecord),
+) -> Result<SegmentEnd, ReplayError> {
+    let index = segment.index;
+    if segment.compute_checksum() != segment.checksum {
+        return Err(ReplayError::Checksum { segment: index });
+    }
+    let mut cpu = segment.start.cpu.clone();
+    let mut bus = ReplayBus::new(&segment.log);
+    let first = segment.start.step;
+    let mut exit_code = None;
+    for step_number in first..first + segment.steps {
+        if exit_code.is_some() {
+            return Err(ReplayError::EarlyExit { segment: index, step: step_number - 1 });
+        }
+        let pc = cpu.pc;
+        let inst = program.fetch(pc).map_err(|e| ReplayError::Fault {
+            segment: index,
+            step: step_number,
+            fault: Fault { pc, kind: fetch_fault(program, pc, e) },
+        })?;
+        let (outcome, record) = record_step(&mut cpu, inst, &mut bus, step_number).map_err(|kind| {
+            if bus.exhausted {
+                ReplayError::Exhausted { segment: index, step: step_number, pc }
+            } else if let Some((n, len)) = bus.bad_read {
+                ReplayError::BadRead { segment: index, step: step_number, n, len }
+            } else {
+                ReplayError::Fault { segment: index, step: step_number, fault: Fault { pc, kind } }
+            }
+        })?;
+        on_record(&record);
+        if let SyscallOutcome::Exit(code) = outcome {
+            exit_code = Some(code);
+        }
+    }
+    if bus.pos != segment.log.len() {
+        return Err(ReplayError::Unused { segment: index, unused: segment.log.len() - bus.pos });
+    }
+    if is_last && exit_code.is_none() {
+        return Err(ReplayError::NoExit { segment: index, step: first + segment.steps });
+    }
+    Ok(SegmentEnd {
+        end: Snapshot { step: first + segment.steps, cpu },
+        exit_code,
+        public_output: bus.public_output,
+    })
+}
+
+/// The result of replaying a whole run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayedRun {
+    pub exit_code: u8,
+    pub steps: u64,
+    pub final_state: Snapshot,
+    pub public_output: Vec<u8>,
+    /// Per segment, a digest of its step records in order (see [`StepRecord::digest`]).
+    pub record_digests: Vec<u64>,
+}
+
+/// Replays all segments of a run in parallel (rayon) and checks that they join up:
+/// segment *k* starts where *k−1* ended, and only the last one exits.
+pub fn replay_segments(program: &Program, segments: &[SegmentTrace]) -> Result<ReplayedRun, ReplayError> {
+    let _span = tracing::info_span!("replay", segments = segments.len()).entered();
+    let last = segments.len().checked_sub(1).ok_or(ReplayError::Empty)?;
+    let mut expected_step = 0;
+    for (i, segment) in segments.iter().enumerate() {
+        if segment.start.step != expected_step || segment.index != i as u64 {
+            return Err(ReplayError::Misplaced { segment: i as u64, expected: expected_step, actual: segment.start.step });
+        }
+        expected_step += segment.steps;
+    }
+    let ends: Vec<(SegmentEnd, u64)> = segments
+        .par_iter()
+        .enumerate()
+        .map(|(i, segment)| {
+            let mut digest = 0u64;
+            let end = replay_segment(program, segment, i == last, |r| digest = r.digest(digest))?;
+            Ok((end, digest))
+        })
+        .collect::<Result<_, ReplayError>>()?;
+    for i in 0..last {
+        if ends[i].0.end != segments[i + 1].start {
+            return Err(ReplayError::Boundary { segment: i as u64, next: i as u64 + 1 });
+        }
+    }
+    let (final_end, _) = &ends[last];
+    Ok(ReplayedRun {
+        exit_code: final_end.exit_code.expect("checked by replay_segment for the last segment"),
+        steps: final_end.end.step,
+        final_state: final_end.end.clone(),
+        public_output: ends.iter().flat_map(|(e, _)| e.public_output.iter().copied()).collect(),
+        record_digests: ends.iter().map(|(_, d)| *d).collect(),
+    })
+}
