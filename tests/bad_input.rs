@@ -268,6 +268,52 @@ fn invalid_elves_are_rejected_with_the_reason_and_the_path() {
     }
 }
 
+/// Overwrites the little-endian u64 at `offset` of a copy of `elf`.
+fn with_u64(elf: &[u8], offset: usize, value: u64) -> Vec<u8> {
+    let mut out = elf.to_vec();
+    out[offset..offset + 8].copy_from_slice(&value.to_le_bytes());
+    out
+}
+
+/// Header and program-header fields that are individually wrong in the hand-made
+/// ELF64 (offsets from the ELF64 layout: e_entry at 24, the one program header at 64).
+#[test]
+fn inconsistent_elf_fields_are_rejected() {
+    const E_ENTRY: usize = 24;
+    const E_PHNUM: usize = 56;
+    const P_TYPE: usize = 64;
+    const P_OFFSET: usize = 72;
+    const P_VADDR: usize = 80;
+    const P_FILESZ: usize = 96;
+    const P_MEMSZ: usize = 104;
+    let dir = TempDir::new().unwrap();
+    let valid = handmade_elf(true, false, EM_RISCV);
+    let len = valid.len() as u64;
+    let mut no_load = valid.clone();
+    no_load[P_TYPE..P_TYPE + 4].copy_from_slice(&0u32.to_le_bytes()); // PT_NULL
+    let mut many_phdrs = valid.clone();
+    many_phdrs[E_PHNUM..E_PHNUM + 2].copy_from_slice(&0xffffu16.to_le_bytes());
+    let cases: Vec<(&str, Vec<u8>, &[&str])> = vec![
+        ("entry-outside.elf", with_u64(&valid, E_ENTRY, 0x5000), &["entry", "0x5000"]),
+        ("entry-4g.elf", with_u64(&valid, E_ENTRY, 0x1_0001_0000), &["entry"]),
+        ("no-load.elf", no_load, &["PT_LOAD"]),
+        ("phnum.elf", many_phdrs, &[]),
+        ("segment-past-eof.elf", with_u64(&with_u64(&valid, P_FILESZ, len + 8), P_MEMSZ, len + 8), &["truncated"]),
+        ("offset-past-eof.elf", with_u64(&valid, P_OFFSET, 0x10_0000), &[]),
+        ("filesz-over-memsz.elf", with_u64(&valid, P_MEMSZ, 8), &[]),
+        ("segment-4g.elf", with_u64(&valid, P_VADDR, 0x1_0000_0000), &["32-bit"]),
+        ("segment-across-4g.elf", with_u64(&with_u64(&valid, P_VADDR, 0xffff_f000), P_MEMSZ, 0x2000), &["32-bit"]),
+        ("huge-memsz.elf", with_u64(&valid, P_MEMSZ, 1 << 48), &["32-bit"]),
+    ];
+    for (name, bytes, needles) in cases {
+        let path = write_file(&dir, name, &bytes);
+        let mut needles = needles.to_vec();
+        let shown = path.display().to_string();
+        needles.push(&shown);
+        assert_error(&ziskjit_run(&path, &[], b""), INVALID_ELF, &needles, name);
+    }
+}
+
 /// The test binary itself is an x86-64 ELF: the machine must be named.
 #[test]
 fn x86_64_elf_is_rejected_naming_the_machine() {
@@ -389,6 +435,52 @@ fn unknown_syscall_is_named() {
     let dir = TempDir::new().unwrap();
     let elf = guest(&dir, "syscall", "    li a7, 1234\nfault_here:\n    ecall");
     assert_fault_at_label(&elf, &["unknown syscall 1234"], "a7 = 1234");
+}
+
+/// Syscalls whose buffers or descriptors are bad fault the guest with the address or
+/// the descriptor (Linux would return -EFAULT/-EBADF; ziskjit has no errno path, so
+/// the run stops with a clear message instead).
+#[test]
+fn syscalls_with_bad_buffers_or_descriptors_are_faults() {
+    let dir = TempDir::new().unwrap();
+    let ecall = "\nfault_here:\n    ecall";
+    let cases = [
+        ("write_unmapped", "li a0, 1\n    li a1, 0x1000\n    li a2, 16\n    li a7, 64", &["0x1000"][..]),
+        ("write_past_4g", "li a0, 1\n    li a1, 0xfffffff0\n    li a2, 0x20\n    li a7, 64", &["0x100000000"][..]),
+        ("read_into_text", "li a0, 0\n    la a1, _start\n    li a2, 4\n    li a7, 63", &["read-only"][..]),
+        ("write_fd3", "li a0, 3\n    la a1, _start\n    li a2, 4\n    li a7, 64", &["file descriptor 3"][..]),
+        ("read_fd1", "li a0, 1\n    la a1, buffer\n    li a2, 4\n    li a7, 63", &["file descriptor 1"][..]),
+    ];
+    let data = "    .section .data\nbuffer:\n    .dword 0\n    .section .text.start\n";
+    for (name, setup, needles) in cases {
+        let elf = guest(&dir, name, &format!("{data}    {setup}{ecall}"));
+        // The read cases get input, so that the syscall really has bytes to deliver.
+        let outcome = ziskjit_run(&elf, &[], b"some input");
+        let line = assert_error(&outcome, GUEST_FAULT, needles, name);
+        let pc = symbol_address(&elf, "fault_here");
+        assert!(mentions_hex(&line, pc), "{name}: message lacks pc 0x{pc:x}:\n{line}");
+    }
+}
+
+/// LR/SC and AMOs need natural alignment (qemu raises SIGBUS); the fault names the
+/// address.
+#[test]
+fn misaligned_atomics_are_faults() {
+    let dir = TempDir::new().unwrap();
+    let data = "    .section .data\nbuffer:\n    .dword 0, 0\n    .section .text.start\n";
+    let cases = [
+        ("amoadd_w", 2, "amoadd.w a2, a1, (a0)"),
+        ("amoswap_d", 4, "amoswap.d a2, a1, (a0)"),
+        ("lr_d", 4, "lr.d a2, (a0)"),
+        ("sc_w", 1, "sc.w a2, a1, (a0)"),
+    ];
+    for (name, offset, asm) in cases {
+        let body = format!("{data}    la a0, buffer + {offset}\n    li a1, 1\nfault_here:\n    {asm}");
+        let elf = guest(&dir, name, &body);
+        let line = assert_fault_at_label(&elf, &["misaligned"], asm);
+        let addr = symbol_address(&elf, "buffer") + offset;
+        assert!(mentions_hex(&line, addr), "{asm}: message lacks the address 0x{addr:x}:\n{line}");
+    }
 }
 
 // ---------------------------------------------------------------------------------

@@ -512,6 +512,30 @@ fn rv64i_jal_jalr() {
 }
 
 #[test]
+fn start_state_and_stack() {
+    check_hand_written("start", include_str!("isa/start.S"));
+}
+
+/// Code is decoded once from the ELF (DESIGN: no self-modifying code): a store into
+/// a writable executable segment changes the bytes a load sees, never the instruction
+/// that runs. qemu-riscv64 does run the new instruction, which shows the program
+/// really overwrites code; the two must therefore disagree in exactly this way.
+#[test]
+fn stores_into_code_change_data_not_the_program() {
+    const OLD_CODE_RAN: i32 = 1;
+    const NEW_CODE_RAN: i32 = 2;
+    require_tools();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let program = Program::hand_written("code_store", include_str!("isa/code_store.S"));
+    let elf = assemble(dir.path(), &program.name, &program.source());
+    let qemu = qemu_run(&elf, b"");
+    assert!(program.mismatch("qemu-riscv64", &qemu, NEW_CODE_RAN).is_none(), "qemu: {qemu:?}");
+    let ours = ziskjit_run(&elf, &[], b"");
+    let mismatch = program.mismatch("ziskjit run --engine interp", &ours, OLD_CODE_RAN);
+    assert!(mismatch.is_none(), "{}", mismatch.unwrap_or_default());
+}
+
+#[test]
 fn x0_register_aliasing_and_fences() {
     check_hand_written("misc", include_str!("isa/misc.S"));
 }
