@@ -14,4 +14,4 @@
 
 mod replay;
 
-pub use replay::{replay_segment, replay_segments, ReplayBus, ReplayError, ReplayedRun, SegmentEnd};
+pub use replay::{replay_segment, replay_segments, replay_stream, ReplayBus, ReplayError, ReplayedRun, SegmentEnd};

@@ -138,12 +138,11 @@ pub struct SegmentEnd {
 }
 
 /// Replays one segment from its trace alone, passing every step's record to
-/// `on_record`, and checks the trace's internal consistency. `is_last` says whether
-/// the segment must end with `exit`.
+/// `on_record`, and checks the trace's internal consistency. Whether the segment may
+/// or must end with `exit` depends on its place in the run: [`replay_segments`] checks.
 pub fn replay_segment(
     program: &Program,
     segment: &SegmentTrace,
-    is_last: bool,
     mut on_record: impl FnMut(&StepRecord),
 ) -> Result<SegmentEnd, ReplayError> {
     let index = segment.index;
@@ -181,9 +180,6 @@ pub fn replay_segment(
     if bus.pos != segment.log.len() {
         return Err(ReplayError::Unused { segment: index, unused: segment.log.len() - bus.pos });
     }
-    if is_last && exit_code.is_none() {
-        return Err(ReplayError::NoExit { segment: index, step: first + segment.steps });
-    }
     Ok(SegmentEnd {
         end: Snapshot { step: first + segment.steps, cpu },
         exit_code,
@@ -202,38 +198,73 @@ pub struct ReplayedRun {
     pub record_digests: Vec<u64>,
 }
 
-/// Replays all segments of a run in parallel (rayon) and checks that they join up:
-/// segment *k* starts where *k−1* ended, and only the last one exits.
+/// What the run-level checks need from one replayed segment; its log is no longer needed.
+struct ReplayedSegment {
+    index: u64,
+    start: Snapshot,
+    steps: u64,
+    end: SegmentEnd,
+    digest: u64,
+}
+
+fn replay_one(program: &Program, segment: &SegmentTrace) -> Result<ReplayedSegment, ReplayError> {
+    let mut digest = 0u64;
+    let end = replay_segment(program, segment, |r| digest = r.digest(digest))?;
+    Ok(ReplayedSegment { index: segment.index, start: segment.start.clone(), steps: segment.steps, end, digest })
+}
+
+/// Replays all segments of a run in parallel (rayon) and checks that they join up.
 pub fn replay_segments(program: &Program, segments: &[SegmentTrace]) -> Result<ReplayedRun, ReplayError> {
     let _span = tracing::info_span!("replay", segments = segments.len()).entered();
-    let last = segments.len().checked_sub(1).ok_or(ReplayError::Empty)?;
+    let replayed = segments.par_iter().map(|segment| replay_one(program, segment)).collect::<Result<Vec<_>, _>>();
+    join(replayed?)
+}
+
+/// Replays segments as they arrive (e.g. from a channel fed by the running guest), in
+/// parallel, keeping only their boundary states, and checks that they join up. Memory
+/// holds the segments in flight, not the whole trace.
+pub fn replay_stream(
+    program: &Program,
+    segments: impl Iterator<Item = SegmentTrace> + Send,
+) -> Result<ReplayedRun, ReplayError> {
+    let _span = tracing::info_span!("replay_stream").entered();
+    let mut replayed = segments
+        .par_bridge()
+        .map(|segment| replay_one(program, &segment))
+        .collect::<Result<Vec<_>, _>>()?;
+    replayed.sort_by_key(|r| r.index);
+    join(replayed)
+}
+
+/// The run-level checks: segments in order without gaps, each starting where the
+/// previous one ended, only the last one exiting, and it exiting.
+fn join(replayed: Vec<ReplayedSegment>) -> Result<ReplayedRun, ReplayError> {
+    let last = replayed.len().checked_sub(1).ok_or(ReplayError::Empty)?;
     let mut expected_step = 0;
-    for (i, segment) in segments.iter().enumerate() {
+    for (i, segment) in replayed.iter().enumerate() {
         if segment.start.step != expected_step || segment.index != i as u64 {
             return Err(ReplayError::Misplaced { segment: i as u64, expected: expected_step, actual: segment.start.step });
         }
         expected_step += segment.steps;
     }
-    let ends: Vec<(SegmentEnd, u64)> = segments
-        .par_iter()
-        .enumerate()
-        .map(|(i, segment)| {
-            let mut digest = 0u64;
-            let end = replay_segment(program, segment, i == last, |r| digest = r.digest(digest))?;
-            Ok((end, digest))
-        })
-        .collect::<Result<_, ReplayError>>()?;
-    for i in 0..last {
-        if ends[i].0.end != segments[i + 1].start {
+    for (i, pair) in replayed.windows(2).enumerate() {
+        if pair[0].end.exit_code.is_some() {
+            return Err(ReplayError::EarlyExit { segment: i as u64, step: pair[0].end.end.step - 1 });
+        }
+        if pair[0].end.end != pair[1].start {
             return Err(ReplayError::Boundary { segment: i as u64, next: i as u64 + 1 });
         }
     }
-    let (final_end, _) = &ends[last];
+    let final_segment = &replayed[last];
+    let exit_code = final_segment
+        .end
+        .exit_code
+        .ok_or(ReplayError::NoExit { segment: last as u64, step: final_segment.end.end.step })?;
     Ok(ReplayedRun {
-        exit_code: final_end.exit_code.expect("checked by replay_segment for the last segment"),
-        steps: final_end.end.step,
-        final_state: final_end.end.clone(),
-        public_output: ends.iter().flat_map(|(e, _)| e.public_output.iter().copied()).collect(),
-        record_digests: ends.iter().map(|(_, d)| *d).collect(),
+        exit_code,
+        steps: final_segment.end.end.step,
+        final_state: final_segment.end.end.clone(),
+        public_output: replayed.iter().flat_map(|r| r.end.public_output.iter().copied()).collect(),
+        record_digests: replayed.iter().map(|r| r.digest).collect(),
     })
 }

@@ -10,7 +10,7 @@ use ziskjit_runtime::trace::{record_with_interpreter, SegmentTrace, TraceSummary
 use ziskjit_runtime::{Interpreter, Io};
 use ziskjit_testgen::gen::{generate, GenConfig};
 use ziskjit_testgen::{guests, toolchain};
-use ziskjit_trace::{replay_segment, replay_segments, ReplayError};
+use ziskjit_trace::{replay_segment, replay_segments, replay_stream, ReplayError};
 use ziskjit_transpiler::{load_elf, Program};
 
 const SEGMENT_SIZES: [u64; 3] = [1 << 6, 1 << 10, 1 << 18];
@@ -47,8 +47,8 @@ fn record(program: &Program, input: &[u8], segment_steps: u64) -> (Vec<SegmentTr
 /// Replays every segment on its own and concatenates the records.
 fn replayed_records(program: &Program, segments: &[SegmentTrace]) -> Vec<StepRecord> {
     let mut records = Vec::new();
-    for (i, segment) in segments.iter().enumerate() {
-        replay_segment(program, segment, i + 1 == segments.len(), |r| records.push(*r)).expect("replay");
+    for segment in segments {
+        replay_segment(program, segment, |r| records.push(*r)).expect("replay");
     }
     records
 }
@@ -76,6 +76,8 @@ fn check_against(
     }
     assert_eq!(replayed.len(), expected.len(), "{what}: replay has extra steps");
     let run = replay_segments(program, &segments).expect("parallel replay");
+    let streamed = replay_stream(program, segments.into_iter()).expect("streaming replay");
+    assert_eq!(streamed, run, "{what}: streaming and batch replay disagree");
     assert_eq!(run.exit_code, exit_code, "{what}: exit code");
     assert_eq!(&run.public_output, public, "{what}: replayed public output");
     assert_eq!(run.final_state, summary.final_state, "{what}: final state");
