@@ -18,7 +18,10 @@
 //! * an `lr` is always followed by its `sc` with only register arithmetic between, so
 //!   the reservation is clear everywhere else and a lone `sc` must fail in both;
 //! * atomics use naturally aligned addresses (QEMU raises a fault on misaligned AMOs),
-//!   plain loads and stores use any alignment (QEMU user mode accepts those).
+//!   plain loads and stores use any alignment (QEMU user mode accepts those), and the
+//!   data buffer straddles a page boundary so some of them cross pages;
+//! * besides the data buffer, programs load from `.rodata`, from their own code, and
+//!   load and store in `.bss` (the zero-filled part of the data segment).
 //!
 //! The epilogue stores every register except `x0` and `sp` ([`DUMPED_REGS`]) and then
 //! the data buffer to fd 1, and exits with `a0 & 0xff` or a fixed code.
@@ -31,6 +34,11 @@ use rand_chacha::ChaCha8Rng;
 /// Size in bytes of the writable data buffer that loads, stores, atomics and `read`
 /// use; the epilogue writes it to fd 1 after the registers.
 pub const DATA_LEN: usize = 512;
+/// Where the data buffer starts inside its 4 KiB page: half of it lies in the next
+/// page, so misaligned accesses near the middle cross a page boundary.
+pub const DATA_PAGE_OFFSET: usize = 4096 - DATA_LEN / 2;
+/// Size in bytes of the zero-initialised `.bss` buffer (loaded and stored, not dumped).
+pub const BSS_LEN: usize = 256;
 /// Size in bytes of the read-only table in `.rodata`.
 pub const RODATA_LEN: usize = 256;
 /// The registers the epilogue writes to fd 1, in order, 8 bytes little-endian each:
@@ -47,7 +55,7 @@ pub const MAX_INPUT_LEN: usize = 4096;
 pub enum Compression {
     /// The assembler compresses every eligible instruction (`-march=rv64imac`).
     Assembler,
-    /// `.option norvc`: only 4-byte encodings.
+    /// `.option norvc` and `-march=rv64ima_zifencei`: only 4-byte encodings.
     Disabled,
     /// Like [`Compression::Assembler`], plus explicit `c.*` mnemonics (register
     /// subsets, stack-relative forms, `c.addi16sp`, `c.addi4spn`, `c.jr`, `c.jalr`…).
@@ -281,7 +289,8 @@ pub fn generate(seed: u64, config: &GenConfig) -> GeneratedProgram {
     GeneratedProgram {
         seed,
         source: built.source,
-        march: "rv64imac_zifencei",
+        // Without RVC the program is assembled as a pure RV64IMA ELF (no RVC flag).
+        march: if config.compression == Compression::Disabled { "rv64ima_zifencei" } else { "rv64imac_zifencei" },
         input: built.input,
         layout: OutputLayout { writes_len: built.writes_len },
         exit: built.exit,
@@ -370,6 +379,9 @@ mod tests {
         ];
         for m in wanted {
             assert!(all.contains(&format!("\t{m}")), "{m} never generated");
+        }
+        for region in ["rodata_table", "_start", "bss_buf"] {
+            assert!(all.contains(&format!("la t0, {region}\n")), "no access to {region}");
         }
     }
 

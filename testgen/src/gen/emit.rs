@@ -5,7 +5,9 @@
 //! Registers are printed with their ABI names, labels are `.L<n>` (local, unique per
 //! program) except in self-loops, which use GNU numeric labels on purpose.
 
-use super::{Compression, ExitCode, GenConfig, DATA_LEN, DUMPED_REGS, MAX_INPUT_LEN, RODATA_LEN};
+use super::{
+    Compression, ExitCode, GenConfig, BSS_LEN, DATA_LEN, DATA_PAGE_OFFSET, DUMPED_REGS, MAX_INPUT_LEN, RODATA_LEN,
+};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::fmt::Write;
@@ -26,6 +28,8 @@ const EXIT_HOLDER: u8 = 27;
 const MAX_FUNCTIONS: usize = 4;
 /// Length of the input fed on stdin is drawn from `0..=INPUT_LEN`.
 const INPUT_LEN: usize = 300;
+/// How many bytes from `_start` on loads may read: the prologue alone is longer.
+const TEXT_READ_LEN: usize = 64;
 /// Longest `write`/`read` a syscall item does.
 const MAX_IO_LEN: usize = 64;
 
@@ -309,7 +313,8 @@ impl Emitter<'_> {
             self.line(format!(".dword {v}"));
         }
         self.line(".data");
-        self.line(".balign 8");
+        self.line(".balign 4096");
+        self.line(format!(".skip {DATA_PAGE_OFFSET}"));
         self.text.push_str("data_buf:\n");
         for _ in 0..DATA_LEN / 8 {
             let v = self.value();
@@ -317,6 +322,10 @@ impl Emitter<'_> {
         }
         self.text.push_str("dump_area:\n");
         self.line(format!(".zero {}", DUMPED_REGS.len() * 8));
+        self.line(".bss");
+        self.line(".balign 8");
+        self.text.push_str("bss_buf:\n");
+        self.line(format!(".zero {BSS_LEN}"));
     }
 
     // ---- items ----
@@ -544,16 +553,27 @@ impl Emitter<'_> {
                 let off = self.data_offset(width, DATA_LEN);
                 access(self, off as i64 - DATA_LEN as i64, T0);
             }
-            8 => {
-                let (op, width) = self.one_of(&LOADS);
-                let rd = self.dst();
-                let off = self.data_offset(width, RODATA_LEN);
-                self.line("la t0, rodata_table");
-                self.line(format!("{op} {}, {off}(t0)", r(rd)));
-            }
+            8 => self.other_region(&LOADS, &STORES),
             9 => self.stack_frame(),
             _ => self.compressed_memory(),
         }
+    }
+
+    /// An access outside the data buffer: a load from the read-only table, from the
+    /// code itself (`_start` onwards, as the ELF loaded it), or a load or store in
+    /// `.bss` (memory past the segment's file size, zero until written).
+    fn other_region(&mut self, loads: &[(&'static str, usize)], stores: &[(&'static str, usize)]) {
+        let (region, len, store) = self.one_of(&[
+            ("rodata_table", RODATA_LEN, false),
+            ("_start", TEXT_READ_LEN, false),
+            ("bss_buf", BSS_LEN, false),
+            ("bss_buf", BSS_LEN, true),
+        ]);
+        let (op, width) = if store { self.one_of(stores) } else { self.one_of(loads) };
+        let reg = if store { self.src() } else { self.dst() };
+        let off = self.data_offset(width, len);
+        self.line(format!("la t0, {region}"));
+        self.line(format!("{op} {}, {off}(t0)", r(reg)));
     }
 
     /// A balanced stack frame: `sp` goes down, slots are stored and read back, a
