@@ -241,6 +241,19 @@ fn sort_cases() -> Vec<Case> {
         vec![0; 12],
         Expected::error("the input is 12 bytes, not a whole number of little-endian u64s (8 bytes each)"),
     ));
+    // 72 MiB of input: the input buffer grows to 128 MiB while reading (doubling), is
+    // shrunk back to 72 MiB, and the 72 MiB array of values then exceeds the SDK's
+    // 128 MiB heap. The allocation failure must end as a panic (exit 101), not a fault.
+    let too_big = 72 << 20;
+    cases.push(case(
+        "larger than the heap",
+        vec![0; too_big],
+        Expected {
+            public: Vec::new(),
+            exit_code: 101,
+            stderr_contains: vec![format!("memory allocation of {too_big} bytes failed")],
+        },
+    ));
     cases
 }
 
@@ -313,7 +326,16 @@ fn ecdsa_cases() -> Vec<Case> {
         ecdsa_input(&not_a_point, &sig, message),
         Expected::error("the public key (input bytes 0..33) is not a compressed secp256k1 point"),
     ));
-    cases.push(case("empty input", Vec::new(), Expected::error("the input is 0 bytes, but needs at least 97")));
+    cases.push(case(
+        "empty input",
+        Vec::new(),
+        Expected::error("public key: private input too short: needed 33 bytes at offset 0, only 0 left"),
+    ));
+    cases.push(case(
+        "truncated signature",
+        [&key[..], &sig[..50]].concat(),
+        Expected::error("signature: private input too short: needed 64 bytes at offset 33, only 50 left"),
+    ));
     cases
 }
 

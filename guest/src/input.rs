@@ -103,6 +103,9 @@ pub fn read_input() -> Vec<u8> {
         // SAFETY: the spare capacity is writable memory owned by `bytes`.
         let n = unsafe { read_raw(spare.as_mut_ptr().cast::<u8>(), spare.len()) };
         if n == 0 {
+            // Give the unused doubling slack back: the buffer is the last allocation,
+            // so this shrinks it in place and the heap can use the rest.
+            bytes.shrink_to_fit();
             return bytes;
         }
         // SAFETY: the first `n` spare bytes were just written by `read`.

@@ -11,8 +11,8 @@
 //! Public output: 1 byte, 1 if the signature verifies (as `k256` defines it: low-S
 //! only) and 0 if not (including `r` or `s` zero or out of range); then SHA-256 of the
 //! message (32 bytes) and the public key (33 bytes), i.e. what was verified against
-//! whom. An input shorter than 97 bytes, or a public key that is not a point on the
-//! curve, exits with code 1 and says so.
+//! whom. An input that ends before the message starts, or a public key that is not a
+//! point on the curve, exits with code 1 and says which field is wrong.
 
 #![no_std]
 #![no_main]
@@ -24,28 +24,19 @@ use alloc::string::String;
 use k256::ecdsa::signature::Verifier;
 use k256::ecdsa::{Signature, VerifyingKey};
 use k256::sha2::{Digest, Sha256};
+use ziskjit_guest::{commit, read_array, read_input};
 
 ziskjit_guest::entry!(main);
 
-const KEY_LEN: usize = 33;
-const SIGNATURE_LEN: usize = 64;
-
 fn main() -> Result<(), String> {
-    let input = ziskjit_guest::read_input();
-    if input.len() < KEY_LEN + SIGNATURE_LEN {
-        return Err(format!(
-            "the input is {} bytes, but needs at least {} (a {KEY_LEN}-byte public key and a {SIGNATURE_LEN}-byte signature before the message)",
-            input.len(),
-            KEY_LEN + SIGNATURE_LEN
-        ));
-    }
-    let (key, rest) = input.split_at(KEY_LEN);
-    let (signature, message) = rest.split_at(SIGNATURE_LEN);
-    let key = VerifyingKey::from_sec1_bytes(key)
-        .map_err(|_| format!("the public key (input bytes 0..{KEY_LEN}) is not a compressed secp256k1 point"))?;
-    let verified = Signature::from_slice(signature).is_ok_and(|signature| key.verify(message, &signature).is_ok());
-    ziskjit_guest::commit(&[u8::from(verified)]);
-    ziskjit_guest::commit(&Sha256::digest(message));
-    ziskjit_guest::commit(key.to_encoded_point(true).as_bytes());
+    let key: [u8; 33] = read_array().map_err(|e| format!("public key: {e}"))?;
+    let signature: [u8; 64] = read_array().map_err(|e| format!("signature: {e}"))?;
+    let message = read_input();
+    let key = VerifyingKey::from_sec1_bytes(&key)
+        .map_err(|_| String::from("the public key (input bytes 0..33) is not a compressed secp256k1 point"))?;
+    let verified = Signature::from_slice(&signature).is_ok_and(|signature| key.verify(&message, &signature).is_ok());
+    commit(&[u8::from(verified)]);
+    commit(&Sha256::digest(&message));
+    commit(key.to_encoded_point(true).as_bytes());
     Ok(())
 }
