@@ -1,5 +1,5 @@
 //! Example guest: the n-th Fibonacci number modulo 2^64, by iteration (a tight
-//! register loop of about 4 instructions per step, so n sets the run length).
+//! register loop of 5 instructions per step, so n sets the run length).
 //!
 //! Input: `n` as a little-endian u64 (8 bytes; anything after it is ignored).
 //! Public output: `n` (u64 LE), then fib(n) mod 2^64 (u64 LE), with fib(0) = 0,
