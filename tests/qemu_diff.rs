@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use ziskjit_testgen::gen::{generate, ExitCode, GenConfig};
-use ziskjit_testgen::toolchain::{assemble_with, require_tools, run_command, run_qemu, Outcome};
+use ziskjit_testgen::toolchain::{require_tools, run_command, run_qemu, Outcome};
 
 const DEFAULT_PROGRAMS: usize = 3000;
 /// Far above what any generated program runs (loops are short and never nest), so a
@@ -77,7 +77,7 @@ fn check(job: &Job, ziskjit: &Path) -> Result<(), String> {
         .tempdir()
         .expect("create a temporary directory")
         .keep();
-    let elf = assemble_with(&dir, "prog", &program.source, program.march);
+    let elf = program.assemble(&dir, "prog");
     std::fs::write(dir.join("input.bin"), &program.input).expect("write input.bin");
     let qemu = run_qemu(&elf, &program.input);
     let ours = run_command(
@@ -106,7 +106,7 @@ fn check(job: &Job, ziskjit: &Path) -> Result<(), String> {
         )
     };
     if let Some(problem) = qemu_disagrees_with_generator(&qemu, &program) {
-        return Err(format!("{}\n  {problem}\n  qemu stderr: {}", header("generator bug"), lossy(&qemu.stderr)));
+        return Err(format!("{}\n  {problem}\n  qemu stderr: {}", header("generator bug"), stderr_tail(&qemu.stderr)));
     }
     let mismatch = program.layout.describe_mismatch("qemu", &qemu.stdout, "ziskjit", &ours.stdout);
     if mismatch.is_none() && qemu.exit_code == ours.exit_code {
@@ -120,7 +120,7 @@ fn check(job: &Job, ziskjit: &Path) -> Result<(), String> {
     if let Some(m) = mismatch {
         report += &format!("\n  {}", m.replace('\n', "\n  "));
     }
-    report += &format!("\n  ziskjit stderr: {}", lossy(&ours.stderr));
+    report += &format!("\n  ziskjit stderr: {}", stderr_tail(&ours.stderr));
     Err(report)
 }
 
@@ -140,13 +140,15 @@ fn qemu_disagrees_with_generator(qemu: &Outcome, program: &ziskjit_testgen::gen:
     (qemu.exit_code != i32::from(expected)).then(|| format!("qemu exit code {}, expected {expected}", qemu.exit_code))
 }
 
-fn lossy(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim();
-    if text.is_empty() {
+/// The end of a stderr stream, escaped: it holds the guest's fd-2 bytes (random
+/// binary) and then, if the run failed, the one-line error, which is what matters.
+fn stderr_tail(bytes: &[u8]) -> String {
+    const KEEP: usize = 400;
+    let tail = &bytes[bytes.len().saturating_sub(KEEP)..];
+    if tail.is_empty() {
         "<empty>".to_string()
     } else {
-        text.replace('\n', "\n    ")
+        format!("{}{}", if bytes.len() > KEEP { "..." } else { "" }, tail.escape_ascii())
     }
 }
 

@@ -87,8 +87,9 @@ pub struct GenConfig {
     pub items: usize,
     /// Weights of the item kinds.
     pub mix: Mix,
-    /// Whether counted loops (backward branches) appear.
-    pub loops: bool,
+    /// Counted loops run `1..=max_loop_count` times (tight self-loops up to eight times
+    /// that); `0` means no loops, hence no backward branches.
+    pub max_loop_count: u32,
     /// How RVC instructions are produced.
     pub compression: Compression,
 }
@@ -99,7 +100,7 @@ impl GenConfig {
         GenConfig {
             items: 60,
             mix: Mix { alu: 10, muldiv: 4, memory: 6, atomics: 2, control: 0, syscalls: 1 },
-            loops: false,
+            max_loop_count: 0,
             compression: Compression::Assembler,
         }
     }
@@ -109,7 +110,7 @@ impl GenConfig {
         GenConfig {
             items: 40,
             mix: Mix { alu: 10, muldiv: 3, memory: 6, atomics: 2, control: 4, syscalls: 1 },
-            loops: true,
+            max_loop_count: 6,
             compression: Compression::Assembler,
         }
     }
@@ -119,7 +120,7 @@ impl GenConfig {
         GenConfig {
             items: 60,
             mix: Mix { alu: 3, muldiv: 12, memory: 1, atomics: 0, control: 1, syscalls: 0 },
-            loops: true,
+            max_loop_count: 6,
             compression: Compression::Assembler,
         }
     }
@@ -129,7 +130,18 @@ impl GenConfig {
         GenConfig {
             items: 60,
             mix: Mix { alu: 3, muldiv: 1, memory: 12, atomics: 5, control: 2, syscalls: 2 },
-            loops: true,
+            max_loop_count: 6,
+            compression: Compression::Assembler,
+        }
+    }
+
+    /// Loops weighted up and running up to 1000 times: thousands to tens of thousands of steps,
+    /// for tests that need runs longer than a trace segment.
+    pub fn long_loops() -> Self {
+        GenConfig {
+            items: 30,
+            mix: Mix { alu: 6, muldiv: 2, memory: 4, atomics: 1, control: 8, syscalls: 1 },
+            max_loop_count: 1000,
             compression: Compression::Assembler,
         }
     }
@@ -149,6 +161,7 @@ impl GenConfig {
             ("looping_explicit_rvc", Self::looping_with(Compression::Explicit), 3),
             ("muldiv_heavy", Self::muldiv_heavy(), 2),
             ("memory_heavy", Self::memory_heavy(), 3),
+            ("long_loops", Self::long_loops(), 1),
         ]
     }
 }
@@ -281,6 +294,13 @@ pub struct GeneratedProgram {
     pub exit: ExitCode,
 }
 
+impl GeneratedProgram {
+    /// Assembles the program into `dir/name.elf` (see [`crate::toolchain::assemble_with`]).
+    pub fn assemble(&self, dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+        crate::toolchain::assemble_with(dir, name, &self.source, self.march)
+    }
+}
+
 /// Generates the program for `seed` and `config`; the same arguments always give the
 /// same program.
 pub fn generate(seed: u64, config: &GenConfig) -> GeneratedProgram {
@@ -394,8 +414,7 @@ mod tests {
         for (name, config, _) in GenConfig::presets() {
             for seed in 0..8 {
                 let program = generate(seed, &config);
-                let elf =
-                    toolchain::assemble_with(dir.path(), &format!("{name}_{seed}"), &program.source, program.march);
+                let elf = program.assemble(dir.path(), &format!("{name}_{seed}"));
                 let out = toolchain::run_qemu(&elf, &program.input);
                 let context = format!("{name} seed {seed}: stderr {}", String::from_utf8_lossy(&out.stderr));
                 assert_eq!(out.stdout.len(), program.layout.total_len(), "{context}");

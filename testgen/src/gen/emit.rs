@@ -334,7 +334,8 @@ impl Emitter<'_> {
         let mix = &self.config.mix;
         let control = if place == Place::Skippable { 0 } else { mix.control };
         let syscalls = if matches!(place, Place::Top | Place::LoopBody) { mix.syscalls } else { 0 };
-        let loops = if place == Place::Top && self.config.loops { mix.control.div_ceil(2).max(1) } else { 0 };
+        let loops =
+            if place == Place::Top && self.config.max_loop_count > 0 { mix.control.div_ceil(2).max(1) } else { 0 };
         let choices = [
             (mix.alu, Kind::Alu),
             (mix.muldiv, Kind::MulDiv),
@@ -843,14 +844,14 @@ impl Emitter<'_> {
     fn counted_loop(&mut self) {
         let variant = self.rng.gen_range(0..4);
         if variant == 3 {
-            let n = self.rng.gen_range(1..=50);
+            let n = self.rng.gen_range(1..=8 * self.config.max_loop_count);
             self.line(format!("li tp, {n}"));
             self.text.push_str("1:\n");
             self.line(if self.explicit_rvc() { "c.addi tp, -1" } else { "addi tp, tp, -1" });
             self.line("bnez tp, 1b");
             return;
         }
-        let n = self.rng.gen_range(1..=6);
+        let n: i64 = self.rng.gen_range(1..=i64::from(self.config.max_loop_count));
         let head = self.label();
         self.line(format!("li tp, {}", if variant == 2 { -n } else { n }));
         self.place_label(&head);
