@@ -7,7 +7,8 @@
 //! code and the message on stderr.
 //!
 //! Each example gets one test per runner (`<example>::qemu`, `<example>::ziskjit`), so
-//! `cargo test --test examples qemu` checks the guests alone.
+//! `cargo test --test examples qemu` checks the guests alone, and a test of its ELF's
+//! memory layout (`<example>::layout`) against what the SDK's linker script promises.
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -357,10 +358,59 @@ fn panicking_cases() -> Vec<Case> {
         .collect()
 }
 
-/// One module per example with a test per runner.
+/// Where the SDK's linker script promises to put things (guest/README.md).
+const IMAGE_BASE: u64 = 0x0010_0000;
+const STACK_BOTTOM: u64 = 0x7F80_0000;
+const HEAP_SIZE: u64 = 128 << 20;
+
+/// Checks that `example`'s ELF has the memory layout the SDK's linker script promises
+/// and the VM relies on: entry `_start` at the image base, every PT_LOAD segment
+/// between the base and the stack, no segment both writable and executable, no two
+/// segments sharing a 4 KiB page, the 128 MiB heap zero-filled (past `p_filesz`) in a
+/// writable segment, and symbols kept for the profiler (without `.L` labels).
+fn check_layout(example: &str) {
+    use goblin::elf::program_header::{PF_W, PF_X, PT_LOAD};
+    let elf_path = example_elf(example);
+    let bytes = std::fs::read(&elf_path).expect("read the example ELF");
+    let elf = goblin::elf::Elf::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", elf_path.display()));
+    let symbol = |name: &str| elf.syms.iter().find(|s| elf.strtab.get_at(s.st_name) == Some(name)).map(|s| s.st_value);
+    let labels = elf.syms.iter().filter(|s| elf.strtab.get_at(s.st_name).is_some_and(|n| n.starts_with(".L"))).count();
+    assert_eq!(labels, 0, "{example}: assembler .L labels left in the symbol table");
+    assert!(symbol("__ziskjit_main").is_some(), "{example}: function symbols must be kept");
+
+    assert_eq!(Some(elf.entry), symbol("_start"), "{example}: the entry point is _start");
+    assert_eq!(elf.entry, IMAGE_BASE, "{example}: _start is first, at the image base");
+    let loads: Vec<_> = elf.program_headers.iter().filter(|p| p.p_type == PT_LOAD).collect();
+    let page = |a: u64| a & !0xFFF;
+    for (i, p) in loads.iter().enumerate() {
+        let end = p.p_vaddr + p.p_memsz;
+        assert!(p.p_vaddr >= IMAGE_BASE && end <= STACK_BOTTOM, "{example}: segment {i} at {:#x}..{end:#x}", p.p_vaddr);
+        assert!((p.p_flags & (PF_W | PF_X)) != (PF_W | PF_X), "{example}: segment {i} is writable and executable");
+        for q in &loads[i + 1..] {
+            let disjoint = page(end - 1) < page(q.p_vaddr) || page(q.p_vaddr + q.p_memsz - 1) < page(p.p_vaddr);
+            assert!(disjoint, "{example}: segments at {:#x} and {:#x} share a page", p.p_vaddr, q.p_vaddr);
+        }
+    }
+    let executable = loads.iter().filter(|p| p.p_flags & PF_X != 0).count();
+    assert_eq!(executable, 1, "{example}: one executable segment (.text)");
+
+    let (start, end) = (symbol("__ziskjit_heap_start").unwrap(), symbol("__ziskjit_heap_end").unwrap());
+    assert_eq!(end - start, HEAP_SIZE, "{example}: heap size");
+    let holder = loads.iter().find(|p| p.p_vaddr <= start && end <= p.p_vaddr + p.p_memsz);
+    let holder = holder.unwrap_or_else(|| panic!("{example}: no segment holds the heap {start:#x}..{end:#x}"));
+    assert!(holder.p_flags & PF_W != 0, "{example}: the heap is writable");
+    assert!(holder.p_vaddr + holder.p_filesz <= start, "{example}: the heap takes no file space");
+}
+
+/// One module per example: a test of its ELF layout and one per runner.
 macro_rules! example_tests {
     ($($example:ident => $cases:ident),* $(,)?) => {$(
         mod $example {
+            #[test]
+            fn layout() {
+                super::check_layout(stringify!($example));
+            }
+
             #[test]
             fn qemu() {
                 super::check(stringify!($example), super::Runner::Qemu, super::$cases());
