@@ -56,7 +56,9 @@ impl Program {
             return None;
         }
         let code = outcome.exit_code;
-        let what = if code > 0 && code % 2 == 1 && code < 256 {
+        // The programs never write to stderr: if the runner did, the exit code is its
+        // own (an error code), not a case number.
+        let what = if outcome.stderr.is_empty() && code > 0 && code % 2 == 1 && code < 256 {
             let n = (code - 1) / 2;
             format!("case {n} failed ({})", self.describe_case(n))
         } else {
@@ -71,10 +73,12 @@ impl Program {
 }
 
 /// Builds programs case by case, starting a new program every [`MAX_CASES`] cases.
-/// `header` (an `.option` line, data sections) is repeated at the top of each program.
+/// `header` (an `.option` line, data sections) is repeated at the top of each program
+/// and `footer` (a final check) at the end of each.
 struct Builder {
     name: String,
     header: String,
+    footer: String,
     done: Vec<Program>,
     body: String,
     cases: usize,
@@ -85,10 +89,16 @@ impl Builder {
         Builder {
             name: name.to_string(),
             header: header.to_string(),
+            footer: String::new(),
             done: Vec::new(),
             body: header.to_string(),
             cases: 0,
         }
+    }
+
+    fn with_footer(mut self, footer: &str) -> Self {
+        self.footer = footer.to_string();
+        self
     }
 
     /// Appends a case described by `desc`; `asm` receives the case number and returns
@@ -104,7 +114,8 @@ impl Builder {
 
     fn flush(&mut self) {
         let part = self.done.len();
-        let body = std::mem::replace(&mut self.body, self.header.clone());
+        let mut body = std::mem::replace(&mut self.body, self.header.clone());
+        body.push_str(&self.footer);
         self.done.push(Program { name: format!("{}_{part}", self.name), body });
         self.cases = 0;
     }
@@ -193,10 +204,11 @@ const VALUES: [u64; 13] = [
 
 /// Register shift amounts: only the low 6 (W: 5) bits count.
 const SHIFT_AMOUNTS: [u64; 9] = [0, 1, 31, 32, 33, 63, 64, u64::MAX, 0x1_0000_0021];
-/// 12-bit immediates, including both ends of the range.
-const IMM12: [i64; 7] = [0, 1, -1, 2047, -2048, 0x555, -0x556];
-const SHAMT64: [i64; 6] = [0, 1, 31, 32, 33, 63];
-const SHAMT32: [i64; 4] = [0, 1, 15, 31];
+/// 12-bit immediates: every single bit (so a decoder that scrambles the field's bits
+/// is caught), both ends of the range and alternating patterns.
+const IMM12: [i64; 17] = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, -2048, -1, 2047, 0x555, -0x556];
+const SHAMT64: [i64; 10] = [0, 1, 2, 4, 8, 16, 31, 32, 33, 63];
+const SHAMT32: [i64; 7] = [0, 1, 2, 4, 8, 16, 31];
 
 fn sext32(x: u32) -> u64 {
     x as i32 as i64 as u64
@@ -346,7 +358,10 @@ fn rv64i_register_immediate_ops() {
 }
 
 /// 20-bit upper immediates, including the ones whose bit 31 makes the result negative.
-const IMM20: [u32; 7] = [0, 1, 0x12345, 0x7ffff, 0x80000, 0xabcde, 0xfffff];
+const IMM20: [u32; 25] = [
+    0, 0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80, 0x100, 0x200, 0x400, 0x800, 0x1000, 0x2000, 0x4000, 0x8000, 0x10000,
+    0x20000, 0x40000, 0x80000, 0x12345, 0x7ffff, 0xabcde, 0xfffff,
+];
 
 fn upper(imm: u32) -> u64 {
     sext32(imm << 12)
@@ -705,18 +720,20 @@ fn rvc_generated_register_and_immediate_ops() {
         programs.extend(b.finish());
     }
     // One-register forms with a 6-bit immediate, `c.op rd, imm`.
-    let small: &[i64] = &[1, -1, 31, -32, 5];
-    let with_zero: &[i64] = &[0, 1, -1, 31, -32];
+    // Every bit of the 6-bit immediate on its own, and the extremes.
+    let small: &[i64] = &[1, 2, 4, 8, 16, -32, 31, -1];
+    let with_zero: &[i64] = &[0, 1, 2, 4, 8, 16, -32, 31, -1];
+    let shamts: &[i64] = &[1, 2, 4, 8, 16, 32, 63];
     let imm_ops: [(&str, &[&str], &[i64], BinOp); 8] = [
         ("c.addi", &FULL_REGS, small, alu("add")),
         ("c.addiw", &FULL_REGS, with_zero, alu("addw")),
         ("c.li", &FULL_REGS, with_zero, |_, b| b),
         ("c.andi", &PRIME_REGS, with_zero, alu("and")),
-        ("c.slli", &FULL_REGS, &[1, 31, 32, 63], alu("sll")),
-        ("c.srli", &PRIME_REGS, &[1, 31, 32, 63], alu("srl")),
-        ("c.srai", &PRIME_REGS, &[1, 31, 32, 63], alu("sra")),
+        ("c.slli", &FULL_REGS, shamts, alu("sll")),
+        ("c.srli", &PRIME_REGS, shamts, alu("srl")),
+        ("c.srai", &PRIME_REGS, shamts, alu("sra")),
         // c.lui takes the 20-bit form of a 6-bit signed immediate (-32 is 0xfffe0).
-        ("c.lui", &FULL_REGS, &[1, 31, 0xfffe0, 0xfffff], |_, b| upper(b as u32)),
+        ("c.lui", &FULL_REGS, &[1, 2, 4, 8, 16, 0xfffe0, 31, 0xfffff], |_, b| upper(b as u32)),
     ];
     for (name, pool, imms, f) in imm_ops {
         let mut b = Builder::new(name, "    .option rvc");
@@ -733,12 +750,218 @@ fn rvc_generated_register_and_immediate_ops() {
         }
         programs.extend(b.finish());
     }
+    // sp plus a scaled immediate, each bit on its own and the extremes; sp only holds
+    // a number here, it is never dereferenced.
+    let mut b = Builder::new("c_sp_immediates", "    .option rvc");
+    for (seed, &sp) in [0x1234_5670u64, 0xffff_ffff_ffff_fff0].iter().enumerate() {
+        for imm in [16i64, 32, 64, 128, 256, -512, 496, -16] {
+            let expected = sp.wrapping_add(imm as u64);
+            b.case(&format!("c.addi16sp sp={sp:#x}, {imm} -> {expected:#x}"), |_| {
+                format!("    li sp, {sp:#x}\n    c.addi16sp sp, {imm}\n    CHECK sp, {expected:#x}\n")
+            });
+        }
+        for imm in [4i64, 8, 16, 32, 64, 128, 256, 512, 1020] {
+            let rd = pick(&PRIME_REGS, seed * 16 + imm as usize, 1)[0];
+            let expected = sp.wrapping_add(imm as u64);
+            b.case(&format!("c.addi4spn {rd}, sp={sp:#x}, {imm} -> {expected:#x}"), |_| {
+                format!("    li sp, {sp:#x}\n    c.addi4spn {rd}, sp, {imm}\n    CHECK {rd}, {expected:#x}\n    CHECK sp, {sp:#x}\n")
+            });
+        }
+    }
+    programs.extend(b.finish());
     check_programs(&programs, 0);
 }
 
 #[test]
 fn rvc_loads_stores_stack_and_control_flow() {
     check_hand_written("compressed", include_str!("isa/compressed.S"));
+}
+
+/// Offsets for I- and S-type memory accesses (and jalr): every bit of the 12-bit field
+/// on its own, and the extremes.
+const I_OFFSETS: [i64; 14] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, -2048, 2047, -1];
+
+/// A load or store form whose offset field is under test.
+struct MemForm {
+    mnemonic: &'static str,
+    store: bool,
+    /// Bytes accessed; loads narrower than 8 bytes sign-extend unless named `…u`.
+    width: usize,
+    offsets: &'static [i64],
+    /// Registers for the base and the value, or for the value only when the base is sp.
+    regs: &'static [&'static str],
+    sp_based: bool,
+}
+
+fn mem(mnemonic: &'static str, width: usize, offsets: &'static [i64], regs: &'static [&'static str]) -> MemForm {
+    let bare = mnemonic.trim_start_matches("c.");
+    MemForm { mnemonic, store: bare.starts_with('s'), width, offsets, regs, sp_based: bare.ends_with("sp") }
+}
+
+/// Each offset bit of every load/store format on its own: the base register holds the
+/// data word's address minus the offset, so the access reaches the word only if every
+/// bit of the offset is decoded in its place.
+#[test]
+fn memory_offset_fields_every_bit() {
+    const WORD: u64 = 0xf1e2_d3c4_b5a6_9788;
+    const C_WORD_OFFSETS: &[i64] = &[4, 8, 16, 32, 64, 124];
+    const C_DOUBLE_OFFSETS: &[i64] = &[8, 16, 32, 64, 128, 248];
+    const SP_WORD_OFFSETS: &[i64] = &[4, 8, 16, 32, 64, 128, 252];
+    const SP_DOUBLE_OFFSETS: &[i64] = &[8, 16, 32, 64, 128, 256, 504];
+    let groups: [(&str, &str, Vec<MemForm>); 2] = [
+        (
+            "offsets",
+            "    .option norvc",
+            vec![
+                mem("ld", 8, &I_OFFSETS, &REGS),
+                mem("lw", 4, &I_OFFSETS, &REGS),
+                mem("lbu", 1, &I_OFFSETS, &REGS),
+                mem("sd", 8, &I_OFFSETS, &REGS),
+                mem("sw", 4, &I_OFFSETS, &REGS),
+                mem("sb", 1, &I_OFFSETS, &REGS),
+            ],
+        ),
+        (
+            "c_offsets",
+            "    .option rvc",
+            vec![
+                mem("c.lw", 4, C_WORD_OFFSETS, &PRIME_REGS),
+                mem("c.ld", 8, C_DOUBLE_OFFSETS, &PRIME_REGS),
+                mem("c.sw", 4, C_WORD_OFFSETS, &PRIME_REGS),
+                mem("c.sd", 8, C_DOUBLE_OFFSETS, &PRIME_REGS),
+                mem("c.lwsp", 4, SP_WORD_OFFSETS, &FULL_REGS),
+                mem("c.ldsp", 8, SP_DOUBLE_OFFSETS, &FULL_REGS),
+                mem("c.swsp", 4, SP_WORD_OFFSETS, &FULL_REGS),
+                mem("c.sdsp", 8, SP_DOUBLE_OFFSETS, &FULL_REGS),
+            ],
+        ),
+    ];
+    let mut programs = Vec::new();
+    let mut seed = 0;
+    for (name, option, forms) in groups {
+        let header =
+            format!("{option}\n    .pushsection .data\n    .balign 8\n.Lword:\n    .dword 0\n    .popsection\n");
+        let mut b = Builder::new(name, &header);
+        for form in forms {
+            for &off in form.offsets {
+                seed += 1;
+                let (base, value) = if form.sp_based {
+                    ("sp", pick(form.regs, seed, 1)[0])
+                } else {
+                    let r = pick(form.regs, seed, 2);
+                    (r[0], r[1])
+                };
+                let stored = 0x1357_9bdf_2468_ace0u64 ^ (seed as u64).wrapping_mul(0x0101_0101_0101);
+                let mut bytes = WORD.to_le_bytes();
+                if form.store {
+                    bytes[..form.width].copy_from_slice(&stored.to_le_bytes()[..form.width]);
+                }
+                let signed = !form.mnemonic.ends_with('u');
+                let expected = read_le(&bytes, 0, if form.store { 8 } else { form.width }, signed);
+                let mn = form.mnemonic;
+                let access = if form.store {
+                    format!("    li {value}, {stored:#x}\n    {mn} {value}, {off}({base})\n    ADDR {base}, .Lword\n    ld {value}, 0({base})\n")
+                } else {
+                    format!("    {mn} {value}, {off}({base})\n")
+                };
+                b.case(&format!("{mn} {value}, {off}({base}) with {base} = .Lword - {off} -> {expected:#x}"), |_| {
+                    format!(
+                        "    ADDR {base}, .Lword\n    li {value}, {WORD:#x}\n    sd {value}, 0({base})\n    ADDR {base}, .Lword - ({off})\n{access}    CHECK {value}, {expected:#x}\n"
+                    )
+                });
+            }
+        }
+        programs.extend(b.finish());
+    }
+    check_programs(&programs, 0);
+}
+
+/// Branches and jumps over distances that set each bit of their offset field, forward
+/// and backward. The bytes in between are zeros (illegal instructions), so a wrong
+/// target faults; each target adds 1 to s11, and the footer checks that every case's
+/// target ran exactly once (a jump that lands in a later case would skip one). Each
+/// case first checks that the distance in the program is the intended one.
+#[test]
+fn branch_and_jump_offset_fields_every_bit() {
+    // (name, compressed?, setup, instruction with `{t}` for the target, its size,
+    //  forward distances, backward distances)
+    type Form = (&'static str, bool, &'static str, &'static str, i64, Vec<i64>, Vec<i64>);
+    let powers = |lo: u32, hi: u32| (lo..=hi).map(|k| 1i64 << k).collect::<Vec<_>>();
+    let with = |mut v: Vec<i64>, extra: &[i64]| {
+        v.extend_from_slice(extra);
+        v
+    };
+    let forms: [Form; 6] = [
+        ("beq", false, "", "beq zero, zero, {t}", 4, with(powers(3, 11), &[4088]), powers(4, 12)),
+        (
+            "bge",
+            false,
+            "li a0, -1",
+            "bge zero, a0, {t}",
+            4,
+            with(powers(3, 11), &[0x554]),
+            with(powers(4, 12), &[0xaac]),
+        ),
+        ("jal", false, "", "jal ra, {t}", 4, with(powers(3, 19), &[0x55554]), powers(4, 20)),
+        ("c.j", true, "", "c.j {t}", 2, with(powers(2, 10), &[6, 2044]), with(powers(4, 11), &[18])),
+        ("c.beqz", true, "c.li a0, 0", "c.beqz a0, {t}", 2, with(powers(2, 7), &[6, 252]), with(powers(4, 8), &[18])),
+        ("c.bnez", true, "c.li a0, 1", "c.bnez a0, {t}", 2, with(powers(2, 7), &[6, 252]), with(powers(4, 8), &[18])),
+    ];
+    let footer = "\n# after the last case: every target ran exactly once (s11 counts them)\n    CHECK_EQ s11, t6\n";
+    // The counting code at a backward target: 16 bytes whatever the program's mode,
+    // and an absolute jump, which reaches past gaps of any size.
+    const COUNT_AND_LEAVE_SIZE: i64 = 16;
+    let count_and_leave = |n: usize| {
+        format!(
+            "    .option push\n    .option norvc\n    addi s11, s11, 1\n    ADDR a2, .Ljoin{n}\n    jalr x0, 0(a2)\n    .option pop\n"
+        )
+    };
+    // The layout is checked at run time, before the jump, from linker-resolved
+    // absolute addresses: the assembler cannot (a branch is a relaxable fragment), and
+    // near the end of a branch's range gas may lengthen it into a branch plus a jal,
+    // which is why the largest forward distances stop a few bytes short of the limit.
+    let check_distance = |n: usize, from: &str, to: &str, distance: i64| {
+        format!("    ADDR a1, {to}{n}\n    ADDR a2, {from}{n}\n    sub a1, a1, a2\n    CHECK a1, {distance}\n")
+    };
+    let mut programs = Vec::new();
+    for (name, compressed, setup, insn, size, forward, backward) in forms {
+        let option = if compressed { ".option rvc" } else { ".option norvc" };
+        let header = format!("    {option}\n    .option norelax\n    li s11, 0\n");
+        for (direction, distances) in [("forward", forward), ("backward", backward)] {
+            let mut b = Builder::new(&format!("{name}_{direction}").replace('.', "_"), &header).with_footer(footer);
+            for distance in distances {
+                b.case(&format!("{name} {direction} by {distance}"), |n| {
+                    let jump = insn.replace("{t}", &format!(".Ltarget{n}"));
+                    if direction == "forward" {
+                        format!(
+                            "{}    {setup}\n.Lsource{n}:\n    {jump}\n    .skip {}\n.Ltarget{n}:\n    addi s11, s11, 1\n",
+                            check_distance(n, ".Lsource", ".Ltarget", distance),
+                            distance - size,
+                        )
+                    } else {
+                        format!(
+                            "{}    {setup}\n    ADDR a2, .Lsource{n}\n    jalr x0, 0(a2)\n.Ltarget{n}:\n{}    .skip {}\n.Lsource{n}:\n    {jump}\n    FAIL\n.Ljoin{n}:\n",
+                            check_distance(n, ".Ltarget", ".Lsource", distance),
+                            count_and_leave(n),
+                            distance - COUNT_AND_LEAVE_SIZE,
+                        )
+                    }
+                });
+            }
+            programs.extend(b.finish());
+        }
+    }
+    // jalr's I-type offset: the base is the target minus the offset (odd offsets land
+    // on the target because jalr clears bit 0).
+    let mut b =
+        Builder::new("jalr_offsets", "    .option norvc\n    .option norelax\n    li s11, 0\n").with_footer(footer);
+    for off in I_OFFSETS {
+        b.case(&format!("jalr ra, {off}(t0) with t0 = target - {off}"), |n| {
+            format!("    ADDR t0, .Ltarget{n} - ({off})\n    jalr ra, {off}(t0)\n    .skip 8\n.Ltarget{n}:\n    addi s11, s11, 1\n")
+        });
+    }
+    programs.extend(b.finish());
+    check_programs(&programs, 0);
 }
 
 /// The harness itself can fail: a program whose third case expects a wrong value

@@ -5,8 +5,8 @@
 # mismatch the program exits with 2*n+1, so the failing case can be read off the exit
 # code; when every case passes it exits with 0. Cases are numbered from 1 and a
 # program has at most 127 of them, so every code fits the 8-bit Linux exit status.
-# t5 is the scratch register of the CHECK macros: bodies must not keep values in t5
-# or t6 across a CHECK.
+# t5 is the scratch register of the CHECK and FAIL macros: bodies must not keep values
+# in t5 or t6 across a CHECK.
 
     .section .text.start, "ax"
     .globl _start
@@ -17,27 +17,33 @@ _start:
     li t6, \n
 .endm
 
+# Jump to `fail` from anywhere: auipc/jalr reaches +-2 GiB, where a jal reaches only
+# +-1 MiB and the largest generated programs are bigger. Clobbers t5.
+.macro FAIL
+.Lfar\@:
+    auipc t5, %pcrel_hi(fail)
+    jalr x0, %pcrel_lo(.Lfar\@)(t5)
+.endm
+
 # Fail the current case unless register \reg holds the constant \value.
-# (beq over a jal, not bne to `fail` directly: a conditional branch reaches only
-# +-4 KiB and generated programs are longer.)
 .macro CHECK reg, value
     li t5, \value
     beq \reg, t5, .Lcheck_ok\@
-    jal x0, fail
+    FAIL
 .Lcheck_ok\@:
 .endm
 
 # Fail the current case unless registers \a and \b are equal.
 .macro CHECK_EQ a, b
     beq \a, \b, .Lcheck_ok\@
-    jal x0, fail
+    FAIL
 .Lcheck_ok\@:
 .endm
 
 # Fail the current case if register \reg is zero.
 .macro CHECK_NZ reg
     bne \reg, zero, .Lcheck_ok\@
-    jal x0, fail
+    FAIL
 .Lcheck_ok\@:
 .endm
 
