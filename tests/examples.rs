@@ -17,7 +17,9 @@ use k256::ecdsa::signature::{Signer, Verifier};
 use k256::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256};
 use sha3::Keccak256;
-use ziskjit_testgen::guests::{ecdsa_input, example_elf, fibonacci_input, pseudo_random_bytes, sort_input};
+use ziskjit_testgen::guests::{
+    ecdsa_input, example_elf, fibonacci_input, json_document, pseudo_random_bytes, sort_input,
+};
 use ziskjit_testgen::toolchain::{require_tools, run_command, run_qemu, Outcome};
 
 /// What a run must produce.
@@ -340,6 +342,84 @@ fn ecdsa_cases() -> Vec<Case> {
     cases
 }
 
+/// Public output of the json example: counts of nulls, booleans, numbers, strings,
+/// arrays, objects; maximum depth; wrapping sum of integers; bytes of string text.
+fn json_public(document: &serde_json::Value) -> Vec<u8> {
+    fn visit(value: &serde_json::Value, depth: u64, stats: &mut [u64; 9]) {
+        use serde_json::Value;
+        stats[6] = stats[6].max(depth);
+        match value {
+            Value::Null => stats[0] += 1,
+            Value::Bool(_) => stats[1] += 1,
+            Value::Number(n) => {
+                stats[2] += 1;
+                let integer = n.as_i64().map(|i| i as u64).or(n.as_u64()).unwrap_or(0);
+                stats[7] = stats[7].wrapping_add(integer);
+            }
+            Value::String(s) => {
+                stats[3] += 1;
+                stats[8] += s.len() as u64;
+            }
+            Value::Array(items) => {
+                stats[4] += 1;
+                items.iter().for_each(|item| visit(item, depth + 1, stats));
+            }
+            Value::Object(fields) => {
+                stats[5] += 1;
+                for (key, item) in fields {
+                    stats[8] += key.len() as u64;
+                    visit(item, depth + 1, stats);
+                }
+            }
+        }
+    }
+    let mut stats = [0u64; 9];
+    visit(document, 1, &mut stats);
+    stats.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+fn json_words(words: [u64; 9]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+fn json_cases() -> Vec<Case> {
+    // Hand-counted, so the host reference is itself checked: 1 null, 1 bool, 3 numbers
+    // (1 + (-3) as the integer sum; 2.5 is not an integer), 1 string ("hé", 3 bytes) +
+    // keys a, b, c (3 bytes), 3 arrays, 2 objects, depth 4 ({ "b": { "c": [ [] ] } }).
+    let small = r#"{"a": [1, 2.5, -3, null, true, "h\u00e9"], "b": {"c": [[]]}}"#;
+    let small_public = json_words([1, 1, 3, 1, 3, 2, 4, (-2i64) as u64, 6]);
+    assert_eq!(json_public(&serde_json::from_str(small).unwrap()), small_public);
+    let mut cases = vec![
+        case("small document", small.as_bytes().to_vec(), Expected::success(small_public)),
+        case(
+            "top-level number",
+            b" 18446744073709551615 ".to_vec(),
+            Expected::success(json_words([0, 0, 1, 0, 0, 0, 1, u64::MAX, 0])),
+        ),
+    ];
+    for (seed, len) in [(1, 1_000), (2, 100_000)] {
+        let document = json_document(seed, len);
+        let public = json_public(&serde_json::from_str(&document).expect("generated JSON parses on the host"));
+        cases.push(case(format!("{len}-byte generated document"), document.into_bytes(), Expected::success(public)));
+    }
+    cases.push(case(
+        "empty input",
+        Vec::new(),
+        Expected::error("invalid JSON: EOF while parsing a value at line 1 column 0"),
+    ));
+    cases.push(case(
+        "missing value",
+        br#"{"a":}"#.to_vec(),
+        Expected::error("invalid JSON: expected value at line 1 column 6"),
+    ));
+    cases.push(case(
+        "nested too deep",
+        "[".repeat(200).into_bytes(),
+        Expected::error("invalid JSON: recursion limit exceeded at line 1 column 128"),
+    ));
+    cases
+}
+
 fn panicking_cases() -> Vec<Case> {
     [Vec::new(), b"abc".to_vec()]
         .into_iter()
@@ -430,5 +510,6 @@ example_tests! {
     keccak => keccak_cases,
     sort => sort_cases,
     ecdsa => ecdsa_cases,
+    json => json_cases,
     panicking => panicking_cases,
 }

@@ -89,20 +89,96 @@ pub fn ecdsa_input(public_key: &[u8; 33], signature: &[u8; 64], message: &[u8]) 
     [&public_key[..], &signature[..], message].concat()
 }
 
+/// SplitMix64: a tiny deterministic generator, so generated workloads are the same on
+/// every run and every machine.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A value in `0..n` (n > 0; the slight modulo bias does not matter here).
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
 /// `len` deterministic pseudo-random bytes (SplitMix64 from `seed`), for hashing
 /// and sorting workloads that must be the same on every run.
 pub fn pseudo_random_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed;
+    let mut rng = SplitMix(seed);
     let mut bytes = Vec::with_capacity(len + 8);
     while bytes.len() < len {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        bytes.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+        bytes.extend_from_slice(&rng.next().to_le_bytes());
     }
     bytes.truncate(len);
     bytes
+}
+
+/// Input of `json`: a deterministic pseudo-random JSON document of at least `min_len`
+/// bytes, a top-level array of values nested up to 8 deep, using every JSON value
+/// kind, negative and 64-bit integers, fractions and exponents, and strings with
+/// escapes, non-ASCII text and surrogate pairs.
+pub fn json_document(seed: u64, min_len: usize) -> String {
+    let mut rng = SplitMix(seed);
+    let mut out = String::from("[");
+    while out.len() < min_len {
+        if out.len() > 1 {
+            out.push(',');
+        }
+        json_value(&mut rng, 2, &mut out);
+    }
+    out.push(']');
+    out
+}
+
+/// Appends one random JSON value at nesting `depth` (containers only below 8).
+fn json_value(rng: &mut SplitMix, depth: u32, out: &mut String) {
+    use std::fmt::Write;
+    let kinds = if depth < 8 { 9 } else { 6 };
+    match rng.below(kinds) {
+        0 => out.push_str("null"),
+        1 => out.push_str(if rng.below(2) == 0 { "false" } else { "true" }),
+        2 => write!(out, "{}", rng.next() as i64 >> rng.below(64)).unwrap(),
+        3 => write!(out, "{}", rng.next()).unwrap(),
+        4 => write!(out, "{}.{:03}e{}", rng.below(1000) as i64 - 500, rng.below(1000), rng.below(40) as i64 - 20)
+            .unwrap(),
+        5 => json_string(rng, out),
+        6 | 7 => {
+            out.push('[');
+            for i in 0..rng.below(5) {
+                out.push_str(if i > 0 { ", " } else { "" });
+                json_value(rng, depth + 1, out);
+            }
+            out.push(']');
+        }
+        _ => {
+            out.push('{');
+            for i in 0..rng.below(5) {
+                out.push_str(if i > 0 { "," } else { "" });
+                json_string(rng, out);
+                out.push(':');
+                json_value(rng, depth + 1, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Appends a random JSON string literal.
+fn json_string(rng: &mut SplitMix, out: &mut String) {
+    const PIECES: [&str; 12] =
+        ["a", "key", "Zz9", " ", r#"\""#, r"\\", r"\n", r"\t", r"\u00e9", "ß€", r"\ud83d\ude00", "日本"];
+    out.push('"');
+    for _ in 0..rng.below(8) {
+        out.push_str(PIECES[rng.below(PIECES.len() as u64) as usize]);
+    }
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -127,6 +203,17 @@ mod tests {
         assert_eq!(sort_input(&[1, u64::MAX]), [[1, 0, 0, 0, 0, 0, 0, 0], [0xFF; 8]].concat());
         let input = ecdsa_input(&[2; 33], &[7; 64], b"msg");
         assert_eq!((input.len(), input[32], input[33], input[96], &input[97..]), (100, 2, 7, 7, &b"msg"[..]));
+    }
+
+    #[test]
+    fn json_documents_are_deterministic_and_long_enough() {
+        let doc = json_document(5, 2000);
+        assert!(doc.len() >= 2000 && doc.starts_with('[') && doc.ends_with(']'));
+        assert_eq!(json_document(5, 2000), doc);
+        assert_ne!(json_document(6, 2000), doc);
+        for needle in ["null", "true", "{", "e-", r#"\""#, r"\ud83d\ude00", "€"] {
+            assert!(doc.contains(needle), "a 2000-byte document uses {needle}");
+        }
     }
 
     #[test]
