@@ -28,7 +28,7 @@ const EXIT_HOLDER: u8 = 27;
 const MAX_FUNCTIONS: usize = 4;
 /// Length of the input fed on stdin is drawn from `0..=INPUT_LEN`.
 const INPUT_LEN: usize = 300;
-/// How many bytes from `_start` on loads may read: the prologue alone is longer.
+/// How many bytes from `_start` on loads may read: the epilogue alone is longer.
 const TEXT_READ_LEN: usize = 64;
 /// Longest `write`/`read` a syscall item does.
 const MAX_IO_LEN: usize = 64;
@@ -48,9 +48,9 @@ enum Place {
     Top,
     /// The body of a counted loop: no nested loop (one counter register, `tp`).
     LoopBody,
-    /// A function body: no calls (functions are leaves, `ra` is not saved), no loops,
-    /// no syscalls (a function may run a data-dependent number of times, and the
-    /// output length must be known).
+    /// A function body: no calls (functions are leaves, `ra` is not saved), no loops
+    /// (`tp` may be counting the caller's loop), no syscalls (a function is called from
+    /// several places, so its writes could not be counted where it is generated).
     Function,
     /// Code that a branch or jump may skip: data operations only, so what runs does
     /// not change the amount of output or the control structure.
@@ -530,6 +530,13 @@ impl Emitter<'_> {
             [("lb", 1), ("lbu", 1), ("lh", 2), ("lhu", 2), ("lw", 4), ("lwu", 4), ("ld", 8)];
         const STORES: [(&str, usize); 4] = [("sb", 1), ("sh", 2), ("sw", 4), ("sd", 8)];
         let choice = self.rng.gen_range(0..if self.explicit_rvc() { 12 } else { 10 });
+        match choice {
+            8 => return self.other_region(&LOADS, &STORES),
+            9 => return self.stack_frame(),
+            10 | 11 => return self.compressed_memory(),
+            _ => {}
+        }
+        // The rest are data-buffer accesses: even choices load, odd ones store.
         let store = choice % 2 == 1;
         let (op, width) = if store { self.one_of(&STORES) } else { self.one_of(&LOADS) };
         let data_reg = if store { self.src() } else { self.dst() };
@@ -549,14 +556,11 @@ impl Emitter<'_> {
                 access(self, off as i64, T0);
             }
             // Negative immediate from the end of the buffer.
-            6 | 7 => {
+            _ => {
                 self.line(format!("addi t0, gp, {DATA_LEN}"));
                 let off = self.data_offset(width, DATA_LEN);
                 access(self, off as i64 - DATA_LEN as i64, T0);
             }
-            8 => self.other_region(&LOADS, &STORES),
-            9 => self.stack_frame(),
-            _ => self.compressed_memory(),
         }
     }
 
