@@ -94,6 +94,13 @@ pub struct GenConfig {
     pub compression: Compression,
 }
 
+impl Default for GenConfig {
+    /// [`GenConfig::looping`]: every kind of item.
+    fn default() -> Self {
+        Self::looping()
+    }
+}
+
 impl GenConfig {
     /// Straight-line programs: arithmetic, memory, atomics and syscalls, no control flow.
     pub fn straight_line() -> Self {
@@ -400,7 +407,7 @@ mod tests {
         for m in wanted {
             assert!(all.contains(&format!("\t{m}")), "{m} never generated");
         }
-        for region in ["rodata_table", "_start", "bss_buf"] {
+        for region in ["rodata_table", "_start", "bss_buf", "fn_table"] {
             assert!(all.contains(&format!("la t0, {region}\n")), "no access to {region}");
         }
     }

@@ -87,10 +87,10 @@ pub(super) fn build(rng: &mut ChaCha8Rng, config: &GenConfig) -> Built {
     let exit = if e.rng.gen_bool(0.5) { ExitCode::Fixed(e.rng.gen()) } else { ExitCode::LowByteOfA0 };
     e.epilogue(exit);
     let functions = std::mem::take(&mut e.functions);
-    for f in functions {
-        e.text.push_str(&f);
+    for f in &functions {
+        e.text.push_str(f);
     }
-    e.data_sections();
+    e.data_sections(functions.len());
     let input_len = e.rng.gen_range(0..=INPUT_LEN.min(MAX_INPUT_LEN));
     let input = (0..input_len).map(|_| e.rng.gen()).collect();
     Built { source: e.text, input, writes_len: e.writes_len, exit }
@@ -304,9 +304,15 @@ impl Emitter<'_> {
         self.line("ecall");
     }
 
-    fn data_sections(&mut self) {
+    /// `.rodata` (the table, and pointers to the `functions` functions), `.data` (the
+    /// data buffer and the register dump area), `.bss`.
+    fn data_sections(&mut self, functions: usize) {
         self.line(".section .rodata");
         self.line(".balign 8");
+        self.text.push_str("fn_table:\n");
+        for i in 0..functions {
+            self.line(format!(".dword fn_{i}"));
+        }
         self.text.push_str("rodata_table:\n");
         for _ in 0..RODATA_LEN / 8 {
             let v = self.value();
@@ -415,7 +421,7 @@ impl Emitter<'_> {
         match self.rng.gen_range(0..3) {
             0 => {
                 let op = self.one_of(&RR);
-                let (rd, rs1) = (self.dst(), self.src());
+                let (rd, rs1) = (self.dst(), self.operand(0.15));
                 let is_shift = ["sll", "srl", "sra", "sllw", "srlw", "sraw"].contains(&op);
                 let rs2 = if is_shift && self.rng.gen_bool(0.4) {
                     // Register shifts use only the low 5/6 bits: try amounts past them.
@@ -424,7 +430,7 @@ impl Emitter<'_> {
                     self.line(format!("li {}, {amount}", r(rs2)));
                     rs2
                 } else {
-                    self.src()
+                    self.operand(0.15)
                 };
                 self.line(format!("{op} {}, {}, {}", r(rd), r(rs1), r(rs2)));
             }
@@ -494,16 +500,17 @@ impl Emitter<'_> {
         const OPS: [&str; 13] =
             ["mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu", "mulw", "divw", "divuw", "remw", "remuw"];
         let op = self.one_of(&OPS);
-        let rs1 = self.corner_operand();
-        let rs2 = self.corner_operand();
+        let rs1 = self.operand(0.6);
+        let rs2 = self.operand(0.6);
         let rd = self.dst();
         self.line(format!("{op} {}, {}, {}", r(rd), r(rs1), r(rs2)));
     }
 
-    /// A source register for M operations: often freshly loaded with a corner value
-    /// (0, ±1, i64::MIN, i32::MIN…), since after a few operations registers hold noise.
-    fn corner_operand(&mut self) -> u8 {
-        if self.rng.gen_bool(0.6) {
+    /// A source register, with probability `corner_chance` freshly loaded with a value
+    /// from [`Self::value`] (0, ±1, i64::MIN, i32::MIN…): after a few operations the
+    /// registers hold noise, and M operations, comparisons and branches need corners.
+    fn operand(&mut self, corner_chance: f64) -> u8 {
+        if self.rng.gen_bool(corner_chance) {
             let (reg, v) = (self.dst_nonzero(), self.value());
             self.line(format!("li {}, {v}", r(reg)));
             reg
@@ -732,11 +739,11 @@ impl Emitter<'_> {
             self.rng.gen_range(0..=2)
         } else {
             if self.rng.gen_bool(0.6) {
-                let (op, rs1) = (self.one_of(&TWO), self.src());
-                let rs2 = if self.rng.gen_ratio(1, 5) { rs1 } else { self.src() };
+                let (op, rs1) = (self.one_of(&TWO), self.operand(0.3));
+                let rs2 = if self.rng.gen_ratio(1, 5) { rs1 } else { self.operand(0.3) };
                 self.line(format!("{op} {}, {}, {target}", r(rs1), r(rs2)));
             } else {
-                let (op, rs) = (self.one_of(&ONE), self.src());
+                let (op, rs) = (self.one_of(&ONE), self.operand(0.3));
                 self.line(format!("{op} {}, {target}", r(rs)));
             }
             self.rng.gen_range(0..=4)
@@ -798,7 +805,8 @@ impl Emitter<'_> {
         self.place_label(&target);
     }
 
-    /// A direct or indirect call of a (possibly new) leaf function.
+    /// A direct or indirect call of a (possibly new) leaf function; indirect through an
+    /// address from `la` or from the function-pointer table in `.rodata`.
     fn call(&mut self) {
         let index = if self.functions.len() < MAX_FUNCTIONS && self.rng.gen_bool(0.4) || self.functions.is_empty() {
             self.function()
@@ -806,7 +814,7 @@ impl Emitter<'_> {
             self.rng.gen_range(0..self.functions.len())
         };
         let name = format!("fn_{index}");
-        match self.rng.gen_range(0..6) {
+        match self.rng.gen_range(0..7) {
             0 => self.line(format!("call {name}")),
             1 => self.line(format!("jal {name}")),
             2 => self.line(format!("jal ra, {name}")),
@@ -816,6 +824,11 @@ impl Emitter<'_> {
             }
             4 => {
                 self.line(format!("la t0, {name}"));
+                self.line("jalr t0");
+            }
+            5 => {
+                self.line("la t0, fn_table");
+                self.line(format!("ld t0, {}(t0)", 8 * index));
                 self.line("jalr t0");
             }
             _ => {
