@@ -5,8 +5,9 @@
 //!
 //! Most programs are generated from Rust tables of operations and operands, with the
 //! expected results computed here by Rust's own integer operations (never by ziskjit
-//! code); the control-flow, LR/SC, compressed and x0 programs are written by hand in
-//! `tests/isa/*.S`. Every program shares `tests/isa/prelude.S` (the `CASE`/`CHECK`
+//! code); immediates and offsets include every single bit of their field, so a decoder
+//! that misplaces one bit fails. The jump, LR/SC, compressed, x0/fence, start-state and
+//! code-store programs are written by hand in `tests/isa/*.S`. Every program shares `tests/isa/prelude.S` (the `CASE`/`CHECK`
 //! macros) and `tests/isa/epilogue.S`: it exits 0 when all its cases pass and `2*n+1`
 //! at the first failing case `n`, so a failure report names the program and the case,
 //! and the `# case n:` comment in front of each case says what it checks.
