@@ -112,20 +112,12 @@ pub struct BusMessage<F: Field> {
 impl<F: Field> BusMessage<F> {
     /// The statement sends `values` once on `bus`.
     pub fn send(bus: BusId, values: Vec<F>) -> Self {
-        Self {
-            bus,
-            values,
-            multiplicity: F::ONE,
-        }
+        Self { bus, values, multiplicity: F::ONE }
     }
 
     /// The statement receives `values` once from `bus`.
     pub fn receive(bus: BusId, values: Vec<F>) -> Self {
-        Self {
-            bus,
-            values,
-            multiplicity: F::NEG_ONE,
-        }
+        Self { bus, values, multiplicity: F::NEG_ONE }
     }
 }
 

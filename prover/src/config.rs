@@ -25,14 +25,12 @@
 use p3_challenger::{DuplexChallenger, HashChallenger, SerializingChallenger64};
 use p3_commit::ExtensionMmcs;
 use p3_dft::Radix2DitParallel;
-use p3_field::{Field, PrimeField64};
 use p3_field::extension::BinomialExtensionField;
+use p3_field::{Field, PrimeField64};
 use p3_fri::{FriParameters, TwoAdicFriPcs};
-use p3_goldilocks::{Goldilocks, Poseidon2Goldilocks, default_goldilocks_poseidon2_8};
+use p3_goldilocks::{default_goldilocks_poseidon2_8, Goldilocks, Poseidon2Goldilocks};
 use p3_merkle_tree::MerkleTreeMmcs;
-use p3_symmetric::{
-    CompressionFunctionFromHasher, PaddingFreeSponge, SerializingHasher, TruncatedPermutation,
-};
+use p3_symmetric::{CompressionFunctionFromHasher, PaddingFreeSponge, SerializingHasher, TruncatedPermutation};
 use p3_uni_stark::{StarkConfig, StarkGenericConfig};
 
 /// The base field.
@@ -59,11 +57,8 @@ type Blake3ChallengeMmcs = ExtensionMmcs<Val, Challenge, Blake3ValMmcs>;
 /// The Blake3 PCS: FRI with Blake3 Merkle trees.
 pub type Blake3Pcs = TwoAdicFriPcs<Val, Dft, Blake3ValMmcs, Blake3ChallengeMmcs>;
 /// The Blake3 STARK configuration (also usable with `p3-uni-stark`).
-pub type Blake3Stark = StarkConfig<
-    Blake3Pcs,
-    Challenge,
-    SerializingChallenger64<Val, HashChallenger<u8, p3_blake3::Blake3, 32>>,
->;
+pub type Blake3Stark =
+    StarkConfig<Blake3Pcs, Challenge, SerializingChallenger64<Val, HashChallenger<u8, p3_blake3::Blake3, 32>>>;
 
 /// Which hash a configuration uses; recorded in serialized proofs and keys so bytes made
 /// under one configuration are rejected under the other.
@@ -90,11 +85,7 @@ pub struct FriSettings {
 impl Default for FriSettings {
     /// `log_blowup = 1`, 100 queries, 16 bits of query grinding: 116 conjectured FRI bits.
     fn default() -> Self {
-        Self {
-            log_blowup: 1,
-            num_queries: 100,
-            query_pow_bits: 16,
-        }
+        Self { log_blowup: 1, num_queries: 100, query_pow_bits: 16 }
     }
 }
 
@@ -128,38 +119,22 @@ impl Config<Poseidon2Stark> {
     /// The default configuration: Poseidon2 width 8 for Merkle trees and challenger.
     pub fn poseidon2(fri: FriSettings) -> Self {
         let perm = default_goldilocks_poseidon2_8();
-        let mmcs = Poseidon2ValMmcs::new(
-            Poseidon2Hash::new(perm.clone()),
-            Poseidon2Compress::new(perm.clone()),
-            0,
-        );
+        let mmcs = Poseidon2ValMmcs::new(Poseidon2Hash::new(perm.clone()), Poseidon2Compress::new(perm.clone()), 0);
         let fri_params = fri.parameters(Poseidon2ChallengeMmcs::new(mmcs.clone()));
         let pcs = Poseidon2Pcs::new(Dft::default(), mmcs, fri_params);
-        Self {
-            stark: StarkConfig::new(pcs, DuplexChallenger::new(perm)),
-            fri,
-            hash: HashKind::Poseidon2,
-        }
+        Self { stark: StarkConfig::new(pcs, DuplexChallenger::new(perm)), fri, hash: HashKind::Poseidon2 }
     }
 }
 
 impl Config<Blake3Stark> {
     /// The Blake3 option: faster natively, not recursion-friendly.
     pub fn blake3(fri: FriSettings) -> Self {
-        let mmcs = Blake3ValMmcs::new(
-            Blake3FieldHash::new(p3_blake3::Blake3),
-            Blake3Compress::new(p3_blake3::Blake3),
-            0,
-        );
+        let mmcs =
+            Blake3ValMmcs::new(Blake3FieldHash::new(p3_blake3::Blake3), Blake3Compress::new(p3_blake3::Blake3), 0);
         let fri_params = fri.parameters(Blake3ChallengeMmcs::new(mmcs.clone()));
         let pcs = Blake3Pcs::new(Dft::default(), mmcs, fri_params);
-        let challenger =
-            SerializingChallenger64::new(HashChallenger::new(Vec::new(), p3_blake3::Blake3));
-        Self {
-            stark: StarkConfig::new(pcs, challenger),
-            fri,
-            hash: HashKind::Blake3,
-        }
+        let challenger = SerializingChallenger64::new(HashChallenger::new(Vec::new(), p3_blake3::Blake3));
+        Self { stark: StarkConfig::new(pcs, challenger), fri, hash: HashKind::Blake3 }
     }
 }
 
@@ -167,12 +142,7 @@ impl<SC: StarkGenericConfig> Config<SC> {
     /// The conjectured security of proofs with tables of at most `2^max_log_height` rows,
     /// constraint degree at most `max_degree`, and `log2(M)` = `log_bus_terms` total bus
     /// terms over the whole proof set.
-    pub fn security(
-        &self,
-        max_log_height: usize,
-        max_degree: usize,
-        log_bus_terms: f64,
-    ) -> SecurityReport {
+    pub fn security(&self, max_log_height: usize, max_degree: usize, log_bus_terms: f64) -> SecurityReport {
         SecurityReport::compute(self.fri, max_log_height, max_degree, log_bus_terms)
     }
 }
@@ -197,21 +167,11 @@ impl SecurityReport {
     }
 
     /// Computes the report (see the module docs for the formulas).
-    pub fn compute(
-        fri: FriSettings,
-        max_log_height: usize,
-        max_degree: usize,
-        log_bus_terms: f64,
-    ) -> Self {
+    pub fn compute(fri: FriSettings, max_log_height: usize, max_degree: usize, log_bus_terms: f64) -> Self {
         let field = Self::challenge_field_bits();
         let fri_bits = (fri.log_blowup * fri.num_queries + fri.query_pow_bits) as f64;
         let deep_bits = field - ((max_degree.max(1) as f64).log2() + max_log_height as f64);
         let logup_bits = field - log_bus_terms;
-        Self {
-            fri_bits,
-            deep_bits,
-            logup_bits,
-            conjectured_bits: fri_bits.min(deep_bits).min(logup_bits),
-        }
+        Self { fri_bits, deep_bits, logup_bits, conjectured_bits: fri_bits.min(deep_bits).min(logup_bits) }
     }
 }

@@ -138,7 +138,7 @@ impl<'a, SC: StarkGenericConfig> AirBuilder for VerifierFolder<'a, SC> {
     type PeriodicVar = SC::Challenge;
 
     fn main(&self) -> Self::MainWindow {
-        self.main.clone()
+        self.main
     }
 
     fn preprocessed(&self) -> &Self::PreprocessedWindow {
@@ -178,10 +178,7 @@ impl<SC: StarkGenericConfig> BusBuilder for VerifierFolder<'_, SC> {
 
 impl<SC: StarkGenericConfig> VerifierFolder<'_, SC> {
     /// Continues the Horner fold with the LogUp constraints and returns the total.
-    pub(crate) fn finish(
-        mut self,
-        aux: &LogUpColumns<'_, SC::Challenge, SC::Challenge>,
-    ) -> SC::Challenge {
+    pub(crate) fn finish(mut self, aux: &LogUpColumns<'_, SC::Challenge, SC::Challenge>) -> SC::Challenge {
         let interactions = core::mem::take(&mut self.interactions);
         let mut acc = self.accumulator;
         aux.constraints(&interactions, self.is_last_row, |c| {
@@ -193,11 +190,7 @@ impl<SC: StarkGenericConfig> VerifierFolder<'_, SC> {
 
 /// Weights `α^(N−1−i)` for `N` constraints, split into the first `num_base` (as base-field
 /// coordinate vectors, `result.0[d][i]`) and the rest (as extension elements).
-pub(crate) fn constraint_weights<F, EF>(
-    alpha: EF,
-    num_base: usize,
-    num_ext: usize,
-) -> (Vec<Vec<F>>, Vec<EF>)
+pub(crate) fn constraint_weights<F, EF>(alpha: EF, num_base: usize, num_ext: usize) -> (Vec<Vec<F>>, Vec<EF>)
 where
     F: p3_field::Field,
     EF: p3_field::ExtensionField<F>,
@@ -206,12 +199,7 @@ where
     let mut powers: Vec<EF> = alpha.powers().take(total).collect();
     powers.reverse();
     let base = (0..EF::DIMENSION)
-        .map(|d| {
-            powers[..num_base]
-                .iter()
-                .map(|p| p.as_basis_coefficients_slice()[d])
-                .collect()
-        })
+        .map(|d| powers[..num_base].iter().map(|p| p.as_basis_coefficients_slice()[d]).collect())
         .collect();
     (base, powers[num_base..].to_vec())
 }

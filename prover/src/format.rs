@@ -111,11 +111,7 @@ fn decode<T: serde::de::DeserializeOwned>(
         return Err(FormatError::Version { what, found: version });
     }
     if bytes[6] != hash as u8 {
-        return Err(FormatError::WrongHash {
-            what,
-            found: bytes[6],
-            expected: hash,
-        });
+        return Err(FormatError::WrongHash { what, found: bytes[6], expected: hash });
     }
     let body = &bytes[HEADER_LEN..];
     let (value, rest) = postcard::take_from_bytes::<T>(body).map_err(|e| FormatError::Malformed {
@@ -146,17 +142,11 @@ pub fn decode_proofs<SC: StarkGenericConfig>(
 }
 
 /// Serializes a verification key.
-pub fn encode_vk<SC: StarkGenericConfig>(
-    config: &Config<SC>,
-    vk: &VerifyingKey<SC>,
-) -> Result<Vec<u8>, FormatError> {
+pub fn encode_vk<SC: StarkGenericConfig>(config: &Config<SC>, vk: &VerifyingKey<SC>) -> Result<Vec<u8>, FormatError> {
     encode(KEY_MAGIC, config.hash, vk)
 }
 
 /// Deserializes a verification key written by [`encode_vk`] under the same configuration.
-pub fn decode_vk<SC: StarkGenericConfig>(
-    config: &Config<SC>,
-    bytes: &[u8],
-) -> Result<VerifyingKey<SC>, FormatError> {
+pub fn decode_vk<SC: StarkGenericConfig>(config: &Config<SC>, bytes: &[u8]) -> Result<VerifyingKey<SC>, FormatError> {
     decode("verification key", KEY_MAGIC, config.hash, bytes)
 }

@@ -3,8 +3,8 @@
 //! preprocessed columns (another program) does not verify under it.
 
 use p3_commit::Pcs;
-use p3_matrix::Matrix;
 use p3_matrix::dense::RowMajorMatrix;
+use p3_matrix::Matrix;
 use p3_uni_stark::{Com, StarkGenericConfig, Val};
 
 use crate::air::StarkTable;
@@ -50,12 +50,7 @@ impl<SC: StarkGenericConfig> VerifyingKey<SC> {
     /// For table `t`, its position inside the preprocessed commitment, if it has one.
     pub(crate) fn preprocessed_slot(&self, t: usize) -> Option<usize> {
         self.tables[t].preprocessed_log_height?;
-        Some(
-            self.tables[..t]
-                .iter()
-                .filter(|k| k.preprocessed_log_height.is_some())
-                .count(),
-        )
+        Some(self.tables[..t].iter().filter(|k| k.preprocessed_log_height.is_some()).count())
     }
 
     /// For table `t`, its position inside the aux (LogUp) commitment, if it has one.
@@ -63,12 +58,7 @@ impl<SC: StarkGenericConfig> VerifyingKey<SC> {
         if self.tables[t].analysis.interactions.is_empty() {
             return None;
         }
-        Some(
-            self.tables[..t]
-                .iter()
-                .filter(|k| !k.analysis.interactions.is_empty())
-                .count(),
-        )
+        Some(self.tables[..t].iter().filter(|k| !k.analysis.interactions.is_empty()).count())
     }
 
     /// Whether any table talks on the bus.
@@ -79,16 +69,10 @@ impl<SC: StarkGenericConfig> VerifyingKey<SC> {
     /// Checks that `tables` are the tables this key was made for (same shapes and
     /// constraint analysis); the preprocessed values themselves are bound by the
     /// commitment.
-    pub fn check_tables<T: StarkTable<SC>>(
-        &self,
-        tables: &[T],
-    ) -> Result<(), crate::error::VerifyError> {
+    pub fn check_tables<T: StarkTable<SC>>(&self, tables: &[T]) -> Result<(), crate::error::VerifyError> {
         use crate::error::VerifyError::KeyMismatch;
         if tables.len() != self.tables.len() {
-            return Err(KeyMismatch {
-                table: tables.len().min(self.tables.len()),
-                what: "number of tables",
-            });
+            return Err(KeyMismatch { table: tables.len().min(self.tables.len()), what: "number of tables" });
         }
         for (i, (table, key)) in tables.iter().zip(&self.tables).enumerate() {
             if table.width() != key.width {
@@ -127,11 +111,7 @@ where
     }
     let pcs = config.stark.pcs();
     let max_log = p3_commit::UnivariateStarkPcs::log_max_trace_height(pcs);
-    let num_public_values = tables
-        .iter()
-        .map(|t| t.num_public_values())
-        .max()
-        .unwrap_or(0);
+    let num_public_values = tables.iter().map(|t| t.num_public_values()).max().unwrap_or(0);
     let mut keys = Vec::with_capacity(tables.len());
     let mut preprocessed = Vec::new();
     let mut preprocessed_traces = Vec::with_capacity(tables.len());
@@ -187,11 +167,7 @@ where
         (Some(c), Some(d))
     };
     Ok(ProvingKey {
-        vk: VerifyingKey {
-            tables: keys,
-            num_public_values,
-            preprocessed: commit,
-        },
+        vk: VerifyingKey { tables: keys, num_public_values, preprocessed: commit },
         preprocessed_data: data,
         preprocessed_traces,
     })

@@ -65,16 +65,13 @@ mod transcript;
 pub mod verifier;
 
 pub use air::{BusBuilder, BusId, BusMessage, StarkTable, TableName};
-pub use config::{
-    Blake3Stark, Challenge, Config, FriSettings, HashKind, Poseidon2Stark, SecurityReport, Val,
-};
+pub use config::{Blake3Stark, Challenge, Config, FriSettings, HashKind, Poseidon2Stark, SecurityReport, Val};
 pub use error::{ProveError, SetupError, VerifyError};
-pub use format::{FORMAT_VERSION, FormatError, decode_proofs, decode_vk, encode_proofs, encode_vk};
-pub use keys::{ProvingKey, TableKey, VerifyingKey, setup};
+pub use format::{decode_proofs, decode_vk, encode_proofs, encode_vk, FormatError, FORMAT_VERSION};
+pub use keys::{setup, ProvingKey, TableKey, VerifyingKey};
 pub use logup::BusChallenge;
 pub use proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
 pub use prover::{
-    CommittedSegment, SegmentWitness, check_witness, commit_segment, global_challenge,
-    prove_committed, prove_segments,
+    check_witness, commit_segment, global_challenge, prove_committed, prove_segments, CommittedSegment, SegmentWitness,
 };
 pub use verifier::{verify_segment, verify_segments};

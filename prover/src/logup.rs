@@ -121,12 +121,8 @@ impl<EE, EF: Copy> LogUpColumns<'_, EE, EF> {
     /// `local`/`next` must hold `interactions.len() + 1` entries (the verifier checks the
     /// opened shapes first; the prover builds them so).
     #[inline]
-    pub fn constraints<E: Copy>(
-        &self,
-        interactions: &[(EE, E)],
-        is_last_row: E,
-        mut emit: impl FnMut(EE),
-    ) where
+    pub fn constraints<E: Copy>(&self, interactions: &[(EE, E)], is_last_row: E, mut emit: impl FnMut(EE))
+    where
         EE: Algebra<E> + Algebra<EF> + Copy,
     {
         let n = interactions.len();

@@ -18,18 +18,16 @@ use core::fmt::Display;
 
 use p3_air::RowWindow;
 use p3_commit::{Pcs, PolynomialSpace, UnivariateStarkPcs};
-use p3_field::{
-    BasedVectorSpace, Field, PackedFieldExtension, PackedValue, PrimeCharacteristicRing,
-};
-use p3_matrix::Matrix;
+use p3_field::{BasedVectorSpace, Field, PackedFieldExtension, PackedValue, PrimeCharacteristicRing};
 use p3_matrix::dense::{RowMajorMatrix, RowMajorMatrixView};
+use p3_matrix::Matrix;
 use p3_maybe_rayon::prelude::*;
 use p3_uni_stark::{Domain, PackedChallenge, PackedVal, StarkGenericConfig, Val};
 
 use crate::air::StarkTable;
 use crate::config::Config;
 use crate::error::ProveError;
-use crate::folder::{ProverFolder, constraint_weights};
+use crate::folder::{constraint_weights, ProverFolder};
 use crate::keys::{PcsData, ProvingKey, TableKey, VerifyingKey};
 use crate::logup::{BusChallenge, LogUpColumns};
 use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
@@ -48,12 +46,13 @@ pub struct SegmentWitness<F> {
     pub public_values: Vec<F>,
 }
 
-/// A segment after phase 1: its commitment, plus the traces and prover data phase 2
+/// A segment after phase 1: its commitment, plus what phase 2 needs: the prover data and
+/// the traces of the tables with bus interactions (the others live on only as LDEs).
 /// needs.
 pub struct CommittedSegment<SC: StarkGenericConfig> {
     /// What goes into the global challenge.
     pub commitment: SegmentCommitment<SC>,
-    traces: Vec<RowMajorMatrix<Val<SC>>>,
+    traces: Vec<Option<RowMajorMatrix<Val<SC>>>>,
     main_data: PcsData<SC>,
 }
 
@@ -65,11 +64,7 @@ fn check_shapes<SC: StarkGenericConfig>(
     witness: &SegmentWitness<Val<SC>>,
 ) -> Result<(), ProveError> {
     if witness.traces.len() != vk.tables.len() {
-        return Err(ProveError::TableCount {
-            segment,
-            expected: vk.tables.len(),
-            got: witness.traces.len(),
-        });
+        return Err(ProveError::TableCount { segment, expected: vk.tables.len(), got: witness.traces.len() });
     }
     if witness.public_values.len() != vk.num_public_values {
         return Err(ProveError::PublicValues {
@@ -80,12 +75,8 @@ fn check_shapes<SC: StarkGenericConfig>(
     }
     let max_log = config.stark.pcs().log_max_trace_height();
     for (trace, key) in witness.traces.iter().zip(&vk.tables) {
-        let height_error = |reason: String| ProveError::Height {
-            segment,
-            table: key.name.clone(),
-            height: trace.height(),
-            reason,
-        };
+        let height_error =
+            |reason: String| ProveError::Height { segment, table: key.name.clone(), height: trace.height(), reason };
         if trace.width() != key.width {
             return Err(ProveError::Width {
                 segment,
@@ -96,15 +87,11 @@ fn check_shapes<SC: StarkGenericConfig>(
         }
         let h = trace.height();
         if !h.is_power_of_two() || h < 2 || h.ilog2() as usize > max_log {
-            return Err(height_error(format!(
-                "is not a power of two in [2, 2^{max_log}]"
-            )));
+            return Err(height_error(format!("is not a power of two in [2, 2^{max_log}]")));
         }
         if let Some(log) = key.preprocessed_log_height {
             if log != h.ilog2() as usize {
-                return Err(height_error(format!(
-                    "differs from the preprocessed height 2^{log}"
-                )));
+                return Err(height_error(format!("differs from the preprocessed height 2^{log}")));
             }
         }
     }
@@ -119,28 +106,25 @@ pub fn commit_segment<SC: StarkGenericConfig>(
     witness: SegmentWitness<Val<SC>>,
 ) -> Result<CommittedSegment<SC>, ProveError> {
     check_shapes(config, &pk.vk, index, &witness)?;
-    let segment_index = u32::try_from(index).map_err(|_| ProveError::Witness {
-        segment: index,
-        message: "segment index does not fit in 32 bits".into(),
-    })?;
+    let segment_index = u32::try_from(index)
+        .map_err(|_| ProveError::Witness { segment: index, message: "segment index does not fit in 32 bits".into() })?;
     let pcs = config.stark.pcs();
-    let inputs = witness
-        .traces
-        .iter()
-        .map(|t| (pcs.natural_domain_for_degree(t.height()), t.clone()));
+    let log_heights = witness.traces.iter().map(|t| t.height().ilog2() as u8).collect();
+    // Keep a copy only of the traces whose rows phase 2 reads (bus interactions).
+    let mut kept = Vec::with_capacity(witness.traces.len());
+    let mut inputs = Vec::with_capacity(witness.traces.len());
+    for (trace, key) in witness.traces.into_iter().zip(&pk.vk.tables) {
+        kept.push((!key.analysis.interactions.is_empty()).then(|| trace.clone()));
+        inputs.push((pcs.natural_domain_for_degree(trace.height()), trace));
+    }
     let (main, main_data) = pcs.commit(inputs).map_err(|e| ProveError::Pcs {
         segment: index,
         phase: "main trace commitment",
         message: format!("{e:?}"),
     })?;
     Ok(CommittedSegment {
-        commitment: SegmentCommitment {
-            index: segment_index,
-            log_heights: witness.traces.iter().map(|t| t.height().ilog2() as u8).collect(),
-            public_values: witness.public_values,
-            main,
-        },
-        traces: witness.traces,
+        commitment: SegmentCommitment { index: segment_index, log_heights, public_values: witness.public_values, main },
+        traces: kept,
         main_data,
     })
 }
@@ -165,25 +149,12 @@ where
         let omega = trace_generator::<SC>(config, h);
         let failure = (0..h).into_par_iter().find_map_first(|r| {
             let (main, pre) = row_pair(trace, pre, r);
-            let mut b = RowBuilder::<Val<SC>, SC::Challenge>::new(
-                main,
-                pre,
-                &witness.public_values,
-                r,
-                h,
-                omega,
-                None,
-            );
+            let mut b = RowBuilder::<Val<SC>, SC::Challenge>::new(main, pre, &witness.public_values, r, h, omega, None);
             table.eval(&mut b);
             b.first_failure.map(|c| (r, c))
         });
         if let Some((row, constraint)) = failure {
-            return Err(ProveError::Constraint {
-                segment,
-                table: table.name(),
-                row,
-                constraint,
-            });
+            return Err(ProveError::Constraint { segment, table: table.name(), row, constraint });
         }
     }
     Ok(())
@@ -346,9 +317,9 @@ where
             buf.aux.clear();
             if let Some(a) = aux {
                 packed_rows(a, i, &mut buf.aux_base);
-                buf.aux.extend(buf.aux_base.chunks(d).map(|c| {
-                    PackedChallenge::<SC>::from_basis_coefficients_fn(|k| c[k])
-                }));
+                buf.aux.extend(
+                    buf.aux_base.chunks(d).map(|c| PackedChallenge::<SC>::from_basis_coefficients_fn(|k| c[k])),
+                );
             }
             let (pre_local, pre_next) = buf.pre.split_at(buf.pre.len() / 2);
             let (aux_local, aux_next) = buf.aux.split_at(buf.aux.len() / 2);
@@ -365,11 +336,7 @@ where
                 interactions: core::mem::take(&mut buf.interactions),
             };
             table.eval(&mut folder);
-            let columns = LogUpColumns {
-                local: aux_local,
-                next: aux_next,
-                sum: bus_sum,
-            };
+            let columns = LogUpColumns { local: aux_local, next: aux_next, sum: bus_sum };
             let q = folder.fold(&columns, &base_weights, &ext_weights) * sel(&sels.inv_vanishing);
             for (lane, o) in chunk.iter_mut().enumerate() {
                 *o = q.extract(lane);
@@ -406,19 +373,12 @@ where
         }
     };
     if tables.len() != vk.tables.len() {
-        return Err(ProveError::TableCount {
-            segment,
-            expected: vk.tables.len(),
-            got: tables.len(),
-        });
+        return Err(ProveError::TableCount { segment, expected: vk.tables.len(), got: tables.len() });
     }
     let mut ch = segment_challenger(config, vk, challenge, &committed.commitment);
     let publics = &committed.commitment.public_values;
-    let domains: Vec<Domain<SC>> = committed
-        .traces
-        .iter()
-        .map(|t| pcs.natural_domain_for_degree(t.height()))
-        .collect();
+    let domains: Vec<Domain<SC>> =
+        committed.commitment.log_heights.iter().map(|&h| pcs.natural_domain_for_degree(1 << h)).collect();
 
     // LogUp columns and bus sums.
     let mut bus_sums = vec![SC::Challenge::ZERO; tables.len()];
@@ -429,21 +389,15 @@ where
             continue;
         }
         let pre = pk.preprocessed_traces[t].as_ref();
-        let (aux, sum) =
-            logup_trace::<SC, T>(config, table, &committed.traces[t], pre, publics, challenge, n)
-                .map_err(|row| ProveError::FingerprintCollision {
-                    segment,
-                    table: key.name.clone(),
-                    row,
-                })?;
+        // Kept by `commit_segment` for every table with interactions.
+        let Some(trace) = committed.traces[t].as_ref() else { continue };
+        let (aux, sum) = logup_trace::<SC, T>(config, table, trace, pre, publics, challenge, n)
+            .map_err(|row| ProveError::FingerprintCollision { segment, table: key.name.clone(), row })?;
         bus_sums[t] = sum;
         aux_inputs.push((domains[t], aux));
     }
-    let aux = if aux_inputs.is_empty() {
-        None
-    } else {
-        Some(pcs.commit(aux_inputs).map_err(pcs_error("LogUp commitment"))?)
-    };
+    let aux =
+        if aux_inputs.is_empty() { None } else { Some(pcs.commit(aux_inputs).map_err(pcs_error("LogUp commitment"))?) };
     let alpha = constraint_challenge::<SC>(&mut ch, aux.as_ref().map(|a| &a.0), &bus_sums);
 
     // Quotients of all tables, committed together.
@@ -476,10 +430,7 @@ where
         );
         let flat = RowMajorMatrix::new_col(q).flatten_to_base();
         let parts = qd.split_domains(chunks).into_iter().zip(qd.split_evals(chunks, flat));
-        ldes.extend(
-            pcs.get_quotient_ldes(parts, chunks)
-                .map_err(pcs_error("quotient LDE"))?,
-        );
+        ldes.extend(pcs.get_quotient_ldes(parts, chunks).map_err(pcs_error("quotient LDE"))?);
     }
     let (quotient, quotient_data) = pcs.commit_ldes(ldes).map_err(pcs_error("quotient commitment"))?;
     let zeta = ood_point::<SC>(&mut ch, &quotient);
@@ -495,16 +446,12 @@ where
     };
     let all: Vec<usize> = (0..tables.len()).collect();
     let aux_tables: Vec<usize> = all.iter().copied().filter(|&t| vk.aux_slot(t).is_some()).collect();
-    let pre_tables: Vec<usize> =
-        all.iter().copied().filter(|&t| vk.preprocessed_slot(t).is_some()).collect();
+    let pre_tables: Vec<usize> = all.iter().copied().filter(|&t| vk.preprocessed_slot(t).is_some()).collect();
     let main_points = all.iter().map(|&t| pair(t)).collect::<Result<Vec<_>, _>>()?;
     let aux_points = aux_tables.iter().map(|&t| pair(t)).collect::<Result<Vec<_>, _>>()?;
     let pre_points = pre_tables.iter().map(|&t| pair(t)).collect::<Result<Vec<_>, _>>()?;
-    let quotient_points: Vec<Vec<SC::Challenge>> = vk
-        .tables
-        .iter()
-        .flat_map(|k| vec![vec![zeta]; 1 << k.analysis.log_quotient_chunks()])
-        .collect();
+    let quotient_points: Vec<Vec<SC::Challenge>> =
+        vk.tables.iter().flat_map(|k| vec![vec![zeta]; 1 << k.analysis.log_quotient_chunks()]).collect();
     let mut rounds = vec![(&committed.main_data, main_points).into()];
     if let Some((_, data)) = &aux {
         rounds.push((data, aux_points).into());
@@ -532,8 +479,7 @@ where
         .enumerate()
         .map(|(t, key)| {
             let (main_local, main_next) = two(main_round.get(t));
-            let (preprocessed_local, preprocessed_next) =
-                two(vk.preprocessed_slot(t).and_then(|s| pre_round.get(s)));
+            let (preprocessed_local, preprocessed_next) = two(vk.preprocessed_slot(t).and_then(|s| pre_round.get(s)));
             let (aux_local, aux_next) = two(vk.aux_slot(t).and_then(|s| aux_round.get(s)));
             let quotient_chunks = quotient_iter
                 .by_ref()
@@ -563,10 +509,7 @@ where
 
 /// Whether two commitments are equal (compared through their serialization, since the
 /// PCS commitment type promises serde but not `PartialEq`).
-fn same_commitment<SC: StarkGenericConfig>(
-    a: &SegmentCommitment<SC>,
-    b: &SegmentCommitment<SC>,
-) -> bool {
+fn same_commitment<SC: StarkGenericConfig>(a: &SegmentCommitment<SC>, b: &SegmentCommitment<SC>) -> bool {
     match (postcard::to_allocvec(a), postcard::to_allocvec(b)) {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
@@ -597,17 +540,8 @@ where
     crate::proof::PcsProof<SC>: Send,
     PcsData<SC>: Sync,
 {
-    let batch = if max_in_flight == 0 {
-        rayon::current_num_threads()
-    } else {
-        max_in_flight
-    };
-    let generate = |i: usize| {
-        witness(i).map_err(|e| ProveError::Witness {
-            segment: i,
-            message: e.to_string(),
-        })
-    };
+    let batch = if max_in_flight == 0 { rayon::current_num_threads() } else { max_in_flight };
+    let generate = |i: usize| witness(i).map_err(|e| ProveError::Witness { segment: i, message: e.to_string() });
     let mut commitments = Vec::with_capacity(num_segments);
     for start in (0..num_segments).step_by(batch) {
         let end = (start + batch).min(num_segments);

@@ -66,7 +66,7 @@ impl<'a, F: Field, EF: ExtensionField<F>> AirBuilder for RowBuilder<'a, F, EF> {
     type PeriodicVar = F;
 
     fn main(&self) -> Self::MainWindow {
-        self.main.clone()
+        self.main
     }
 
     fn preprocessed(&self) -> &Self::PreprocessedWindow {

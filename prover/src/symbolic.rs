@@ -77,9 +77,7 @@ impl<F: Field> BusBuilder for SymbolicBusBuilder<F> {
     where
         I: IntoIterator<Item = Self::Expr>,
     {
-        let (arity, values_degree) = values
-            .into_iter()
-            .fold((0, 0), |(n, d), v| (n + 1, d.max(v.degree_multiple())));
+        let (arity, values_degree) = values.into_iter().fold((0, 0), |(n, d), v| (n + 1, d.max(v.degree_multiple())));
         self.interactions.push(InteractionShape {
             bus,
             arity,
@@ -102,29 +100,19 @@ pub struct TableAnalysis {
 
 impl TableAnalysis {
     /// Runs `table.eval` symbolically.
-    pub fn of<F: Field, T: Air<SymbolicBusBuilder<F>> + BaseAir<F>>(
-        table: &T,
-        num_public_values: usize,
-    ) -> Self {
+    pub fn of<F: Field, T: Air<SymbolicBusBuilder<F>> + BaseAir<F>>(table: &T, num_public_values: usize) -> Self {
         let layout = AirLayout {
             preprocessed_width: table.preprocessed_width(),
             main_width: table.width(),
             num_public_values,
             ..Default::default()
         };
-        let mut builder = SymbolicBusBuilder {
-            inner: SymbolicAirBuilder::new(layout),
-            interactions: Vec::new(),
-        };
+        let mut builder = SymbolicBusBuilder { inner: SymbolicAirBuilder::new(layout), interactions: Vec::new() };
         table.eval(&mut builder);
         let constraints = builder.inner.base_constraints();
         Self {
             num_constraints: constraints.len(),
-            max_constraint_degree: constraints
-                .iter()
-                .map(|c| c.degree_multiple())
-                .max()
-                .unwrap_or(0),
+            max_constraint_degree: constraints.iter().map(|c| c.degree_multiple()).max().unwrap_or(0),
             interactions: builder.interactions,
         }
     }

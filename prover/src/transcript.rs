@@ -130,4 +130,3 @@ pub(crate) fn ood_point<SC: StarkGenericConfig>(
     ch.observe(quotient.clone());
     ch.sample_algebra_element()
 }
-

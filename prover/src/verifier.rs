@@ -16,10 +16,10 @@ use crate::air::StarkTable;
 use crate::config::Config;
 use crate::error::VerifyError;
 use crate::folder::VerifierFolder;
-use crate::prover::lagrange_scales;
 use crate::keys::VerifyingKey;
 use crate::logup::{BusChallenge, LogUpColumns};
 use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
+use crate::prover::lagrange_scales;
 use crate::transcript::{constraint_challenge, global_challenge, ood_point, segment_challenger};
 
 /// Verifies a complete proof set: every segment proof, in order, under the global
@@ -45,22 +45,16 @@ where
     }
     for (position, p) in proofs.iter().enumerate() {
         if p.commitment.index as usize != position {
-            return Err(VerifyError::SegmentIndex {
-                position,
-                claimed: p.commitment.index,
-            });
+            return Err(VerifyError::SegmentIndex { position, claimed: p.commitment.index });
         }
     }
-    let commitments: Vec<SegmentCommitment<SC>> =
-        proofs.iter().map(|p| p.commitment.clone()).collect();
+    let commitments: Vec<SegmentCommitment<SC>> = proofs.iter().map(|p| p.commitment.clone()).collect();
     let challenge = global_challenge(config, vk, statement, &commitments);
     proofs
         .par_iter()
         .map(|p| verify_segment(config, tables, vk, &challenge, p))
         .collect::<Result<Vec<()>, VerifyError>>()?;
-    let boundary = challenge
-        .boundary_sum(&statement.boundary)
-        .ok_or(VerifyError::BoundaryCollision)?;
+    let boundary = challenge.boundary_sum(&statement.boundary).ok_or(VerifyError::BoundaryCollision)?;
     let total: SC::Challenge = proofs.iter().map(SegmentProof::bus_sum).sum::<SC::Challenge>() + boundary;
     if !total.is_zero() {
         return Err(VerifyError::Unbalanced(format!("{total:?}")));
@@ -82,18 +76,10 @@ fn check_shape<SC: StarkGenericConfig>(
         return Err(format!("{} table heights for {n} tables", c.log_heights.len()));
     }
     if c.public_values.len() != vk.num_public_values {
-        return Err(format!(
-            "{} public values, expected {}",
-            c.public_values.len(),
-            vk.num_public_values
-        ));
+        return Err(format!("{} public values, expected {}", c.public_values.len(), vk.num_public_values));
     }
     if proof.bus_sums.len() != n || proof.openings.len() != n {
-        return Err(format!(
-            "{} bus sums and {} openings for {n} tables",
-            proof.bus_sums.len(),
-            proof.openings.len()
-        ));
+        return Err(format!("{} bus sums and {} openings for {n} tables", proof.bus_sums.len(), proof.openings.len()));
     }
     if proof.aux.is_some() != vk.has_interactions() {
         return Err("LogUp commitment present without interactions, or missing".into());
@@ -107,11 +93,8 @@ fn check_shape<SC: StarkGenericConfig>(
         if key.preprocessed_log_height.is_some_and(|p| p != log_h) {
             return Err(format!("table `{name}`: height differs from its preprocessed height"));
         }
-        let aux_width = if key.analysis.interactions.is_empty() {
-            0
-        } else {
-            (key.analysis.interactions.len() + 1) * d
-        };
+        let aux_width =
+            if key.analysis.interactions.is_empty() { 0 } else { (key.analysis.interactions.len() + 1) * d };
         let widths_ok = o.main_local.len() == key.width
             && o.main_next.len() == key.width
             && o.preprocessed_local.len() == key.preprocessed_width
@@ -145,9 +128,7 @@ fn recompose_quotient<SC: StarkGenericConfig>(
                 .filter(|&(j, _)| j != i)
                 .map(|(_, other)| {
                     other.vanishing_poly_at_point(zeta)
-                        * other
-                            .vanishing_poly_at_point(SC::Challenge::from(domain.first_point()))
-                            .inverse()
+                        * other.vanishing_poly_at_point(SC::Challenge::from(domain.first_point())).inverse()
                 })
                 .product();
             SC::Challenge::from_ext_basis_coefficients(values).map(|q| weight * q)
@@ -157,9 +138,7 @@ fn recompose_quotient<SC: StarkGenericConfig>(
 
 /// Extension values from their base-field coordinates, `D` at a time.
 fn from_coordinates<EF: ExtensionField<F>, F: Field>(flat: &[EF]) -> Option<Vec<EF>> {
-    flat.chunks(EF::DIMENSION)
-        .map(EF::from_ext_basis_coefficients)
-        .collect()
+    flat.chunks(EF::DIMENSION).map(EF::from_ext_basis_coefficients).collect()
 }
 
 /// Verifies one segment proof under the global challenge (its bus sum is checked by
@@ -179,17 +158,11 @@ where
     let shape = |what: String| VerifyError::Shape { segment, what };
     check_shape(config, vk, proof).map_err(shape)?;
     if tables.len() != vk.tables.len() {
-        return Err(VerifyError::KeyMismatch {
-            table: tables.len().min(vk.tables.len()),
-            what: "number of tables",
-        });
+        return Err(VerifyError::KeyMismatch { table: tables.len().min(vk.tables.len()), what: "number of tables" });
     }
     for (t, key) in vk.tables.iter().enumerate() {
         if key.analysis.interactions.is_empty() && !proof.bus_sums[t].is_zero() {
-            return Err(VerifyError::SpuriousBusSum {
-                segment,
-                table: key.name.clone(),
-            });
+            return Err(VerifyError::SpuriousBusSum { segment, table: key.name.clone() });
         }
     }
     let pcs = config.stark.pcs();
@@ -197,12 +170,8 @@ where
     let alpha = constraint_challenge::<SC>(&mut ch, proof.aux.as_ref(), &proof.bus_sums);
     let zeta = ood_point::<SC>(&mut ch, &proof.quotient);
 
-    let domains: Vec<Domain<SC>> = proof
-        .commitment
-        .log_heights
-        .iter()
-        .map(|&h| pcs.natural_domain_for_degree(1 << h))
-        .collect();
+    let domains: Vec<Domain<SC>> =
+        proof.commitment.log_heights.iter().map(|&h| pcs.natural_domain_for_degree(1 << h)).collect();
     if domains.iter().any(|d| d.vanishing_poly_at_point(zeta).is_zero()) {
         return Err(VerifyError::OodPointInDomain { segment });
     }
@@ -215,8 +184,7 @@ where
         .zip(&vk.tables)
         .map(|(d, key)| {
             let log_chunks = key.analysis.log_quotient_chunks();
-            d.create_disjoint_domain(d.size() << log_chunks)
-                .split_domains(1 << log_chunks)
+            d.create_disjoint_domain(d.size() << log_chunks).split_domains(1 << log_chunks)
         })
         .collect();
 
@@ -226,17 +194,12 @@ where
     };
     let o = &proof.openings;
     let n = vk.tables.len();
-    let mut rounds = vec![(
-        proof.commitment.main.clone(),
-        (0..n).map(|t| pairs(t, &o[t].main_local, &o[t].main_next)).collect(),
-    )];
+    let mut rounds =
+        vec![(proof.commitment.main.clone(), (0..n).map(|t| pairs(t, &o[t].main_local, &o[t].main_next)).collect())];
     if let Some(aux) = &proof.aux {
         rounds.push((
             aux.clone(),
-            (0..n)
-                .filter(|&t| vk.aux_slot(t).is_some())
-                .map(|t| pairs(t, &o[t].aux_local, &o[t].aux_next))
-                .collect(),
+            (0..n).filter(|&t| vk.aux_slot(t).is_some()).map(|t| pairs(t, &o[t].aux_local, &o[t].aux_next)).collect(),
         ));
     }
     rounds.push((
@@ -260,22 +223,12 @@ where
                 .collect(),
         ));
     }
-    pcs.verify(
-        rounds.into_iter().map(Into::into).collect(),
-        &proof.opening_proof,
-        &mut ch,
-    )
-    .map_err(|e| VerifyError::Opening {
-        segment,
-        message: format!("{e:?}"),
-    })?;
+    pcs.verify(rounds.into_iter().map(Into::into).collect(), &proof.opening_proof, &mut ch)
+        .map_err(|e| VerifyError::Opening { segment, message: format!("{e:?}") })?;
 
     // The constraint identity C(ζ) = Z_H(ζ)·Q(ζ) for every table.
     for (t, (table, key)) in tables.iter().zip(&vk.tables).enumerate() {
-        let mismatch = || VerifyError::ConstraintMismatch {
-            segment,
-            table: key.name.clone(),
-        };
+        let mismatch = || VerifyError::ConstraintMismatch { segment, table: key.name.clone() };
         if check_table::<SC, T>(
             table,
             &o[t],
@@ -329,11 +282,7 @@ where
     table.eval(&mut folder);
     let aux_local = from_coordinates::<SC::Challenge, Val<SC>>(&o.aux_local)?;
     let aux_next = from_coordinates::<SC::Challenge, Val<SC>>(&o.aux_next)?;
-    let folded = folder.finish(&LogUpColumns {
-        local: &aux_local,
-        next: &aux_next,
-        sum: bus_sum,
-    });
+    let folded = folder.finish(&LogUpColumns { local: &aux_local, next: &aux_next, sum: bus_sum });
     let quotient = recompose_quotient::<SC>(chunk_domains, &o.quotient_chunks, zeta)?;
     Some(folded * sels.inv_vanishing == quotient)
 }

@@ -60,9 +60,9 @@ impl BaseAir<Val> for Toy {
 
     fn preprocessed_trace(&self) -> Option<RowMajorMatrix<Val>> {
         match self {
-            Toy::Range { offset } => Some(RowMajorMatrix::new_col(
-                (0..256).map(|r| Val::from_u64(offset + r)).collect(),
-            )),
+            Toy::Range { offset } => {
+                Some(RowMajorMatrix::new_col((0..256).map(|r| Val::from_u64(offset + r)).collect()))
+            }
             _ => None,
         }
     }
@@ -125,18 +125,20 @@ pub fn fibonacci_witness(n: usize, a: u64, b: u64) -> SegmentWitness<Val> {
     }
 }
 
-/// A range table (256 rows) and a squares table of `n` rows over pseudo-random bytes;
-/// `bad_row` (if any) holds 256, which is out of range.
-pub fn lookup_witness(n: usize, seed: u64, bad_row: Option<usize>) -> SegmentWitness<Val> {
+/// A range table (256 rows, program with range offset `offset`) and a squares table of
+/// `n` rows over pseudo-random values in `[offset, offset + 256)`; `bad_row` (if any)
+/// holds `offset + 256`, which is out of range.
+pub fn lookup_witness(offset: u64, n: usize, seed: u64, bad_row: Option<usize>) -> SegmentWitness<Val> {
     let mut counts = vec![0u64; 256];
     let mut squares = Vec::with_capacity(2 * n);
     let mut s = seed;
     for r in 0..n {
         s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let x = if bad_row == Some(r) { 256 } else { (s >> 56) % 256 };
-        if x < 256 {
-            counts[x as usize] += 1;
+        let i = if bad_row == Some(r) { 256 } else { (s >> 56) % 256 };
+        if i < 256 {
+            counts[i as usize] += 1;
         }
+        let x = offset + i;
         squares.extend([Val::from_u64(x), Val::from_u64(x * x)]);
     }
     SegmentWitness {
@@ -151,9 +153,7 @@ pub fn lookup_witness(n: usize, seed: u64, bad_row: Option<usize>) -> SegmentWit
 /// Segment `k` of a counter run with `n` rows per segment: `c = k·n + r`.
 pub fn counter_witness(k: usize, n: usize) -> SegmentWitness<Val> {
     SegmentWitness {
-        traces: vec![RowMajorMatrix::new_col(
-            (0..n).map(|r| Val::from_u64((k * n + r) as u64)).collect(),
-        )],
+        traces: vec![RowMajorMatrix::new_col((0..n).map(|r| Val::from_u64((k * n + r) as u64)).collect())],
         public_values: vec![],
     }
 }
