@@ -23,6 +23,10 @@ pub enum Command {
     /// Run a guest ELF: guest fd 1 goes to stdout (raw bytes), fd 2 to stderr, and the
     /// process exits with the guest's exit code.
     Run(RunArgs),
+    /// Run with the minimal trace, replay its segments in parallel and check they join
+    /// up (`--verify`: compare every replayed step with the interpreter). The guest's
+    /// public output goes to stdout, a summary to stderr.
+    Trace(crate::trace::TraceArgs),
 }
 
 /// The execution engine.
@@ -62,6 +66,8 @@ pub enum ErrorKind {
     GuestFault,
     /// `--max-steps` was reached.
     StepLimit,
+    /// A minimal trace failed to replay or disagreed with the interpreter.
+    TraceMismatch,
 }
 
 impl ErrorKind {
@@ -71,6 +77,7 @@ impl ErrorKind {
             ErrorKind::InvalidElf => 102,
             ErrorKind::GuestFault => 103,
             ErrorKind::StepLimit => 104,
+            ErrorKind::TraceMismatch => 105,
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod cli;
 mod run;
+mod trace;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
     cli::init_tracing(args.trace_spans);
     let result = match args.command {
         cli::Command::Run(run_args) => run::run(&run_args),
+        cli::Command::Trace(trace_args) => trace::trace(&trace_args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
