@@ -517,6 +517,19 @@ fn guest_exit_code_passes_through() {
     }
 }
 
+/// `write(fd, ptr, len)` as a guest source line sequence that exits with 9 unless the
+/// syscall returns `len`.
+fn write_call(fd: u32, symbol: &str, len: usize) -> String {
+    format!(
+        "    li a0, {fd}\n    la a1, {symbol}\n    li a2, {len}\n    li a7, 64\n    ecall\n    li t0, {len}\n    \
+         beq a0, t0, 1f\n    li a0, 9\n    li a7, 93\n    ecall\n1:\n"
+    )
+}
+
+fn byte_list(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:#04x}")).collect::<Vec<_>>().join(", ")
+}
+
 #[test]
 fn guest_fd1_and_fd2_bytes_reach_stdout_and_stderr_raw() {
     require_tools();
@@ -524,16 +537,13 @@ fn guest_fd1_and_fd2_bytes_reach_stdout_and_stderr_raw() {
     // Not UTF-8, with NUL, newline and CR: the bytes must arrive untouched.
     let public: &[u8] = b"out\x00\xff\xfe\n\r\x80end";
     let debug: &[u8] = b"dbg\x01\xc3\x28\n";
-    let list = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:#04x}")).collect::<Vec<_>>().join(", ");
     let body = format!(
-        "    .section .rodata\npublic:\n    .byte {}\ndebug:\n    .byte {}\n    .section .text.start\n\
-         \x20   li a0, 1\n    la a1, public\n    li a2, {}\n    li a7, 64\n    ecall\n\
-         \x20   li a0, 2\n    la a1, debug\n    li a2, {}\n    li a7, 64\n    ecall\n\
-         \x20   li a0, 1\n    la a1, public\n    li a2, 3\n    li a7, 64\n    ecall",
-        list(public),
-        list(debug),
-        public.len(),
-        debug.len()
+        "    .section .rodata\npublic:\n    .byte {}\ndebug:\n    .byte {}\n    .section .text.start\n{}{}{}",
+        byte_list(public),
+        byte_list(debug),
+        write_call(1, "public", public.len()),
+        write_call(2, "debug", debug.len()),
+        write_call(1, "public", 3),
     );
     let elf = guest(&dir, "write", &body);
     let expected_stdout = [public, &public[..3]].concat();
@@ -541,13 +551,39 @@ fn guest_fd1_and_fd2_bytes_reach_stdout_and_stderr_raw() {
     assert_eq!((qemu.exit_code, &qemu.stdout, &qemu.stderr), (0, &expected_stdout, &debug.to_vec()), "qemu");
     let ours = ziskjit_run(&elf, &[], b"");
     assert_no_panic(&ours, "write");
-    assert_eq!(ours.exit_code, 0, "stderr: {}", stderr_text(&ours));
+    assert_eq!(ours.exit_code, 0, "exit 9 = wrong write return value; stderr: {}", stderr_text(&ours));
     assert_eq!(ours.stdout, expected_stdout, "fd 1 bytes on stdout");
     assert_eq!(ours.stderr, debug, "fd 2 bytes on stderr");
 }
 
-/// The private input reaches the guest from stdin and from `--input F` alike: an echo
-/// guest copies it to fd 1 in 7-byte reads (so reads cross the input's end).
+/// 1 MiB of public output (256 writes of 4 KiB) arrives complete and in order.
+#[test]
+fn large_output_is_complete() {
+    let dir = TempDir::new().unwrap();
+    let pattern: Vec<u8> = (0..4096u32).map(|i| (i * 7 + i / 256) as u8).collect();
+    let body = format!(
+        "    .section .rodata\nblock:\n    .byte {}\n    .section .text.start\n    li s0, 256\n2:\n{}    addi s0, s0, -1\n    bnez s0, 2b",
+        byte_list(&pattern),
+        write_call(1, "block", pattern.len())
+    );
+    let elf = guest(&dir, "bulk", &body);
+    let expected = pattern.repeat(256);
+    let qemu = qemu_run(&elf, b"");
+    assert!(
+        qemu.exit_code == 0 && qemu.stdout == expected,
+        "qemu: exit {}, {} bytes",
+        qemu.exit_code,
+        qemu.stdout.len()
+    );
+    let ours = ziskjit_run(&elf, &[], b"");
+    assert_no_panic(&ours, "1 MiB output");
+    assert_eq!(ours.exit_code, 0, "stderr: {}", stderr_text(&ours));
+    assert!(ours.stdout == expected, "stdout: {} bytes, expected {}", ours.stdout.len(), expected.len());
+}
+
+/// The private input reaches the guest from stdin, from `--input -` and from
+/// `--input F` alike: an echo guest copies it to fd 1 in 7-byte reads (so reads cross
+/// the input's end and the last returns 0); an empty input gives an empty output.
 #[test]
 fn input_from_stdin_and_from_input_file() {
     let dir = TempDir::new().unwrap();
@@ -555,12 +591,20 @@ fn input_from_stdin_and_from_input_file() {
                 1:\n    li a0, 0\n    la a1, buf\n    li a2, 7\n    li a7, 63\n    ecall\n    beqz a0, 2f\n\
                 \x20   mv a2, a0\n    li a0, 1\n    la a1, buf\n    li a7, 64\n    ecall\n    j 1b\n2:";
     let elf = guest(&dir, "echo", body);
-    let input: Vec<u8> = (0..=255u8).rev().chain(*b"tail").collect();
-    let qemu = qemu_run(&elf, &input);
-    assert_eq!((qemu.exit_code, &qemu.stdout), (0, &input), "qemu echo");
-    let from_stdin = ziskjit_run(&elf, &[], &input);
-    assert_eq!((from_stdin.exit_code, &from_stdin.stdout), (0, &input), "stdin: {}", stderr_text(&from_stdin));
-    let file = write_file(&dir, "input.bin", &input);
-    let from_file = ziskjit_run(&elf, &["--input", file.to_str().unwrap()], b"ignored stdin");
-    assert_eq!((from_file.exit_code, &from_file.stdout), (0, &input), "--input: {}", stderr_text(&from_file));
+    let file_arg = |file: &Path| file.to_str().expect("UTF-8 temporary path").to_string();
+    for input in [(0..=255u8).rev().chain(*b"tail").collect::<Vec<u8>>(), Vec::new()] {
+        let qemu = qemu_run(&elf, &input);
+        assert_eq!((qemu.exit_code, &qemu.stdout), (0, &input), "qemu echo");
+        let file = write_file(&dir, "input.bin", &input);
+        let runs = [
+            ("stdin", ziskjit_run(&elf, &[], &input)),
+            ("--input -", ziskjit_run(&elf, &["--input", "-"], &input)),
+            ("--input F", ziskjit_run(&elf, &["--input", &file_arg(&file)], b"stdin is ignored")),
+        ];
+        for (how, outcome) in runs {
+            assert_no_panic(&outcome, how);
+            assert_eq!(outcome.exit_code, 0, "{how}, {} input bytes: {}", input.len(), stderr_text(&outcome));
+            assert!(outcome.stdout == input, "{how}: echoed {} of {} bytes", outcome.stdout.len(), input.len());
+        }
+    }
 }
