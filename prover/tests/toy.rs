@@ -297,3 +297,59 @@ fn security_figure_reaches_100_bits() {
     // Larger runs lose LogUp bits: the figure is computed, not asserted.
     assert!(config.security(22, 3, 40.0).conjectured_bits < 100.0);
 }
+
+#[test]
+fn segments_may_have_different_heights() {
+    let config = config();
+    let tables = [Toy::Counter];
+    let pk = setup(&config, &tables).unwrap();
+    // Segment 0 counts 0..64, segment 1 counts 64..192, segment 2 counts 192..208.
+    let rows = [64usize, 128, 16];
+    let starts = [0usize, 64, 192];
+    let statement = Statement {
+        public_values: vec![],
+        boundary: vec![
+            BusMessage::send(STATE_BUS, vec![Val::ZERO]),
+            BusMessage::receive(STATE_BUS, vec![Val::from_u64(208)]),
+        ],
+    };
+    let witness = |k: usize| {
+        Ok::<_, String>(SegmentWitness {
+            traces: vec![p3_matrix::dense::RowMajorMatrix::new_col(
+                (0..rows[k]).map(|r| Val::from_u64((starts[k] + r) as u64)).collect(),
+            )],
+            public_values: vec![],
+        })
+    };
+    let proofs = prove_segments(&config, &pk, &tables, &statement, 3, 1, witness).unwrap();
+    let heights: Vec<u8> = proofs.iter().map(|p| p.commitment.log_heights[0]).collect();
+    assert_eq!(heights, vec![6, 7, 4]);
+    verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap();
+}
+
+#[test]
+fn nondeterministic_witness_generator_is_reported() {
+    let config = config();
+    let tables = [Toy::Counter];
+    let pk = setup(&config, &tables).unwrap();
+    let calls = std::sync::atomic::AtomicU64::new(0);
+    let statement = Statement { public_values: vec![], boundary: counter_boundary(1, SEGMENT_ROWS) };
+    let err = prove_segments(&config, &pk, &tables, &statement, 1, 1, |_| {
+        // The second call (phase 2) returns a different trace.
+        let shift = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok::<_, String>(counter_witness(shift as usize, SEGMENT_ROWS))
+    })
+    .err()
+    .unwrap();
+    assert!(matches!(err, ProveError::NonDeterministicWitness { segment: 0 }), "{err}");
+    let err = prove_segments(&config, &pk, &tables, &statement, 2, 1, |k| {
+        if k == 1 {
+            Err("replay of segment 1 failed".to_string())
+        } else {
+            Ok(counter_witness(k, SEGMENT_ROWS))
+        }
+    })
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("segment 1: witness generation failed: replay"), "{err}");
+}
