@@ -165,12 +165,20 @@ fn missing_elf_and_input_files_are_named() {
 /// 0x10000) whose code is `exit(0)`. The class, byte order and machine are parameters
 /// so that each invalid variant differs from a valid file in exactly one field.
 fn handmade_elf(class64: bool, big_endian: bool, machine: u16) -> Vec<u8> {
-    const BASE: u64 = 0x10000;
-    // li a0, 0; li a7, 93; ecall
-    const CODE: [u32; 3] = [0x0000_0513, 0x05d0_0893, 0x0000_0073];
+    elf_image(class64, big_endian, machine, &EXIT_0, 0)
+}
+
+/// `li a0, 0; li a7, 93; ecall`, little-endian.
+const EXIT_0: [u8; 12] = [0x13, 0x05, 0x00, 0x00, 0x93, 0x08, 0xd0, 0x05, 0x73, 0x00, 0x00, 0x00];
+/// Where [`elf_image`] loads its file.
+const IMAGE_BASE: u64 = 0x10000;
+
+/// [`handmade_elf`] with any code bytes (placed right after the headers, at the end of
+/// the file and of its only segment) and the entry `entry_offset` bytes into them.
+fn elf_image(class64: bool, big_endian: bool, machine: u16, code: &[u8], entry_offset: u64) -> Vec<u8> {
     let (ehsize, phentsize) = if class64 { (64u16, 56u16) } else { (52, 32) };
     let code_offset = u64::from(ehsize + phentsize);
-    let file_size = code_offset + 4 * CODE.len() as u64;
+    let file_size = code_offset + code.len() as u64;
     let mut out = Vec::new();
     let u16 = |out: &mut Vec<u8>, v: u16| out.extend(if big_endian { v.to_be_bytes() } else { v.to_le_bytes() });
     let u32 = |out: &mut Vec<u8>, v: u32| out.extend(if big_endian { v.to_be_bytes() } else { v.to_le_bytes() });
@@ -188,7 +196,7 @@ fn handmade_elf(class64: bool, big_endian: bool, machine: u16) -> Vec<u8> {
     u16(&mut out, 2); // e_type: ET_EXEC
     u16(&mut out, machine);
     u32(&mut out, 1); // e_version
-    word(&mut out, BASE + code_offset); // e_entry
+    word(&mut out, IMAGE_BASE + code_offset + entry_offset); // e_entry
     word(&mut out, u64::from(ehsize)); // e_phoff
     word(&mut out, 0); // e_shoff: no section headers
     u32(&mut out, 0); // e_flags
@@ -201,7 +209,7 @@ fn handmade_elf(class64: bool, big_endian: bool, machine: u16) -> Vec<u8> {
     if class64 {
         u32(&mut out, PF_R_X);
     }
-    for v in [0, BASE, BASE, file_size, file_size] {
+    for v in [0, IMAGE_BASE, IMAGE_BASE, file_size, file_size] {
         word(&mut out, v); // p_offset, p_vaddr, p_paddr, p_filesz, p_memsz
     }
     if !class64 {
@@ -209,9 +217,7 @@ fn handmade_elf(class64: bool, big_endian: bool, machine: u16) -> Vec<u8> {
     }
     word(&mut out, 0x1000); // p_align
     assert_eq!(out.len() as u64, code_offset, "header layout");
-    for insn in CODE {
-        u32(&mut out, insn);
-    }
+    out.extend_from_slice(code);
     out
 }
 
@@ -311,6 +317,50 @@ fn inconsistent_elf_fields_are_rejected() {
         let shown = path.display().to_string();
         needles.push(&shown);
         assert_error(&ziskjit_run(&path, &[], b""), INVALID_ELF, &needles, name);
+    }
+}
+
+/// Code that is cut off or entered badly: an instruction whose second half lies past
+/// the end of the only segment, an entry point in the middle of an instruction, and a
+/// segment of zero bytes. Each stops with a one-line error, never a panic or a hang.
+#[test]
+fn truncated_or_misentered_code_fails_cleanly() {
+    let dir = TempDir::new().unwrap();
+    let code_start = IMAGE_BASE + 64 + 56;
+    // li a0, 0, then the low half of the 32-bit `li a7, 93`.
+    let cut = elf_image(true, false, EM_RISCV, &EXIT_0[..6], 0);
+    let path = write_file(&dir, "cut.elf", &cut);
+    let line = assert_error(&ziskjit_run(&path, &[], b""), GUEST_FAULT, &[], "instruction cut by the segment end");
+    // Linux and qemu map the segment's whole page, so the missing half may read as
+    // zeros (`li a7, 0`) and the fault come at the next pc, where the code ends.
+    let (cut_pc, next_pc) = (code_start + 4, code_start + 8);
+    assert!(
+        mentions_hex(&line, cut_pc) || mentions_hex(&line, next_pc),
+        "names neither pc 0x{cut_pc:x} nor 0x{next_pc:x}: {line}"
+    );
+
+    let zeros = elf_image(true, false, EM_RISCV, &[0; 8], 0);
+    let path = write_file(&dir, "zeros.elf", &zeros);
+    let line = assert_error(&ziskjit_run(&path, &[], b""), GUEST_FAULT, &["illegal instruction"], "zero code");
+    assert!(mentions_hex(&line, code_start), "the entry pc 0x{code_start:x}: {line}");
+
+    // An odd entry cannot be a pc at all: rejected at load (102) or at the first fetch (103).
+    for (name, entry_offset) in [("odd-entry.elf", 1), ("mid-instruction-entry.elf", 2)] {
+        let path = write_file(&dir, name, &elf_image(true, false, EM_RISCV, &EXIT_0, entry_offset));
+        let outcome = ziskjit_run(&path, &[], b"");
+        assert_no_panic(&outcome, name);
+        let stderr = stderr_text(&outcome);
+        if entry_offset == 2 {
+            // The upper half of `li a0, 0` (0x0000) is a defined illegal 16-bit parcel.
+            assert_error(&outcome, GUEST_FAULT, &["illegal instruction"], name);
+        } else {
+            assert!(
+                [INVALID_ELF, GUEST_FAULT].contains(&outcome.exit_code),
+                "{name}: exit {}: {stderr}",
+                outcome.exit_code
+            );
+            assert!(stderr.starts_with("error: ") && stderr.trim_end().lines().count() == 1, "{name}: {stderr}");
+        }
     }
 }
 
