@@ -431,12 +431,25 @@ fn stores_into_read_only_segments_are_faults() {
         ("text", "_start", "    la t0, _start\nfault_here:\n    sd zero, 0(t0)".to_string()),
         ("rodata", "constant", format!("{rodata}    la t0, constant\nfault_here:\n    sb a0, 0(t0)")),
         ("rodata_offset", "constant", format!("{rodata}    la t0, constant - 16\nfault_here:\n    sw a0, 16(t0)")),
+        // A misaligned store that starts in the last bytes of the read-only page and
+        // ends in the writable page after it (.rodata and .data each start a page).
+        (
+            "rodata_into_data",
+            "tail",
+            "    .section .rodata\n    .skip 4092\ntail:\n    .word 0\n    .section .data\nhead:\n    .word 0\n    \
+             .section .text.start\n    la t0, head\nfault_here:\n    sd a0, -4(t0)"
+                .to_string(),
+        ),
     ];
     for (name, symbol, body) in cases {
         let elf = guest(&dir, name, &body);
         let line = assert_fault_at_label(&elf, &["read-only"], name);
         let addr = symbol_address(&elf, symbol);
         assert!(mentions_hex(&line, addr), "{name}: message lacks the address 0x{addr:x}:\n{line}");
+        if name == "rodata_into_data" {
+            let head = symbol_address(&elf, "head");
+            assert!(head == addr + 4 && head % 4096 == 0, "layout: 0x{addr:x} and 0x{head:x} must meet at a page");
+        }
     }
 }
 

@@ -446,6 +446,39 @@ fn rv64i_loads_every_width_and_alignment() {
     check_programs(&b.finish(), 0);
 }
 
+/// Misaligned loads that start in the last bytes of the read-only data segment and end
+/// in the first bytes of the writable data segment on the next page: one access, two
+/// segments with different permissions.
+#[test]
+fn rv64i_loads_across_a_segment_boundary() {
+    const RODATA_TAIL: [u8; 8] = [0x11, 0x92, 0x23, 0xb4, 0x45, 0xd6, 0x67, 0xf8];
+    const DATA_HEAD: [u8; 8] = [0x89, 0x1a, 0xab, 0x3c, 0xcd, 0x5e, 0xef, 0x70];
+    let bytes = [RODATA_TAIL, DATA_HEAD].concat();
+    // .rodata and .data each start on a fresh page (see the link script), so 4088
+    // bytes of padding end the read-only page exactly at .Lboundary.
+    let header = format!(
+        "    .option norvc\n    .pushsection .rodata\n    .skip 4088\n    {}\n    .popsection\n    .pushsection .data\n.Lboundary:\n    {}\n    .popsection\n",
+        byte_directive(&RODATA_TAIL),
+        byte_directive(&DATA_HEAD)
+    );
+    let mut b = Builder::new("segment_boundary", &header);
+    b.case(".Lboundary is page-aligned (the layout this test relies on)", |_| {
+        "    ADDR a0, .Lboundary\n    slli a0, a0, 52\n    CHECK a0, 0\n".to_string()
+    });
+    let widths = [("ld", 8, true), ("lwu", 4, false), ("lw", 4, true), ("lh", 2, true), ("lhu", 2, false)];
+    for (seed, (mnemonic, width, signed)) in widths.into_iter().enumerate() {
+        for back in 1..width {
+            let r = pick(&REGS, seed * 8 + back, 2);
+            let (base, rd) = (r[0], r[1]);
+            let expected = read_le(&bytes, 8 - back, width, signed);
+            b.case(&format!("{mnemonic} at .Lboundary-{back} -> {expected:#x}"), |_| {
+                format!("    ADDR {base}, .Lboundary\n    {mnemonic} {rd}, -{back}({base})\n    CHECK {rd}, {expected:#x}\n")
+            });
+        }
+    }
+    check_programs(&b.finish(), 0);
+}
+
 #[test]
 fn rv64i_stores_every_width_and_alignment() {
     const INITIAL: [u64; 2] = [0x1111_2222_3333_4444, 0x5555_6666_7777_8888];
