@@ -448,7 +448,10 @@ fn stores_into_read_only_segments_are_faults() {
         assert!(mentions_hex(&line, addr), "{name}: message lacks the address 0x{addr:x}:\n{line}");
         if name == "rodata_into_data" {
             let head = symbol_address(&elf, "head");
-            assert!(head == addr + 4 && head.is_multiple_of(4096), "layout: 0x{addr:x} and 0x{head:x} must meet at a page");
+            assert!(
+                head == addr + 4 && head.is_multiple_of(4096),
+                "layout: 0x{addr:x} and 0x{head:x} must meet at a page"
+            );
         }
     }
 }
