@@ -36,7 +36,7 @@ pub enum FaultKind {
     ReadOnly { addr: u64 },
     /// An access (or a fetch) at or past 2^32.
     OutsideAddressSpace { access: Access, addr: u64 },
-    /// A jump to an address that is mapped but not executable.
+    /// An instruction fetch from an address outside the executable segments.
     NotExecutable { addr: u64 },
     /// LR/SC and AMOs need natural alignment.
     MisalignedAtomic { addr: u64, size: u8 },

@@ -250,18 +250,14 @@ fn rem_signed32(x: i32, y: i32) -> i32 {
     }
 }
 
-/// Maps an instruction-fetch failure at `pc` to its fault.
-pub fn fetch_fault(program: &Program, pc: u64, error: FetchError) -> FaultKind {
-    use crate::fault::Access;
-    match error {
-        _ if pc >= ziskjit_transpiler::ADDRESS_SPACE_END => {
-            FaultKind::OutsideAddressSpace { access: Access::Fetch, addr: pc }
-        }
-        FetchError::Misaligned => FaultKind::NotExecutable { addr: pc },
-        FetchError::NotExecutable if program.segments.iter().any(|s| s.contains(pc)) => {
-            FaultKind::NotExecutable { addr: pc }
-        }
-        FetchError::NotExecutable => FaultKind::Unmapped { access: Access::Fetch, addr: pc },
+/// Maps an instruction-fetch failure at `pc` to its fault. Whether data happens to be
+/// mapped at `pc` does not matter (pages are shared at segment edges): code is only
+/// what the ELF's executable segments hold.
+pub fn fetch_fault(_program: &Program, pc: u64, _error: FetchError) -> FaultKind {
+    if pc >= ziskjit_transpiler::ADDRESS_SPACE_END {
+        FaultKind::OutsideAddressSpace { access: crate::fault::Access::Fetch, addr: pc }
+    } else {
+        FaultKind::NotExecutable { addr: pc }
     }
 }
 
