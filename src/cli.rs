@@ -32,6 +32,8 @@ pub enum Command {
 /// The execution engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Engine {
+    /// Compile the whole program with Cranelift before the first step, then run it.
+    Jit,
     /// The reference interpreter (the ISA's specification; slow).
     Interp,
 }
@@ -44,12 +46,13 @@ pub struct RunArgs {
     #[arg(long)]
     pub input: Option<PathBuf>,
     /// Execution engine.
-    #[arg(long, value_enum, default_value = "interp")]
+    #[arg(long, value_enum, default_value = "jit")]
     pub engine: Engine,
     /// Stop with an error after this many instructions.
     #[arg(long)]
     pub max_steps: Option<u64>,
-    /// Write run statistics as one JSON object (steps, seconds, mips, exit_code, engine).
+    /// Write run statistics as one JSON object (steps, seconds, mips, exit_code, engine;
+    /// for the JIT also compile_seconds, included in seconds).
     #[arg(long)]
     pub stats_json: Option<PathBuf>,
 }

@@ -3,6 +3,7 @@
 use crate::cli::{load_program, read_input, write_json, CliError, Engine, ErrorKind, RunArgs};
 use std::io::Write;
 use std::time::Instant;
+use ziskjit_runtime::jit::{Compiled, Jit};
 use ziskjit_runtime::{Fault, FaultKind, Interpreter, Io};
 use ziskjit_transpiler::Program;
 
@@ -13,15 +14,29 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     let stdout = std::io::stdout().lock();
     let mut public = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let started = Instant::now();
+    let mut compile_seconds = None;
+    let invalid_elf = |e: &dyn std::fmt::Display| {
+        CliError::new(ErrorKind::InvalidElf, format!("invalid ELF `{}`: {e}", args.elf.display()))
+    };
     let outcome = {
         let mut io =
             Io { input: Box::new(&input[..]), public: Box::new(&mut public), debug: Box::new(std::io::stderr()) };
         match args.engine {
             Engine::Interp => {
                 let _span = tracing::info_span!("interpret").entered();
-                let mut machine = Interpreter::new(&program).map_err(|e| {
-                    CliError::new(ErrorKind::InvalidElf, format!("invalid ELF `{}`: {e}", args.elf.display()))
-                })?;
+                let mut machine = Interpreter::new(&program).map_err(|e| invalid_elf(&e))?;
+                machine.run(&mut io, max_steps)
+            }
+            Engine::Jit => {
+                let compiled = {
+                    let _span = tracing::info_span!("compile").entered();
+                    Compiled::new(&program, Default::default()).map_err(|e| {
+                        CliError::new(ErrorKind::InvalidElf, format!("cannot compile `{}`: {e}", args.elf.display()))
+                    })?
+                };
+                compile_seconds = Some(compiled.compile_seconds);
+                let _span = tracing::info_span!("execute").entered();
+                let mut machine = Jit::new(&program, &compiled).map_err(|e| invalid_elf(&e))?;
                 machine.run(&mut io, max_steps)
             }
         }
@@ -32,13 +47,16 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot write the public output to stdout: {e}")))?;
     let result = outcome.map_err(|fault| fault_error(&program, &fault))?;
     if let Some(path) = &args.stats_json {
-        let stats = serde_json::json!({
+        let mut stats = serde_json::json!({
             "steps": result.steps,
             "seconds": seconds,
             "mips": result.steps as f64 / seconds.max(1e-9) / 1e6,
             "exit_code": result.exit_code,
             "engine": format!("{:?}", args.engine).to_lowercase(),
         });
+        if let Some(compile_seconds) = compile_seconds {
+            stats["compile_seconds"] = compile_seconds.into();
+        }
         write_json(path, &stats)?;
     }
     Ok(result.exit_code)

@@ -6,6 +6,7 @@
 
 pub mod fault;
 pub mod interp;
+pub mod jit;
 pub mod memory;
 pub mod syscall;
 

@@ -7,6 +7,7 @@
 pub mod decode;
 pub mod elf;
 pub mod inst;
+pub mod lower;
 pub mod program;
 
 pub use elf::{load_elf, ElfError, ADDRESS_SPACE_END};

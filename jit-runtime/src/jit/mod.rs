@@ -1,0 +1,212 @@
+//! The ahead-of-time engine: compiling a whole [`Program`] with Cranelift before the
+//! first step, and running the compiled code over the same [`GuestMemory`] as the
+//! interpreter.
+//!
+//! The transpiler lowers every region of the program to a Cranelift function
+//! (`ziskjit_transpiler::lower`); here they are compiled with `cranelift-jit` into
+//! executable memory ([`Compiled`]), and [`Jit::run`] drives them. The driver is a small
+//! dispatch loop: it looks the guest pc up in the layout's dense pc → (region, block)
+//! table and calls that region with the block's entry index; the region runs — chaining
+//! its blocks directly, guest registers in host registers — until control leaves it,
+//! and returns the next pc with the registers written back to a [`Ctx`].
+//!
+//! Everything else goes through one exit path: when there is no compiled block at the
+//! pc (an `ecall`, an atomic, an illegal encoding, a `jalr` into the middle of a block)
+//! or the region asked for it (a memory access its inline check refused, a block that
+//! would cross the step limit), the driver executes exactly one instruction with the
+//! interpreter's [`step`] on the same registers and memory. Syscalls, faults, the LR/SC
+//! reservation and the step limit are therefore decided by the interpreter's code
+//! alone, and the JIT reports the same [`Fault`] values with the same pc.
+
+use crate::fault::{Fault, FaultKind};
+use crate::interp::{fetch_fault, step, Cpu, LiveBus, RunResult};
+use crate::memory::{GuestMemory, MemoryError};
+use crate::syscall::{Io, SyscallOutcome};
+use cranelift_codegen::settings;
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, Linkage, Module};
+use std::time::Instant;
+use ziskjit_transpiler::lower::{self, ctx, Layout, Variant};
+use ziskjit_transpiler::Program;
+
+/// The run-time context shared with compiled code; its layout is
+/// `ziskjit_transpiler::lower::ctx` (checked at compile time below).
+#[repr(C)]
+pub struct Ctx {
+    regs: [u64; 32],
+    budget: u64,
+    exit: u64,
+    mem_base: *mut u8,
+    perms: *const u8,
+}
+
+const _: () = {
+    assert!(std::mem::offset_of!(Ctx, regs) == ctx::REGS as usize);
+    assert!(std::mem::offset_of!(Ctx, budget) == ctx::BUDGET as usize);
+    assert!(std::mem::offset_of!(Ctx, exit) == ctx::EXIT as usize);
+    assert!(std::mem::offset_of!(Ctx, mem_base) == ctx::MEM_BASE as usize);
+    assert!(std::mem::offset_of!(Ctx, perms) == ctx::PERMS as usize);
+    assert!(std::mem::size_of::<Ctx>() == ctx::SIZE);
+};
+
+/// A compiled region: `(context, entry index) -> next guest pc`.
+type RegionFn = unsafe extern "C" fn(*mut Ctx, u32) -> u64;
+
+/// Why a program could not be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum JitError {
+    #[error("the host CPU is not supported by Cranelift: {0}")]
+    UnsupportedHost(String),
+    #[error("compiling the code region [0x{start:x}, 0x{end:x}): {message}")]
+    Region { start: u64, end: u64, message: String },
+    #[error("linking the compiled code: {0}")]
+    Link(String),
+}
+
+/// A program compiled to host code.
+pub struct Compiled {
+    module: Option<JITModule>,
+    layout: Layout,
+    regions: Vec<RegionFn>,
+    /// Wall time spent lowering and compiling.
+    pub compile_seconds: f64,
+}
+
+impl Compiled {
+    /// Lowers and compiles every region of `program`.
+    pub fn new(program: &Program, variant: Variant) -> Result<Compiled, JitError> {
+        let started = Instant::now();
+        let isa = cranelift_native::builder()
+            .map_err(|e| JitError::UnsupportedHost(e.to_string()))?
+            .finish(settings::Flags::new(lower::codegen_flags()))
+            .map_err(|e| JitError::UnsupportedHost(e.to_string()))?;
+        let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+        let layout = lower::layout(program);
+        let config = module.target_config();
+        let mut context = module.make_context();
+        let mut builder_context = FunctionBuilderContext::new();
+        let mut ids = Vec::with_capacity(layout.regions.len());
+        for (index, region) in layout.regions.iter().enumerate() {
+            let error = |e: &dyn std::fmt::Display| JitError::Region {
+                start: region.start,
+                end: region.end,
+                message: e.to_string(),
+            };
+            context.func = lower::lower_region(program, &layout, index, variant, config, &mut builder_context);
+            let id = module
+                .declare_function(
+                    &format!("region_{index}_{:x}", region.start),
+                    Linkage::Local,
+                    &context.func.signature,
+                )
+                .map_err(|e| error(&e))?;
+            module.define_function(id, &mut context).map_err(|e| error(&e))?;
+            module.clear_context(&mut context);
+            ids.push(id);
+        }
+        module.finalize_definitions().map_err(|e| JitError::Link(e.to_string()))?;
+        let regions = ids
+            .into_iter()
+            .map(|id| {
+                // SAFETY: every region was lowered with exactly this signature
+                // (context pointer, entry index) -> i64, in the host's calling convention.
+                unsafe { std::mem::transmute::<*const u8, RegionFn>(module.get_finalized_function(id)) }
+            })
+            .collect();
+        Ok(Compiled { module: Some(module), layout, regions, compile_seconds: started.elapsed().as_secs_f64() })
+    }
+
+    /// Number of compiled regions (functions).
+    pub fn region_count(&self) -> usize {
+        self.regions.len()
+    }
+
+    /// The compiled region and entry index of the block at `pc`, if there is one.
+    #[inline]
+    fn entry(&self, pc: u64) -> Option<(RegionFn, u32)> {
+        self.layout.entry_of(pc).map(|(region, block)| (self.regions[region], block))
+    }
+}
+
+impl Drop for Compiled {
+    fn drop(&mut self) {
+        if let Some(module) = self.module.take() {
+            // SAFETY: the function pointers die with `self`, and no machine can run
+            // them afterwards because `Jit` borrows the `Compiled` it runs.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+/// A guest machine driven by compiled code (same public state as the interpreter's).
+pub struct Jit<'p> {
+    pub program: &'p Program,
+    pub compiled: &'p Compiled,
+    pub cpu: Cpu,
+    pub mem: GuestMemory,
+    /// Instructions retired so far.
+    pub steps: u64,
+    /// The page permission table with one extra zero entry for the page at 2^32, so
+    /// compiled code can clamp any page index into the table. Permissions never change
+    /// after loading (there is no `mmap`/`brk` syscall), so a copy is exact.
+    perms: Vec<u8>,
+}
+
+impl<'p> Jit<'p> {
+    /// A machine at the program's initial state running `compiled` (built from `program`).
+    pub fn new(program: &'p Program, compiled: &'p Compiled) -> Result<Jit<'p>, MemoryError> {
+        let mem = GuestMemory::new(program)?;
+        let mut perms = mem.perms().to_vec();
+        perms.push(0);
+        Ok(Jit { program, compiled, cpu: Cpu::new(program.entry), mem, steps: 0, perms })
+    }
+
+    /// Runs until the guest exits, faults, or has retired `max_steps` instructions in
+    /// total, with exactly the interpreter's results (`Interpreter::run`).
+    pub fn run(&mut self, io: &mut Io<'_>, max_steps: u64) -> Result<RunResult, Fault> {
+        let budget = max_steps.saturating_sub(self.steps);
+        let mut ctx =
+            Ctx { regs: self.cpu.regs, budget, exit: 0, mem_base: self.mem.base(), perms: self.perms.as_ptr() };
+        let mut pc = self.cpu.pc;
+        let result = loop {
+            if let Some((region, entry)) = self.compiled.entry(pc) {
+                // SAFETY: `region` was compiled from this program's layout and `entry`
+                // comes from the same layout; the context points at live guest memory
+                // and a permission table covering every page index the code can form.
+                pc = unsafe { region(&mut ctx, entry) };
+                if ctx.exit == 0 {
+                    continue;
+                }
+                ctx.exit = 0;
+            }
+            // One interpreted step at `pc`, exactly as `Interpreter::run` does it.
+            if ctx.budget == 0 {
+                break Err(Fault { pc, kind: FaultKind::StepLimit { limit: max_steps } });
+            }
+            let inst = match self.program.fetch(pc) {
+                Ok(inst) => inst,
+                Err(e) => break Err(Fault { pc, kind: fetch_fault(self.program, pc, e) }),
+            };
+            self.cpu.pc = pc;
+            self.cpu.regs = ctx.regs;
+            let mut bus = LiveBus { mem: &mut self.mem, io };
+            let outcome = step(&mut self.cpu, inst, &mut bus);
+            ctx.regs = self.cpu.regs;
+            match outcome {
+                Ok(outcome) => {
+                    ctx.budget -= 1;
+                    pc = self.cpu.pc;
+                    if let SyscallOutcome::Exit(exit_code) = outcome {
+                        break Ok(exit_code);
+                    }
+                }
+                Err(kind) => break Err(Fault { pc, kind }),
+            }
+        };
+        self.cpu.regs = ctx.regs;
+        self.cpu.pc = pc;
+        self.steps += budget - ctx.budget;
+        result.map(|exit_code| RunResult { exit_code, steps: self.steps })
+    }
+}

@@ -1,0 +1,412 @@
+//! Lowering a whole [`Program`] to Cranelift IR, ahead of time (DESIGN.md §4).
+//!
+//! The ROM is cut into *regions* (one per function symbol, long stretches split so that
+//! no single Cranelift function gets too large to compile quickly), each region into
+//! basic blocks, and every region becomes one Cranelift function:
+//!
+//! ```text
+//!   fn region(ctx: *mut Ctx, entry: i32) -> i64 /* next guest pc */
+//! ```
+//!
+//! * Guest registers are Cranelift `Variable`s: loaded from the context once when the
+//!   region is entered, kept in SSA values (host registers) across all of the region's
+//!   blocks and loops, and stored back only when control leaves the region. Inside a
+//!   region there is no register traffic at all.
+//! * Static control flow between blocks of a region is a direct Cranelift branch. Every
+//!   other transfer (`jalr`, a jump into another region) *exits*: the region returns the
+//!   next guest pc and the runtime's dispatcher finds the target's region and block in a
+//!   dense table indexed by `(pc - code_base) >> 1` ([`Layout::entry_of`]), then calls it
+//!   with the block's `entry` index, which the region's first block dispatches on with
+//!   one `br_table`.
+//! * Guest memory is the runtime's single host window (`host = base + guest address`).
+//!   Each access checks inline that the address lies below 2^32 and that the page
+//!   permission table allows it; there is no call per access.
+//! * Steps: a block adds its length once, at its entry, as a decrement of a *budget*
+//!   variable (the number of steps still allowed), and checks that the whole block fits.
+//!   A block that would cross the limit is not entered: the region exits to the runtime,
+//!   which finishes with single interpreted steps and so stops on the exact step.
+//! * Anything unusual leaves through the same door: the region stores its registers,
+//!   sets the context's `exit` flag and returns the pc of the instruction the runtime must
+//!   execute with the interpreter's `step` (a memory access the inline check refused, a
+//!   block that would cross the step limit). Instructions that are rare and intricate —
+//!   `ecall`, LR/SC, AMOs, illegal and unsupported encodings — are never compiled: they
+//!   end a block and have no entry in the table, so the dispatcher interprets them. The
+//!   interpreter is then the one source of every fault, syscall and reservation rule,
+//!   and compiled code cannot disagree with it on those.
+//!
+//! The lowering is parameterised by a [`Variant`] so that the trace-recording and
+//! profiling engines are built from this same source rather than from copies.
+
+mod emit;
+
+use crate::inst::{Inst, Op};
+use crate::program::Program;
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_codegen::settings::Configurable;
+use cranelift_frontend::FunctionBuilderContext;
+use std::collections::BTreeSet;
+
+pub use emit::lower_region;
+
+/// The byte layout of the run-time context that compiled code reads and writes (the
+/// runtime defines a `#[repr(C)]` struct with exactly these offsets and checks them).
+pub mod ctx {
+    /// `regs: [u64; 32]`, x0..x31 (x0 is never written).
+    pub const REGS: i32 = 0;
+    /// `budget: u64`: steps still allowed before the step limit.
+    pub const BUDGET: i32 = 256;
+    /// `exit: u64`: set to [`EXIT_INTERPRET`] when the runtime must interpret the
+    /// instruction at the returned pc; 0 for an ordinary jump to the returned pc.
+    pub const EXIT: i32 = 264;
+    /// `mem_base: *mut u8`: host address of guest address 0.
+    pub const MEM_BASE: i32 = 272;
+    /// `perms: *const u8`: one permission byte per 4 KiB guest page, with one extra
+    /// zero entry for the page at 2^32 (an access ending past the address space).
+    pub const PERMS: i32 = 280;
+    /// Size of the context.
+    pub const SIZE: usize = 288;
+    /// Value of `exit` asking the runtime to interpret one instruction.
+    pub const EXIT_INTERPRET: u64 = 1;
+}
+
+/// Page permission bits as the runtime's permission table stores them.
+pub mod perm {
+    /// Readable.
+    pub const R: u8 = 1;
+    /// Writable.
+    pub const W: u8 = 2;
+    /// `log2` of the page size.
+    pub const PAGE_SHIFT: u32 = 12;
+}
+
+/// What the compiled code does besides executing the guest. Every variant runs the
+/// same guest semantics; later variants add hooks (logging loaded words for the
+/// minimal trace, counting block executions for the profiler) at the points the plain
+/// variant already has (memory accesses, block entries).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Variant {
+    /// Execute only.
+    #[default]
+    Plain,
+}
+
+/// Longest region in ROM halfwords before it is split: bounds the size of one
+/// Cranelift function (compile time grows faster than linearly with it).
+const MAX_REGION_HALFWORDS: u64 = 8192;
+
+/// A range of the ROM compiled as one function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// First pc of the region.
+    pub start: u64,
+    /// One past the last pc.
+    pub end: u64,
+    /// The blocks, in pc order.
+    pub blocks: Vec<Block>,
+    /// The blocks the runtime may enter the region at: entry index `i` starts
+    /// `blocks[entries[i]]`.
+    pub entries: Vec<usize>,
+}
+
+/// A basic block: straight-line compiled instructions starting at a leader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub start: u64,
+    /// Number of instructions (each retires one step).
+    pub len: u32,
+    /// Where control goes after the last instruction when that is not itself a jump or
+    /// branch (the block was cut by a leader, an interpreted instruction or the region's end).
+    pub fallthrough: Option<u64>,
+}
+
+/// What starts at one ROM slot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Slot {
+    /// `region + 1` if a compiled block starts here, else 0.
+    region: u32,
+    /// The block's index in its region.
+    block: u32,
+    /// The block's entry index, or `u32::MAX` if it is reached only from its region.
+    entry: u32,
+}
+
+/// The whole program's regions and the pc → (region, block) map.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub code_base: u64,
+    pub regions: Vec<Region>,
+    /// One slot per ROM halfword.
+    slots: Vec<Slot>,
+}
+
+impl Layout {
+    #[inline]
+    fn slot(&self, pc: u64) -> Option<Slot> {
+        let offset = pc.wrapping_sub(self.code_base);
+        if offset & 1 != 0 {
+            return None;
+        }
+        self.slots.get((offset >> 1) as usize).copied().filter(|s| s.region != 0)
+    }
+
+    /// The region index and entry index of the block starting at `pc`, if the runtime
+    /// may enter a region there.
+    #[inline]
+    pub fn entry_of(&self, pc: u64) -> Option<(usize, u32)> {
+        self.slot(pc).filter(|s| s.entry != u32::MAX).map(|s| (s.region as usize - 1, s.entry))
+    }
+
+    /// The region index and block index of the block starting at `pc`, if any.
+    pub fn block_of(&self, pc: u64) -> Option<(usize, usize)> {
+        self.slot(pc).map(|s| (s.region as usize - 1, s.block as usize))
+    }
+}
+
+/// True for instructions that compiled code executes itself; the others are left to
+/// the interpreter (see the module documentation).
+pub fn is_compiled(op: Op) -> bool {
+    use Op::*;
+    !matches!(
+        op,
+        Ecall
+            | Unsupported(_)
+            | Illegal
+            | LrW
+            | ScW
+            | LrD
+            | ScD
+            | AmoSwapW
+            | AmoAddW
+            | AmoXorW
+            | AmoAndW
+            | AmoOrW
+            | AmoMinW
+            | AmoMaxW
+            | AmoMinuW
+            | AmoMaxuW
+            | AmoSwapD
+            | AmoAddD
+            | AmoXorD
+            | AmoAndD
+            | AmoOrD
+            | AmoMinD
+            | AmoMaxD
+            | AmoMinuD
+            | AmoMaxuD
+    )
+}
+
+/// The static target of a jump or branch.
+fn static_target(pc: u64, inst: &Inst) -> Option<u64> {
+    use Op::*;
+    match inst.op {
+        Jal | Beq | Bne | Blt | Bge | Bltu | Bgeu => Some(pc.wrapping_add(inst.imm as u64)),
+        _ => None,
+    }
+}
+
+/// Recovers regions, basic blocks and region entries from the ROM.
+///
+/// Leaders are the entry point, function symbols, static jump targets, and every
+/// instruction after a block end or after an interpreted instruction, found by a
+/// linear sweep of each executable segment.
+///
+/// Entries are the blocks where control can arrive from outside the region: the
+/// region's start and symbols, return addresses (after a `jal`/`jalr` that links),
+/// targets of jumps from other regions, the instruction after an interpreted one, and
+/// every block no other entry reaches by static control flow (typically a jump-table
+/// target). Only entries get an edge from the region's dispatch `br_table`, because
+/// every such edge makes all guest registers merge (a block parameter each) at that
+/// block; entering every block would multiply compile time. A `jalr` that lands
+/// anywhere else (or between the instructions of the sweep) is still exact: the runtime
+/// interprets until it reaches an entry, so the choice of entries affects speed, never
+/// results.
+pub fn layout(program: &Program) -> Layout {
+    let code_base = program.code_base;
+    let code_end = code_base + 2 * program.code.len() as u64;
+    let inst_at = |pc: u64| &program.code[((pc - code_base) >> 1) as usize];
+    let in_code = |pc: u64| pc >= code_base && pc < code_end && pc & 1 == 0;
+
+    // Region boundaries: function symbols and executable segment starts, then long
+    // stretches split evenly.
+    let mut bounds: BTreeSet<u64> = BTreeSet::from([code_base, code_end]);
+    for seg in program.segments.iter().filter(|s| s.executable) {
+        bounds.insert(seg.vaddr & !1);
+    }
+    for sym in &program.symbols {
+        if in_code(sym.addr) {
+            bounds.insert(sym.addr);
+            if sym.size > 0 && in_code(sym.addr + sym.size) {
+                bounds.insert(sym.addr + sym.size);
+            }
+        }
+    }
+    let coarse: Vec<u64> = bounds.iter().copied().collect();
+    for pair in coarse.windows(2) {
+        let (lo, hi) = (pair[0], pair[1]);
+        let pieces = (hi - lo).div_ceil(2 * MAX_REGION_HALFWORDS);
+        for k in 1..pieces {
+            bounds.insert(lo + k * ((hi - lo) / pieces & !1));
+        }
+    }
+    let bounds: Vec<u64> = bounds.into_iter().collect();
+    let region_of = |pc: u64| bounds.partition_point(|&b| b <= pc);
+
+    // Leaders, and the pcs that must be entries whatever the static flow says.
+    let mut leaders: BTreeSet<u64> = bounds.iter().copied().filter(|&pc| pc < code_end).collect();
+    let mut forced: BTreeSet<u64> = leaders.clone();
+    if in_code(program.entry) {
+        leaders.insert(program.entry);
+        forced.insert(program.entry);
+    }
+    for seg in program.segments.iter().filter(|s| s.executable) {
+        let mut pc = seg.vaddr & !1;
+        let mut after_end = true;
+        while pc < seg.end() && pc < code_end {
+            let inst = inst_at(pc);
+            let next = pc + u64::from(inst.len);
+            if after_end {
+                leaders.insert(pc);
+            }
+            if let Some(t) = static_target(pc, inst).filter(|&t| in_code(t)) {
+                leaders.insert(t);
+                if region_of(t) != region_of(pc) {
+                    forced.insert(t);
+                }
+            }
+            let links = matches!(inst.op, Op::Jal | Op::Jalr) && inst.rd != 0;
+            if links || !is_compiled(inst.op) {
+                forced.insert(next);
+            }
+            after_end = inst.op.ends_block() || !is_compiled(inst.op);
+            pc = next;
+        }
+    }
+
+    let mut slots = vec![Slot::default(); program.code.len()];
+    let slot_index = |pc: u64| ((pc - code_base) >> 1) as usize;
+    let mut regions = Vec::new();
+    for pair in bounds.windows(2) {
+        let (start, end) = (pair[0], pair[1]);
+        let mut blocks = Vec::new();
+        for &leader in leaders.range(start..end) {
+            if !is_compiled(inst_at(leader).op) {
+                continue;
+            }
+            let mut pc = leader;
+            let mut len = 0;
+            let fallthrough = loop {
+                let inst = inst_at(pc);
+                if !is_compiled(inst.op) {
+                    break Some(pc);
+                }
+                len += 1;
+                if inst.op.ends_block() {
+                    break None;
+                }
+                pc += u64::from(inst.len);
+                if pc >= end || leaders.contains(&pc) {
+                    break Some(pc);
+                }
+            };
+            slots[slot_index(leader)] =
+                Slot { region: regions.len() as u32 + 1, block: blocks.len() as u32, entry: u32::MAX };
+            blocks.push(Block { start: leader, len, fallthrough });
+        }
+        if blocks.is_empty() {
+            continue;
+        }
+        // Static successors inside the region, for the reachability of entries.
+        let block_at = |pc: u64| -> Option<usize> {
+            (pc >= start && pc < end && pc & 1 == 0)
+                .then(|| slots[slot_index(pc)])
+                .filter(|s| s.region as usize == regions.len() + 1)
+                .map(|s| s.block as usize)
+        };
+        let successors = |b: &Block| -> Vec<usize> {
+            let last = {
+                let mut pc = b.start;
+                for _ in 1..b.len {
+                    pc += u64::from(inst_at(pc).len);
+                }
+                pc
+            };
+            let mut next = Vec::new();
+            if let Some(t) = static_target(last, inst_at(last)) {
+                next.extend(block_at(t));
+            }
+            if inst_at(last).op.ends_block() && inst_at(last).op != Op::Jal && inst_at(last).op != Op::Jalr {
+                next.extend(block_at(last + u64::from(inst_at(last).len)));
+            }
+            next.extend(b.fallthrough.and_then(block_at));
+            next
+        };
+        let mut reached = vec![false; blocks.len()];
+        let visit = |root: usize, reached: &mut Vec<bool>| {
+            let mut stack = vec![root];
+            while let Some(b) = stack.pop() {
+                for s in successors(&blocks[b]) {
+                    if !reached[s] {
+                        reached[s] = true;
+                        stack.push(s);
+                    }
+                }
+            }
+        };
+        let mut is_entry: Vec<bool> = blocks.iter().map(|b| forced.contains(&b.start)).collect();
+        for i in (0..blocks.len()).filter(|&i| is_entry[i]) {
+            visit(i, &mut reached);
+        }
+        for i in 0..blocks.len() {
+            if !reached[i] && !is_entry[i] {
+                is_entry[i] = true;
+                visit(i, &mut reached);
+            }
+        }
+        let entries: Vec<usize> = (0..blocks.len()).filter(|&i| is_entry[i]).collect();
+        for (e, &b) in entries.iter().enumerate() {
+            slots[slot_index(blocks[b].start)].entry = e as u32;
+        }
+        regions.push(Region { start, end, blocks, entries });
+    }
+    Layout { code_base, regions, slots }
+}
+
+/// The frontend configuration used when IR is only printed, not compiled
+/// (x86-64 System V, the host this project targets).
+pub fn default_frontend_config() -> TargetFrontendConfig {
+    TargetFrontendConfig {
+        default_call_conv: CallConv::SystemV,
+        pointer_width: target_lexicon::PointerWidth::U64,
+        page_size_align_log2: 12,
+    }
+}
+
+/// The Cranelift IR of every region of `program`, as text (for `--dump-ir` and tests).
+pub fn dump_ir(program: &Program, variant: Variant) -> String {
+    let layout = layout(program);
+    let config = default_frontend_config();
+    let mut fctx = FunctionBuilderContext::new();
+    let mut out = String::new();
+    for (index, region) in layout.regions.iter().enumerate() {
+        let func = lower_region(program, &layout, index, variant, config, &mut fctx);
+        out.push_str(&format!("; region {index}: [0x{:x}, 0x{:x})\n", region.start, region.end));
+        out.push_str(&func.display().to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// Cranelift settings for compiling the lowered IR: optimise for speed, and skip the
+/// IR verifier in optimised builds (the lowering is tested with it on in debug builds).
+pub fn codegen_flags() -> cranelift_codegen::settings::Builder {
+    let mut flags = cranelift_codegen::settings::builder();
+    let set = |flags: &mut cranelift_codegen::settings::Builder, name: &str, value: &str| {
+        flags.set(name, value).unwrap_or_else(|e| panic!("cranelift setting {name}={value}: {e}"));
+    };
+    set(&mut flags, "opt_level", "speed");
+    set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" });
+    set(&mut flags, "is_pic", "false");
+    set(&mut flags, "use_colocated_libcalls", "false");
+    flags
+}
