@@ -90,6 +90,7 @@ fn cpu_seconds() -> f64 {
 fn ours<SC>(config: &Config<SC>, log_n: usize) -> Measurement
 where
     SC: StarkGenericConfig + Sync,
+    SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
     p3_uni_stark::Com<SC>: Send + Sync,
     ziskjit_prover::proof::PcsProof<SC>: Sync,
 {

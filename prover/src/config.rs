@@ -14,13 +14,16 @@
 //!   giving `log2(p²) − log2(d·n_max)` (≈ 104 bits for `d = 3`, `n = 2^22`). The
 //!   constraint-combination challenge `α` adds a term `log2(p²) − log2(#constraints)`,
 //!   always far larger.
-//! * **LogUp** (see [`crate::logup`]): `log2(p²) − log2(M)` for `M` total bus terms over
-//!   all segments and the statement (≈ 101 bits for `M = 2^27`).
+//! * **LogUp** (see [`crate::logup`]): `log2(p²) − log2(M) + bus_pow_bits` for `M` total
+//!   bus terms over all segments and the statement; the prover grinds `bus_pow_bits`
+//!   (default 16) of proof of work before `(γ, β)` are drawn, so each attempt at a
+//!   favourable challenge costs `2^16` hashes (≈ 117 bits for `M = 2^27`, ≈ 100 bits for
+//!   `M = 2^44`).
 //!
 //! `log2(p²) ≈ 127.99` for Goldilocks (`p = 2^64 − 2^32 + 1`). With the default FRI
-//! settings the figure is ≥ 100 bits while every table has ≤ 2^22 rows and the whole run
-//! has ≤ 2^27 bus terms; [`SecurityReport::compute`] reports the exact figure for given
-//! sizes, and the README tabulates it.
+//! settings the figure is ≥ 100 bits while every table has ≤ 2^22 rows (degree ≤ 3) and the
+//! whole run has ≤ 2^44 bus terms; [`SecurityReport::compute`] reports the exact figure for
+//! given sizes, and the README tabulates it.
 
 use p3_challenger::{DuplexChallenger, HashChallenger, SerializingChallenger64};
 use p3_commit::ExtensionMmcs;
@@ -113,7 +116,14 @@ pub struct Config<SC> {
     pub fri: FriSettings,
     /// The hash `stark` uses.
     pub hash: HashKind,
+    /// Proof-of-work bits ground before the global bus challenge is drawn; each bit
+    /// doubles the cost of searching for a favourable challenge and adds one bit to the
+    /// LogUp term of the security figure.
+    pub bus_pow_bits: usize,
 }
+
+/// Default [`Config::bus_pow_bits`]: 16 bits, a few tens of milliseconds once per proof set.
+pub const DEFAULT_BUS_POW_BITS: usize = 16;
 
 impl Config<Poseidon2Stark> {
     /// The default configuration: Poseidon2 width 8 for Merkle trees and challenger.
@@ -122,7 +132,12 @@ impl Config<Poseidon2Stark> {
         let mmcs = Poseidon2ValMmcs::new(Poseidon2Hash::new(perm.clone()), Poseidon2Compress::new(perm.clone()), 0);
         let fri_params = fri.parameters(Poseidon2ChallengeMmcs::new(mmcs.clone()));
         let pcs = Poseidon2Pcs::new(Dft::default(), mmcs, fri_params);
-        Self { stark: StarkConfig::new(pcs, DuplexChallenger::new(perm)), fri, hash: HashKind::Poseidon2 }
+        Self {
+            stark: StarkConfig::new(pcs, DuplexChallenger::new(perm)),
+            fri,
+            hash: HashKind::Poseidon2,
+            bus_pow_bits: DEFAULT_BUS_POW_BITS,
+        }
     }
 }
 
@@ -134,7 +149,12 @@ impl Config<Blake3Stark> {
         let fri_params = fri.parameters(Blake3ChallengeMmcs::new(mmcs.clone()));
         let pcs = Blake3Pcs::new(Dft::default(), mmcs, fri_params);
         let challenger = SerializingChallenger64::new(HashChallenger::new(Vec::new(), p3_blake3::Blake3));
-        Self { stark: StarkConfig::new(pcs, challenger), fri, hash: HashKind::Blake3 }
+        Self {
+            stark: StarkConfig::new(pcs, challenger),
+            fri,
+            hash: HashKind::Blake3,
+            bus_pow_bits: DEFAULT_BUS_POW_BITS,
+        }
     }
 }
 
@@ -143,7 +163,7 @@ impl<SC: StarkGenericConfig> Config<SC> {
     /// constraint degree at most `max_degree`, and `log2(M)` = `log_bus_terms` total bus
     /// terms over the whole proof set.
     pub fn security(&self, max_log_height: usize, max_degree: usize, log_bus_terms: f64) -> SecurityReport {
-        SecurityReport::compute(self.fri, max_log_height, max_degree, log_bus_terms)
+        SecurityReport::compute(self.fri, self.bus_pow_bits, max_log_height, max_degree, log_bus_terms)
     }
 }
 
@@ -154,7 +174,7 @@ pub struct SecurityReport {
     pub fri_bits: f64,
     /// `log2(p²) − log2(d · n_max)`.
     pub deep_bits: f64,
-    /// `log2(p²) − log2(M)`.
+    /// `log2(p²) − log2(M) + bus_pow_bits`.
     pub logup_bits: f64,
     /// The minimum: the figure to quote.
     pub conjectured_bits: f64,
@@ -167,11 +187,17 @@ impl SecurityReport {
     }
 
     /// Computes the report (see the module docs for the formulas).
-    pub fn compute(fri: FriSettings, max_log_height: usize, max_degree: usize, log_bus_terms: f64) -> Self {
+    pub fn compute(
+        fri: FriSettings,
+        bus_pow_bits: usize,
+        max_log_height: usize,
+        max_degree: usize,
+        log_bus_terms: f64,
+    ) -> Self {
         let field = Self::challenge_field_bits();
         let fri_bits = (fri.log_blowup * fri.num_queries + fri.query_pow_bits) as f64;
         let deep_bits = field - ((max_degree.max(1) as f64).log2() + max_log_height as f64);
-        let logup_bits = field - log_bus_terms;
+        let logup_bits = field - log_bus_terms + bus_pow_bits as f64;
         Self { fri_bits, deep_bits, logup_bits, conjectured_bits: fri_bits.min(deep_bits).min(logup_bits) }
     }
 }

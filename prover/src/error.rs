@@ -208,6 +208,9 @@ pub enum VerifyError {
     /// The bus sums of all segments plus the boundary terms do not add up to zero.
     #[error("the bus does not balance: segment sums plus boundary terms = {0}")]
     Unbalanced(String),
+    /// The proof of work before the global challenge is invalid.
+    #[error("invalid proof of work before the global bus challenge")]
+    BusProofOfWork,
     /// The global challenge hit a boundary message's fingerprint.
     #[error("the bus challenge equals the fingerprint of a boundary message")]
     BoundaryCollision,

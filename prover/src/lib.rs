@@ -18,8 +18,8 @@
 //!    blowup `2^log_blowup`, one Merkle tree per segment). Publish the root, the heights
 //!    and the segment's public values: the [`SegmentCommitment`].
 //! 2. **Global challenge** ([`global_challenge`]): a fresh transcript observes the
-//!    program (key), the statement and all phase-1 commitments in order, and draws
-//!    `(γ, β) ∈ F_{p²}²`. Only commitments cross segment (and machine) boundaries.
+//!    program (key), the statement and all phase-1 commitments in order; the prover grinds
+//!    a proof of work (carried in every segment proof) and draws `(γ, β) ∈ F_{p²}²`. Only commitments cross segment (and machine) boundaries.
 //! 3. **Phase 2**, per segment and independently ([`prove_committed`]): a transcript that
 //!    starts from the key, `(γ, β)` and the segment's commitment. The prover builds the
 //!    LogUp columns ([`logup`]), commits them, publishes each table's bus partial sum
@@ -69,9 +69,10 @@ pub use config::{Blake3Stark, Challenge, Config, FriSettings, HashKind, Poseidon
 pub use error::{ProveError, SetupError, VerifyError};
 pub use format::{decode_proofs, decode_vk, encode_proofs, encode_vk, FormatError, FORMAT_VERSION};
 pub use keys::{setup, ProvingKey, TableKey, VerifyingKey};
-pub use logup::BusChallenge;
+pub use logup::{BusChallenge, GlobalChallenge};
 pub use proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
 pub use prover::{
     check_witness, commit_segment, global_challenge, prove_committed, prove_segments, CommittedSegment, SegmentWitness,
 };
+pub use transcript::check_global_challenge;
 pub use verifier::{verify_segment, verify_segments};

@@ -107,6 +107,16 @@ impl<EF: Field> BusChallenge<EF> {
     }
 }
 
+/// The global challenge as the prover holds it: the bus challenge and the proof of work
+/// ground before drawing it, which every segment proof carries for the verifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GlobalChallenge<F, EF> {
+    /// `(γ, β)`.
+    pub bus: BusChallenge<EF>,
+    /// The proof-of-work witness.
+    pub pow_witness: F,
+}
+
 /// The LogUp columns of one table at one evaluation point: `local`/`next` hold
 /// `[h_0, …, h_{n−1}, s]` at `x` and `ω·x`; `sum` is the published partial sum `σ`.
 pub(crate) struct LogUpColumns<'a, EE, EF> {

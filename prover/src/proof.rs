@@ -71,6 +71,9 @@ pub struct SegmentProof<SC: StarkGenericConfig> {
     pub quotient: Com<SC>,
     /// Per table, the opened values.
     pub openings: Vec<TableOpenings<SC::Challenge>>,
+    /// The proof-of-work witness ground before the global challenge (the same in every
+    /// segment proof of a set).
+    pub bus_pow_witness: Val<SC>,
     /// The FRI opening proof for all of the above.
     pub opening_proof: PcsProof<SC>,
 }

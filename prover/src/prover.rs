@@ -3,7 +3,7 @@
 //! * **Phase 1** ([`commit_segment`]): commit the main traces of one segment (one Merkle
 //!   tree over all its tables' LDEs). Only the [`SegmentCommitment`] leaves the segment.
 //! * **Global challenge** ([`global_challenge`]): drawn from the program, the statement
-//!   and every segment's phase-1 commitment.
+//!   and every segment's phase-1 commitment, after a proof of work.
 //! * **Phase 2** ([`prove_committed`]): per segment, independently: LogUp columns with
 //!   the global challenge, their commitment and the published bus sums, the constraint
 //!   challenge `α`, the quotient of every table, the out-of-domain point `ζ`, and one FRI
@@ -17,6 +17,7 @@
 use core::fmt::Display;
 
 use p3_air::RowWindow;
+use p3_challenger::GrindingChallenger;
 use p3_commit::{Pcs, PolynomialSpace, UnivariateStarkPcs};
 use p3_field::{BasedVectorSpace, Field, PackedFieldExtension, PackedValue, PrimeCharacteristicRing};
 use p3_matrix::dense::{RowMajorMatrix, RowMajorMatrixView};
@@ -29,7 +30,7 @@ use crate::config::Config;
 use crate::error::ProveError;
 use crate::folder::{constraint_weights, ProverFolder};
 use crate::keys::{PcsData, ProvingKey, TableKey, VerifyingKey};
-use crate::logup::{BusChallenge, LogUpColumns};
+use crate::logup::{BusChallenge, GlobalChallenge, LogUpColumns};
 use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
 use crate::rows::RowBuilder;
 use crate::transcript::{constraint_challenge, ood_point, segment_challenger};
@@ -356,7 +357,7 @@ pub fn prove_committed<SC, T>(
     pk: &ProvingKey<SC>,
     tables: &[T],
     committed: CommittedSegment<SC>,
-    challenge: &BusChallenge<SC::Challenge>,
+    global: &GlobalChallenge<Val<SC>, SC::Challenge>,
 ) -> Result<SegmentProof<SC>, ProveError>
 where
     SC: StarkGenericConfig,
@@ -364,6 +365,7 @@ where
 {
     let vk = &pk.vk;
     let pcs = config.stark.pcs();
+    let challenge = &global.bus;
     let segment = committed.commitment.index as usize;
     let pcs_error = |phase: &'static str| {
         move |e: <SC::Pcs as Pcs<SC::Challenge, SC::Challenger>>::ProverError| ProveError::Pcs {
@@ -503,6 +505,7 @@ where
         bus_sums,
         quotient,
         openings,
+        bus_pow_witness: global.pow_witness,
         opening_proof,
     })
 }
@@ -536,6 +539,7 @@ where
     W: Fn(usize) -> Result<SegmentWitness<Val<SC>>, E> + Sync,
     E: Display,
     SC: Sync,
+    SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
     p3_uni_stark::Com<SC>: Send + Sync,
     crate::proof::PcsProof<SC>: Send,
     PcsData<SC>: Sync,

@@ -3,13 +3,13 @@
 //! produce the same sequence of field elements. Prover and verifier call the same
 //! functions here.
 
-use p3_challenger::{CanObserve, FieldChallenger};
+use p3_challenger::{CanObserve, FieldChallenger, GrindingChallenger};
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
 use p3_uni_stark::{StarkGenericConfig, Val};
 
 use crate::config::Config;
 use crate::keys::VerifyingKey;
-use crate::logup::BusChallenge;
+use crate::logup::{BusChallenge, GlobalChallenge};
 use crate::proof::{SegmentCommitment, Statement};
 
 const GLOBAL_TAG: &[u8] = b"ziskjit-prover/global/v1";
@@ -62,15 +62,14 @@ fn observe_segment<SC: StarkGenericConfig>(ch: &mut SC::Challenger, c: &SegmentC
     ch.observe(c.main.clone());
 }
 
-/// The global bus challenge `(γ, β)`: drawn after observing the program, the statement
-/// and the phase-1 commitment of every segment, in order. The recursor re-derives it the
-/// same way from the commitments it carries up the tree.
-pub fn global_challenge<SC: StarkGenericConfig>(
+/// The global transcript: the program, the statement and the phase-1 commitment of every
+/// segment, in order.
+fn global_transcript<SC: StarkGenericConfig>(
     config: &Config<SC>,
     vk: &VerifyingKey<SC>,
     statement: &Statement<Val<SC>>,
     segments: &[SegmentCommitment<SC>],
-) -> BusChallenge<SC::Challenge> {
+) -> SC::Challenger {
     let mut ch = config.stark.initialise_challenger();
     observe_tag::<SC>(&mut ch, GLOBAL_TAG);
     observe_vk::<SC>(&mut ch, vk);
@@ -85,9 +84,48 @@ pub fn global_challenge<SC: StarkGenericConfig>(
     for s in segments {
         observe_segment::<SC>(&mut ch, s);
     }
+    ch
+}
+
+fn draw_bus_challenge<SC: StarkGenericConfig>(ch: &mut SC::Challenger) -> BusChallenge<SC::Challenge> {
     let gamma: SC::Challenge = ch.sample_algebra_element();
     let beta: SC::Challenge = ch.sample_algebra_element();
     BusChallenge { gamma, beta }
+}
+
+/// The global bus challenge `(γ, β)` (prover side): observe the global transcript, grind
+/// `bus_pow_bits` of proof of work, draw. The recursor re-derives it the same way from
+/// the commitments it carries up the tree ([`check_global_challenge`]).
+pub fn global_challenge<SC>(
+    config: &Config<SC>,
+    vk: &VerifyingKey<SC>,
+    statement: &Statement<Val<SC>>,
+    segments: &[SegmentCommitment<SC>],
+) -> GlobalChallenge<Val<SC>, SC::Challenge>
+where
+    SC: StarkGenericConfig,
+    SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
+{
+    let mut ch = global_transcript(config, vk, statement, segments);
+    let pow_witness = ch.grind(config.bus_pow_bits);
+    GlobalChallenge { bus: draw_bus_challenge::<SC>(&mut ch), pow_witness }
+}
+
+/// The global bus challenge (verifier side): `None` if `pow_witness` is not a valid proof
+/// of work for this transcript.
+pub fn check_global_challenge<SC>(
+    config: &Config<SC>,
+    vk: &VerifyingKey<SC>,
+    statement: &Statement<Val<SC>>,
+    segments: &[SegmentCommitment<SC>],
+    pow_witness: Val<SC>,
+) -> Option<BusChallenge<SC::Challenge>>
+where
+    SC: StarkGenericConfig,
+    SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
+{
+    let mut ch = global_transcript(config, vk, statement, segments);
+    ch.check_witness(config.bus_pow_bits, pow_witness).then(|| draw_bus_challenge::<SC>(&mut ch))
 }
 
 /// The challenger for one segment's phase 2, after observing the program, the global

@@ -7,6 +7,7 @@
 //! circuit with fixed shape per table height, for the recursor).
 
 use p3_air::RowWindow;
+use p3_challenger::GrindingChallenger;
 use p3_commit::{Pcs, PolynomialSpace, UnivariateStarkPcs};
 use p3_field::{BasedVectorSpace, ExtensionField, Field, PrimeCharacteristicRing};
 use p3_maybe_rayon::prelude::*;
@@ -20,10 +21,11 @@ use crate::keys::VerifyingKey;
 use crate::logup::{BusChallenge, LogUpColumns};
 use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
 use crate::prover::lagrange_scales;
-use crate::transcript::{constraint_challenge, global_challenge, ood_point, segment_challenger};
+use crate::transcript::{check_global_challenge, constraint_challenge, ood_point, segment_challenger};
 
-/// Verifies a complete proof set: every segment proof, in order, under the global
-/// challenge re-derived from their phase-1 commitments, and the bus balance
+/// Verifies a complete proof set: the proof of work before the global challenge, every
+/// segment proof, in order, under the global challenge re-derived from their phase-1
+/// commitments, and the bus balance
 /// `Σ segment sums + boundary terms = 0`.
 pub fn verify_segments<SC, T>(
     config: &Config<SC>,
@@ -36,6 +38,7 @@ where
     SC: StarkGenericConfig,
     T: StarkTable<SC>,
     SC: Sync,
+    SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
     p3_uni_stark::Com<SC>: Send + Sync,
     crate::proof::PcsProof<SC>: Sync,
 {
@@ -49,7 +52,15 @@ where
         }
     }
     let commitments: Vec<SegmentCommitment<SC>> = proofs.iter().map(|p| p.commitment.clone()).collect();
-    let challenge = global_challenge(config, vk, statement, &commitments);
+    let pow_witness = proofs[0].bus_pow_witness;
+    if let Some(p) = proofs.iter().find(|p| p.bus_pow_witness != pow_witness) {
+        return Err(VerifyError::Shape {
+            segment: p.commitment.index as usize,
+            what: "proof-of-work witness differs from segment 0's".into(),
+        });
+    }
+    let challenge =
+        check_global_challenge(config, vk, statement, &commitments, pow_witness).ok_or(VerifyError::BusProofOfWork)?;
     proofs
         .par_iter()
         .map(|p| verify_segment(config, tables, vk, &challenge, p))

@@ -121,7 +121,16 @@ fn proof_from_another_program_fails() {
     let statement = Statement::default();
     let proofs_b = prove_one(&config, &pk_b, &b, &statement, lookup_witness(1, 256, 1, None));
     verify_segments(&config, &b, &pk_b.vk, &statement, &proofs_b).unwrap();
+    // The key is bound into the global transcript, so B's proof of work is already invalid
+    // under A's key (except with probability 2^-16).
     let err = verify_segments(&config, &a, &pk_a.vk, &statement, &proofs_b).unwrap_err();
+    assert!(matches!(err, VerifyError::BusProofOfWork), "{err}");
+    // Below that layer, the segment proof itself does not verify under A's key, even with
+    // the bus challenge B's proof was made with.
+    let commitments = [proofs_b[0].commitment.clone()];
+    let bus = check_global_challenge(&config, &pk_b.vk, &statement, &commitments, proofs_b[0].bus_pow_witness).unwrap();
+    verify_segment(&config, &b, &pk_b.vk, &bus, &proofs_b[0]).unwrap();
+    let err = verify_segment(&config, &a, &pk_a.vk, &bus, &proofs_b[0]).unwrap_err();
     assert!(matches!(err, VerifyError::Opening { .. } | VerifyError::ConstraintMismatch { .. }), "{err}");
 }
 
@@ -294,8 +303,9 @@ fn security_figure_reaches_100_bits() {
     let report = config.security(22, 3, 27.0);
     assert!(report.conjectured_bits >= 100.0, "{report:?}");
     assert_eq!(report.fri_bits, 116.0);
+    assert_eq!(report.logup_bits, SecurityReport::challenge_field_bits() - 27.0 + 16.0);
     // Larger runs lose LogUp bits: the figure is computed, not asserted.
-    assert!(config.security(22, 3, 40.0).conjectured_bits < 100.0);
+    assert!(config.security(22, 3, 46.0).conjectured_bits < 100.0);
 }
 
 #[test]
@@ -352,4 +362,17 @@ fn nondeterministic_witness_generator_is_reported() {
     .err()
     .unwrap();
     assert!(err.to_string().contains("segment 1: witness generation failed: replay"), "{err}");
+}
+
+#[test]
+fn bad_proof_of_work_fails() {
+    let (config, tables, pk, statement, mut proofs) = counter_run(2);
+    // One segment disagreeing with the others is a malformed set.
+    proofs[1].bus_pow_witness += Val::ONE;
+    let err = verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap_err();
+    assert!(matches!(err, VerifyError::Shape { segment: 1, .. }), "{err}");
+    // All agreeing on a witness that is not a valid proof of work (2^-16 chance it is).
+    proofs[0].bus_pow_witness += Val::ONE;
+    let err = verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap_err();
+    assert!(matches!(err, VerifyError::BusProofOfWork), "{err}");
 }
