@@ -1,7 +1,8 @@
 //! Benchmark (not a test): prove/verify time, proof size and peak memory for a 64-column
 //! AIR at several heights, with Poseidon2 and Blake3, for this crate's prover (one
 //! segment: phase 1, global challenge, phase 2) next to `p3-uni-stark` on the same AIR
-//! with the same FRI settings.
+//! with the same FRI settings; plus the same AIR with 4 byte lookups per row into a
+//! 256-row range table (preprocessed), to show the cost of the LogUp bus.
 //!
 //! Each measurement runs in a child process so that its peak resident memory (VmHWM) is
 //! its own. Usage:
@@ -15,12 +16,12 @@ use std::time::{Duration, Instant};
 
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_challenger::GrindingChallenger;
-use p3_field::Field;
+use p3_field::{Field, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_uni_stark::{StarkGenericConfig, Val};
 use ziskjit_prover::{
-    commit_segment, encode_proofs, global_challenge, prove_committed, setup, verify_segments, Blake3Stark, Config,
-    FriSettings, Poseidon2Stark, SegmentWitness, Statement, TableName,
+    commit_segment, encode_proofs, global_challenge, prove_committed, setup, verify_segments, Blake3Stark, BusBuilder,
+    Config, FriSettings, Poseidon2Stark, SegmentWitness, StarkTable, Statement, TableName,
 };
 
 const WIDTH: usize = 64;
@@ -49,6 +50,91 @@ impl<AB: AirBuilder> Air<AB> for Wide {
         for i in 0..WIDTH {
             t.assert_eq(next[i], local[i] * local[(i + 1) % WIDTH] + local[i]);
         }
+    }
+}
+
+/// The bus variant: `Wide` plus 4 byte columns, each looked up in a 256-row range table
+/// (a preprocessed column of 0..=255 and a multiplicity column): 4 sends per row.
+enum WithBus {
+    Bytes,
+    Range,
+}
+
+const BYTE_COLUMNS: usize = 4;
+const BYTE_BUS: u32 = 1;
+
+impl TableName for WithBus {
+    fn name(&self) -> String {
+        match self {
+            WithBus::Bytes => "wide+bytes".into(),
+            WithBus::Range => "range".into(),
+        }
+    }
+}
+
+impl<F: Field> BaseAir<F> for WithBus {
+    fn width(&self) -> usize {
+        match self {
+            WithBus::Bytes => WIDTH + BYTE_COLUMNS,
+            WithBus::Range => 1,
+        }
+    }
+
+    fn preprocessed_width(&self) -> usize {
+        match self {
+            WithBus::Bytes => 0,
+            WithBus::Range => 1,
+        }
+    }
+
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
+        match self {
+            WithBus::Bytes => None,
+            WithBus::Range => Some(RowMajorMatrix::new_col((0..256).map(F::from_usize).collect())),
+        }
+    }
+}
+
+impl<AB: BusBuilder<F: Field>> Air<AB> for WithBus {
+    fn eval(&self, builder: &mut AB) {
+        match self {
+            WithBus::Bytes => {
+                Wide.eval(builder);
+                let main = builder.main();
+                let bytes = main.current_slice()[WIDTH..].to_vec();
+                for b in bytes {
+                    builder.send(BYTE_BUS, [b], AB::Expr::ONE);
+                }
+            }
+            WithBus::Range => {
+                let value = builder.preprocessed().current_slice()[0];
+                let count = builder.main().current_slice()[0];
+                builder.receive(BYTE_BUS, [value], count);
+            }
+        }
+    }
+}
+
+/// The witness of the bus variant: `Wide`'s trace with byte columns, and the counts.
+fn bus_witness<F: Field>(log_n: usize) -> SegmentWitness<F> {
+    let wide = trace::<F>(log_n);
+    let n = 1 << log_n;
+    let mut counts = vec![0u64; 256];
+    let mut values = Vec::with_capacity(n * (WIDTH + BYTE_COLUMNS));
+    for (r, row) in wide.values.chunks(WIDTH).enumerate() {
+        values.extend_from_slice(row);
+        for k in 0..BYTE_COLUMNS {
+            let byte = (r * (2 * k + 1) + k) % 256;
+            counts[byte] += 1;
+            values.push(F::from_usize(byte));
+        }
+    }
+    SegmentWitness {
+        traces: vec![
+            RowMajorMatrix::new(values, WIDTH + BYTE_COLUMNS),
+            RowMajorMatrix::new_col(counts.into_iter().map(F::from_u64).collect()),
+        ],
+        public_values: vec![],
     }
 }
 
@@ -87,27 +173,42 @@ fn cpu_seconds() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn ours<SC>(config: &Config<SC>, log_n: usize) -> Measurement
+fn ours<SC>(config: &Config<SC>, log_n: usize, with_bus: bool) -> Measurement
 where
     SC: StarkGenericConfig + Sync,
     SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
     p3_uni_stark::Com<SC>: Send + Sync,
     ziskjit_prover::proof::PcsProof<SC>: Sync,
 {
-    let tables = [Wide];
-    let pk = setup(config, &tables).expect("setup");
-    let witness = SegmentWitness { traces: vec![trace::<Val<SC>>(log_n)], public_values: vec![] };
+    if with_bus {
+        prove_and_verify(config, &[WithBus::Bytes, WithBus::Range], bus_witness(log_n))
+    } else {
+        let witness = SegmentWitness { traces: vec![trace::<Val<SC>>(log_n)], public_values: vec![] };
+        prove_and_verify(config, &[Wide], witness)
+    }
+}
+
+/// One segment through phase 1, the global challenge and phase 2, then verification.
+fn prove_and_verify<SC, T>(config: &Config<SC>, tables: &[T], witness: SegmentWitness<Val<SC>>) -> Measurement
+where
+    SC: StarkGenericConfig + Sync,
+    SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
+    p3_uni_stark::Com<SC>: Send + Sync,
+    ziskjit_prover::proof::PcsProof<SC>: Sync,
+    T: StarkTable<SC>,
+{
+    let pk = setup(config, tables).expect("setup");
     let statement = Statement::default();
     let cpu = cpu_seconds();
     let start = Instant::now();
     let committed = commit_segment(config, &pk, 0, witness).expect("phase 1");
     let challenge = global_challenge(config, &pk.vk, &statement, std::slice::from_ref(&committed.commitment));
-    let proofs = vec![prove_committed(config, &pk, &tables, committed, &challenge).expect("phase 2")];
+    let proofs = vec![prove_committed(config, &pk, tables, committed, &challenge).expect("phase 2")];
     let prove = start.elapsed();
     let prove_cpu = cpu_seconds() - cpu;
     let bytes = encode_proofs(config, &proofs).expect("encode").len();
     let start = Instant::now();
-    verify_segments(config, &tables, &pk.vk, &statement, &proofs).expect("verify");
+    verify_segments(config, tables, &pk.vk, &statement, &proofs).expect("verify");
     Measurement { prove, prove_cpu, verify: start.elapsed(), bytes }
 }
 
@@ -143,8 +244,10 @@ fn peak_kib() -> u64 {
 fn measure_one(prover: &str, hash: &str, log_n: usize) {
     let fri = FriSettings::default();
     let m = match (prover, hash) {
-        ("ours", "poseidon2") => ours::<Poseidon2Stark>(&Config::poseidon2(fri), log_n),
-        ("ours", "blake3") => ours::<Blake3Stark>(&Config::blake3(fri), log_n),
+        ("ours", "poseidon2") => ours::<Poseidon2Stark>(&Config::poseidon2(fri), log_n, false),
+        ("ours", "blake3") => ours::<Blake3Stark>(&Config::blake3(fri), log_n, false),
+        ("bus", "poseidon2") => ours::<Poseidon2Stark>(&Config::poseidon2(fri), log_n, true),
+        ("bus", "blake3") => ours::<Blake3Stark>(&Config::blake3(fri), log_n, true),
         ("p3", "poseidon2") => uni(&Config::poseidon2(fri).stark, log_n),
         ("p3", "blake3") => uni(&Config::blake3(fri).stark, log_n),
         _ => {
@@ -193,11 +296,10 @@ fn main() {
         for hash in ["poseidon2", "blake3"] {
             let p3 = run_child("p3", hash, log_n);
             let us = run_child("ours", hash, log_n);
-            for (name, m) in [("p3-uni-stark", p3), ("ziskjit-prover", us)] {
+            let bus = run_child("bus", hash, log_n);
+            for (name, m) in [("p3-uni-stark", p3), ("ziskjit-prover", us), ("ziskjit-prover + 4 lookups/row", bus)] {
                 let ratio = match (name, p3, us) {
-                    ("ziskjit-prover", Some(a), Some(b)) => {
-                        format!("{:.2}, {:.2}", b[0] / a[0], b[1] / a[1])
-                    }
+                    ("ziskjit-prover", Some(a), Some(b)) => format!("{:.2}, {:.2}", b[0] / a[0], b[1] / a[1]),
                     _ => String::new(),
                 };
                 match m {

@@ -182,7 +182,7 @@ fn row_pair<'a, F: Clone + Send + Sync>(
 }
 
 /// The LogUp columns of one table (base-field coordinates, `(n + 1)·D` columns) and its
-/// partial sum; `Err(row)` if a denominator vanishes.
+/// partial sum; `Err(row)` if a denominator vanishes. `num_interactions` must be > 0.
 fn logup_trace<SC, T>(
     config: &Config<SC>,
     table: &T,
@@ -200,23 +200,39 @@ where
     let h = main.height();
     let omega = trace_generator::<SC>(config, h);
     let width = (num_interactions + 1) * d;
-    let mut values = Val::<SC>::zero_vec(h * width);
-    let terms: Vec<SC::Challenge> = values
-        .par_chunks_mut(width)
-        .enumerate()
-        .map(|(r, row)| {
+    // Denominators γ − fp and multiplicities of every interaction on every row.
+    let mut dens = SC::Challenge::zero_vec(h * num_interactions);
+    let mut mults = Val::<SC>::zero_vec(h * num_interactions);
+    dens.par_chunks_mut(num_interactions).zip(mults.par_chunks_mut(num_interactions)).enumerate().for_each(
+        |(r, (den_row, mult_row))| {
             let (m, p) = row_pair(main, pre, r);
             let mut b = RowBuilder::new(m, p, public_values, r, h, omega, Some(challenge));
             table.eval(&mut b);
-            let mut t = SC::Challenge::ZERO;
-            for ((den, mult), out) in b.interactions.iter().zip(row.chunks_mut(d)) {
-                let inv = den.try_inverse().ok_or(r)?;
-                out.copy_from_slice(inv.as_basis_coefficients_slice());
-                t += inv * *mult;
+            for ((den, mult), (d_out, m_out)) in b.interactions.into_iter().zip(den_row.iter_mut().zip(mult_row)) {
+                *d_out = den;
+                *m_out = mult;
             }
-            Ok(t)
+        },
+    );
+    if let Some(i) = dens.par_iter().position_any(|d| d.is_zero()) {
+        return Err(i / num_interactions);
+    }
+    // One batched inversion (Montgomery's trick) instead of one inversion per term.
+    let invs = p3_field::batch_multiplicative_inverse(&dens);
+    drop(dens);
+    let mut values = Val::<SC>::zero_vec(h * width);
+    let terms: Vec<SC::Challenge> = values
+        .par_chunks_mut(width)
+        .zip(invs.par_chunks(num_interactions).zip(mults.par_chunks(num_interactions)))
+        .map(|(row, (inv_row, mult_row))| {
+            let mut t = SC::Challenge::ZERO;
+            for ((inv, mult), out) in inv_row.iter().zip(mult_row).zip(row.chunks_mut(d)) {
+                out.copy_from_slice(inv.as_basis_coefficients_slice());
+                t += *inv * *mult;
+            }
+            t
         })
-        .collect::<Result<_, usize>>()?;
+        .collect();
     // Running sum s_0 = 0, s_{r+1} = s_r + t_r, in the last D columns.
     let mut s = SC::Challenge::ZERO;
     for (row, t) in values.chunks_mut(width).zip(terms) {
