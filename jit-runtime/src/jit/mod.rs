@@ -22,10 +22,14 @@ use crate::fault::{Fault, FaultKind};
 use crate::interp::{fetch_fault, step, Cpu, LiveBus, RunResult};
 use crate::memory::{GuestMemory, MemoryError};
 use crate::syscall::{Io, SyscallOutcome};
-use cranelift_codegen::settings;
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::AbiParam;
+use cranelift_codegen::{settings, Context};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 use ziskjit_transpiler::lower::{self, ctx, Layout, Variant};
 use ziskjit_transpiler::Program;
@@ -49,6 +53,9 @@ const _: () = {
     assert!(std::mem::offset_of!(Ctx, perms) == ctx::PERMS as usize);
     assert!(std::mem::size_of::<Ctx>() == ctx::SIZE);
 };
+
+/// Alignment of each region's code (a cache line).
+const CODE_ALIGNMENT: u64 = 64;
 
 /// A compiled region: `(context, entry index) -> next guest pc`.
 type RegionFn = unsafe extern "C" fn(*mut Ctx, u32) -> u64;
@@ -74,35 +81,73 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    /// Lowers and compiles every region of `program`.
+    /// Lowers and compiles every region of `program`, on all host cores.
     pub fn new(program: &Program, variant: Variant) -> Result<Compiled, JitError> {
         let started = Instant::now();
-        let isa = cranelift_native::builder()
-            .map_err(|e| JitError::UnsupportedHost(e.to_string()))?
-            .finish(settings::Flags::new(lower::codegen_flags()))
-            .map_err(|e| JitError::UnsupportedHost(e.to_string()))?;
-        let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+        let isa = |large: bool| {
+            cranelift_native::builder()
+                .map_err(|e| JitError::UnsupportedHost(e.to_string()))?
+                .finish(settings::Flags::new(lower::codegen_flags(large)))
+                .map_err(|e| JitError::UnsupportedHost(e.to_string()))
+        };
+        let (small_isa, large_isa) = (isa(false)?, isa(true)?);
         let layout = lower::layout(program);
-        let config = module.target_config();
-        let mut context = module.make_context();
-        let mut builder_context = FunctionBuilderContext::new();
-        let mut ids = Vec::with_capacity(layout.regions.len());
-        for (index, region) in layout.regions.iter().enumerate() {
-            let error = |e: &dyn std::fmt::Display| JitError::Region {
+        let config = small_isa.frontend_config();
+
+        // Lower and compile regions in parallel (each thread takes the next region),
+        // then place the machine code in executable memory. The code of a region refers
+        // to nothing outside itself (no calls, no data), so it needs no relocations.
+        let count = layout.regions.len();
+        let next = AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, count.max(1));
+        let compile_some = || {
+            let mut context = Context::new();
+            let mut builder_context = FunctionBuilderContext::new();
+            let mut done = Vec::new();
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(region) = layout.regions.get(index) else { break done };
+                let error = |message: String| JitError::Region { start: region.start, end: region.end, message };
+                context.clear();
+                context.func = lower::lower_region(program, &layout, index, variant, config, &mut builder_context);
+                let isa =
+                    if region.instructions() > lower::LARGE_REGION_INSTRUCTIONS { &large_isa } else { &small_isa };
+                let code = match context.compile(isa.as_ref(), &mut ControlPlane::default()) {
+                    Ok(code) if code.buffer.relocs().is_empty() => Ok(code.code_buffer().to_vec()),
+                    Ok(_) => Err(error("the compiled code needs relocations".to_string())),
+                    Err(e) => Err(error(format!("{:?}", e.inner))),
+                };
+                done.push((index, code));
+            }
+        };
+        let mut code: Vec<Option<Vec<u8>>> = vec![None; count];
+        let batches = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads).map(|_| scope.spawn(compile_some)).collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect::<Vec<_>>()
+        });
+        for (index, bytes) in batches.into_iter().flatten() {
+            code[index] = Some(bytes?);
+        }
+
+        let mut module = JITModule::new(JITBuilder::with_isa(small_isa, default_libcall_names()));
+        let mut ids = Vec::with_capacity(count);
+        for (index, (region, bytes)) in layout.regions.iter().zip(code).enumerate() {
+            let error = |e: cranelift_module::ModuleError| JitError::Region {
                 start: region.start,
                 end: region.end,
                 message: e.to_string(),
             };
-            context.func = lower::lower_region(program, &layout, index, variant, config, &mut builder_context);
+            let bytes = bytes.expect("every region index is taken by exactly one worker");
+            let mut signature = module.make_signature();
+            signature.params.extend([AbiParam::new(I64), AbiParam::new(I32)]);
+            signature.returns.push(AbiParam::new(I64));
             let id = module
-                .declare_function(
-                    &format!("region_{index}_{:x}", region.start),
-                    Linkage::Local,
-                    &context.func.signature,
-                )
-                .map_err(|e| error(&e))?;
-            module.define_function(id, &mut context).map_err(|e| error(&e))?;
-            module.clear_context(&mut context);
+                .declare_function(&format!("region_{index}_{:x}", region.start), Linkage::Local, &signature)
+                .map_err(error)?;
+            module.define_function_bytes(id, CODE_ALIGNMENT, &bytes, &[]).map_err(error)?;
             ids.push(id);
         }
         module.finalize_definitions().map_err(|e| JitError::Link(e.to_string()))?;

@@ -1,0 +1,5 @@
+//! Benchmark guest: the `sort` kernel.
+#![no_std]
+#![no_main]
+
+bench_guest::guest_main!("sort");

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Benchmark of the execution engines (DESIGN.md §8).
+
+Builds the four kernels of `bench/kernels` as RISC-V guests (stock
+riscv64imac-unknown-none-elf) and natively, builds `ziskjit`, then runs every kernel
+(and the example guests, with the inputs below) under `ziskjit run` (the JIT),
+`ziskjit run --engine interp`, `qemu-riscv64` and natively, and prints one table.
+
+Guest steps and the ziskjit times come from `--stats-json` (`steps`, `seconds`,
+`compile_seconds`); QEMU and native are timed as whole processes (wall clock). MIPS are
+guest steps per second of each run, so the native column is the rate the host would
+need to match the native program. Each run is repeated `--repeat` times and the fastest
+is kept (the machines are shared and noisy). Every run's output must equal QEMU's.
+
+Usage: bench/run.py [--repeat N] [--skip-interp] [--kernels loop,sha256,...] [--no-examples]
+"""
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+GUEST_TARGET = "riscv64imac-unknown-none-elf"
+KERNELS = ["loop", "sha256", "keccak", "sort"]
+
+
+def sh(cmd, cwd=ROOT, env=None):
+    print("+", " ".join(cmd), file=sys.stderr)
+    subprocess.run(cmd, cwd=cwd, env=env, check=True)
+
+
+def clean_env():
+    """The environment without an outer cargo's settings (see testgen::guests)."""
+    keep = ("CARGO_HOME", "CARGO_NET_", "CARGO_HTTP_", "CARGO_REGISTRIES_", "CARGO_REGISTRY_")
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not ((k.startswith("CARGO_") and not k.startswith(keep)) or k.startswith("RUSTFLAGS"))
+    }
+
+
+def build(target_dir):
+    env = clean_env()
+    bench_target = os.path.join(BENCH, "target")
+    sh(["cargo", "build", "--release", "-p", "bench-guest", "--target", GUEST_TARGET,
+        "--target-dir", bench_target], cwd=BENCH, env=env)
+    sh(["cargo", "build", "--release", "-p", "bench-native", "--target-dir", bench_target], cwd=BENCH, env=env)
+    sh(["cargo", "build", "--release", "--bin", "ziskjit", "--target-dir", target_dir], env=env)
+    sh(["cargo", "build", "--release"], cwd=os.path.join(ROOT, "examples"), env=env)
+    return {
+        "ziskjit": os.path.join(target_dir, "release", "ziskjit"),
+        "guests": os.path.join(bench_target, GUEST_TARGET, "release"),
+        "native": os.path.join(bench_target, "release", "bench-native"),
+        "examples": os.path.join(ROOT, "examples", "target", GUEST_TARGET, "release"),
+    }
+
+
+def timed(cmd, stdin):
+    with open(stdin, "rb") as f:
+        start = time.perf_counter()
+        out = subprocess.run(cmd, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        seconds = time.perf_counter() - start
+    return out, seconds
+
+
+def ziskjit(exe, elf, stdin, engine):
+    with tempfile.NamedTemporaryFile(suffix=".json") as stats:
+        out, _ = timed([exe, "run", elf, "--engine", engine, "--stats-json", stats.name], stdin)
+        if out.returncode >= 100:
+            sys.exit(f"ziskjit ({engine}) failed on {elf}: {out.stderr.decode(errors='replace')}")
+        return out.stdout, json.load(open(stats.name))
+
+
+def best(runs, key):
+    return min(runs, key=key)
+
+
+def measure(name, elf, stdin, native_cmd, exe, repeat, skip_interp):
+    row = {"name": name}
+    qemu = [timed(["qemu-riscv64", elf], stdin) for _ in range(repeat)]
+    reference = qemu[0][0].stdout
+    row["qemu_s"] = min(s for _, s in qemu)
+    jit = [ziskjit(exe, elf, stdin, "jit") for _ in range(repeat)]
+    for out, _ in jit:
+        assert out == reference, f"{name}: JIT output differs from qemu-riscv64"
+    stats = best([s for _, s in jit], key=lambda s: s["seconds"])
+    row["steps"] = stats["steps"]
+    row["jit_s"] = stats["seconds"]
+    row["compile_s"] = stats["compile_seconds"]
+    if not skip_interp:
+        out, istats = ziskjit(exe, elf, stdin, "interp")
+        assert out == reference, f"{name}: interpreter output differs from qemu-riscv64"
+        assert istats["steps"] == row["steps"], f"{name}: step counts differ"
+        row["interp_s"] = istats["seconds"]
+    if native_cmd:
+        native = [timed(native_cmd, stdin) for _ in range(repeat)]
+        assert native[0][0].stdout == reference, f"{name}: native output differs from the guest's"
+        row["native_s"] = min(s for _, s in native)
+    return row
+
+
+def mips(row, key):
+    return row["steps"] / row[key] / 1e6 if key in row else float("nan")
+
+
+def fmt(x, digits=0):
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.{digits}f}"
+
+
+def table(rows):
+    head = ("| program | guest steps | JIT MIPS | JIT exec MIPS | compile s | interp MIPS | qemu MIPS | native MIPS "
+            "| JIT/QEMU | JIT/interp |")
+    lines = [head, "|" + "---|" * 11]
+    for r in rows:
+        jit = mips(r, "jit_s")
+        exec_mips = r["steps"] / max(r["jit_s"] - r["compile_s"], 1e-9) / 1e6
+        lines.append(
+            f"| {r['name']} | {fmt(r['steps'])} | {fmt(jit)} | {fmt(exec_mips)} | {fmt(r['compile_s'], 3)} "
+            f"| {fmt(mips(r, 'interp_s'))} | {fmt(mips(r, 'qemu_s'))} | {fmt(mips(r, 'native_s'))} "
+            f"| {fmt(jit / mips(r, 'qemu_s'), 2)} | {fmt(jit / mips(r, 'interp_s'), 1)} |"
+        )
+    kernels = [r for r in rows if r["name"] in KERNELS]
+    if kernels:
+        geo = lambda xs: math.exp(sum(math.log(x) for x in xs) / len(xs))
+        vs_qemu = geo([mips(r, "jit_s") / mips(r, "qemu_s") for r in kernels])
+        line = f"\nGeometric mean over the {len(kernels)} kernels: JIT/QEMU {vs_qemu:.2f}"
+        if all("interp_s" in r for r in kernels):
+            line += f", JIT/interp {geo([mips(r, 'jit_s') / mips(r, 'interp_s') for r in kernels]):.1f}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def example_inputs(tmp):
+    """Inputs for the example guests: sizes that run for about a second under QEMU."""
+    def write(name, data):
+        path = os.path.join(tmp, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    rand = os.urandom
+    return [
+        ("sha256", write("sha256.in", rand(8 << 20))),
+        ("keccak", write("keccak.in", rand(8 << 20))),
+        ("sort", write("sort.in", rand(8 << 20))),
+        ("fibonacci", write("fibonacci.in", (200_000_000).to_bytes(8, "little"))),
+        # The largest example: with no input it stops at once, so its row shows the
+        # compile time of the biggest program.
+        ("ecdsa", write("ecdsa.in", b"")),
+    ]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip-interp", action="store_true")
+    ap.add_argument("--kernels", default=",".join(KERNELS))
+    ap.add_argument("--no-examples", action="store_true")
+    ap.add_argument("--target-dir", default=os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")))
+    args = ap.parse_args()
+    paths = build(args.target_dir)
+    rows = []
+    for k in args.kernels.split(","):
+        elf = os.path.join(paths["guests"], k)
+        rows.append(measure(k, elf, os.devnull, [paths["native"], k], paths["ziskjit"], args.repeat,
+                            args.skip_interp))
+    if not args.no_examples:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, stdin in example_inputs(tmp):
+                elf = os.path.join(paths["examples"], name)
+                rows.append(measure(f"example {name}", elf, stdin, None, paths["ziskjit"], args.repeat,
+                                    args.skip_interp))
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
