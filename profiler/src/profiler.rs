@@ -53,10 +53,10 @@
 //! * **Calls without the link registers** (`jalr x6, 0(x7)`) are plain jumps: the
 //!   callee replaces the caller by the leaf rule, and the inclusive counts of the
 //!   caller miss the callee's steps.
-//! * **Deep stacks.** Only the [`Limits::shown_depth`] outermost frames and the
-//!   current function appear in a stack; frames in between are replaced by one
-//!   `[elided frames]` entry, which keeps the folded output and the number of distinct
-//!   stacks bounded under deep recursion. Inclusive counts of elided functions miss
+//! * **Deep stacks.** A stack of up to [`Limits::shown_depth`] frames is shown as it
+//!   is; a deeper one keeps its `shown_depth - 1` outermost frames and its current
+//!   function, with one `[elided frames]` entry between them. That keeps the folded
+//!   output and the number of distinct stacks bounded under deep recursion. Inclusive counts of elided functions miss
 //!   the steps run while they were elided; exclusive counts are unaffected.
 //! * **Runaway stacks.** At most [`Limits::tracked_frames`] frames are tracked, so
 //!   memory never grows with the number of steps (a loop made of `jal ra` would
@@ -83,7 +83,7 @@ pub const RETURN_SEARCH_WINDOW: usize = 32;
 /// Bounds on the shadow call stack (see the module docs, "Limits").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Outermost frames shown in a stack before the `[elided frames]` entry (at least 2).
+    /// Frames a stack may have before the middle ones are elided (at least 2).
     pub shown_depth: usize,
     /// Frames tracked at most (at least `shown_depth`).
     pub tracked_frames: usize,
