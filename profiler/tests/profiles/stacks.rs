@@ -8,9 +8,7 @@
 //! instruction pair and change the counts; step counts in the comments are per
 //! execution of the line.
 
-mod common;
-
-use common::{assemble, check_invariants, counts, parse_folded, profile, profile_with, run};
+use crate::common::{assemble, check_invariants, counts, parse_folded, profile, profile_with, run};
 use std::collections::BTreeMap;
 use ziskjit_profiler::{InstClass, Limits, Profiler};
 
