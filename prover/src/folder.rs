@@ -105,7 +105,7 @@ impl<SC: StarkGenericConfig> ProverFolder<'_, SC> {
         let mut acc = base;
         let mut weights = ext_weights.iter();
         aux.constraints(&self.interactions, self.is_last_row, |c| {
-            // `weights` has exactly one entry per LogUp constraint (checked at setup).
+            // `weights` was sized from the table analysis, which counts the same interactions.
             if let Some(w) = weights.next() {
                 acc += c * *w;
             }

@@ -161,9 +161,10 @@ where
     Ok(())
 }
 
-/// The generator of the trace domain of `height` rows.
-fn trace_generator<SC: StarkGenericConfig>(config: &Config<SC>, height: usize) -> Val<SC> {
-    subgroup_generator(&config.stark.pcs().natural_domain_for_degree(height))
+/// The generator of the trace domain of `height` rows, and its inverse.
+fn trace_generator<SC: StarkGenericConfig>(config: &Config<SC>, height: usize) -> (Val<SC>, Val<SC>) {
+    let omega = subgroup_generator(&config.stark.pcs().natural_domain_for_degree(height));
+    (omega, omega.inverse())
 }
 
 /// Rows `r` and `r + 1` (cyclically) of the main and the preprocessed trace.
