@@ -27,15 +27,38 @@
 //!
 //! Write tables generically over the builder, as Plonky3 AIRs are:
 //!
-//! ```ignore
-//! impl<AB: BusBuilder> Air<AB> for MyTable {
+//! ```no_run
+//! use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+//! use p3_field::PrimeCharacteristicRing;
+//! use ziskjit_prover::{BusBuilder, TableName, Val};
+//!
+//! const BUS_RANGE: u32 = 1;
+//!
+//! /// Columns: a counter, a value, and how many times to look the value up.
+//! struct MyTable;
+//!
+//! impl TableName for MyTable {
+//!     fn name(&self) -> String {
+//!         "my-table".into()
+//!     }
+//! }
+//!
+//! impl BaseAir<Val> for MyTable {
+//!     fn width(&self) -> usize {
+//!         3
+//!     }
+//! }
+//!
+//! impl<AB: BusBuilder<F = Val>> Air<AB> for MyTable {
 //!     fn eval(&self, builder: &mut AB) {
 //!         let main = builder.main();
 //!         let (local, next) = (main.current_slice(), main.next_slice());
 //!         builder.when_transition().assert_eq(next[0], local[0] + AB::Expr::ONE);
-//!         builder.send(BUS_RANGE, [local[1].into()], local[2].into());
+//!         builder.send(BUS_RANGE, [local[1]], local[2]);
 //!     }
 //! }
+//! # fn assert_table<T: ziskjit_prover::StarkTable<ziskjit_prover::Poseidon2Stark>>() {}
+//! # assert_table::<MyTable>();
 //! ```
 //!
 //! The prover, the verifier, the degree analysis and the debug checker each instantiate

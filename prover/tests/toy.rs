@@ -376,3 +376,48 @@ fn bad_proof_of_work_fails() {
     let err = verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap_err();
     assert!(matches!(err, VerifyError::BusProofOfWork), "{err}");
 }
+
+/// A table whose only constraint, `x⁴ = y`, has degree 4.
+struct Quartic;
+
+impl TableName for Quartic {
+    fn name(&self) -> String {
+        "quartic".into()
+    }
+}
+
+impl p3_air::BaseAir<Val> for Quartic {
+    fn width(&self) -> usize {
+        2
+    }
+}
+
+impl<AB: BusBuilder<F = Val>> p3_air::Air<AB> for Quartic {
+    fn eval(&self, builder: &mut AB) {
+        use p3_air::WindowAccess;
+        let main = builder.main();
+        let (x, y) = (main.current_slice()[0], main.current_slice()[1]);
+        builder.assert_eq(x * x * x * x, y);
+    }
+}
+
+#[test]
+fn constraint_degree_is_checked_against_the_blowup() {
+    // Degree 4 needs 4 quotient chunks: more than blowup 2 allows, fine with blowup 4.
+    let err = setup(&config(), &[Quartic]).err().unwrap();
+    assert!(matches!(err, SetupError::DegreeTooHigh { degree: 4, log_chunks: 2, log_blowup: 1, .. }), "{err}");
+    let config = Config::poseidon2(FriSettings { log_blowup: 2, num_queries: 50, query_pow_bits: 16 });
+    let pk = setup(&config, &[Quartic]).unwrap();
+    assert_eq!(pk.vk.tables[0].analysis.log_quotient_chunks(), 2);
+    let x: Vec<u64> = (0..32).collect();
+    let trace = p3_matrix::dense::RowMajorMatrix::new(
+        x.iter().flat_map(|&x| [Val::from_u64(x), Val::from_u64(x).exp_u64(4)]).collect(),
+        2,
+    );
+    let witness = SegmentWitness { traces: vec![trace], public_values: vec![] };
+    let statement = Statement::default();
+    let proofs =
+        prove_segments(&config, &pk, &[Quartic], &statement, 1, 0, |_| Ok::<_, String>(witness.clone())).unwrap();
+    verify_segments(&config, &[Quartic], &pk.vk, &statement, &proofs).unwrap();
+    assert_eq!(config.security(5, 4, 5.0).fri_bits, 116.0);
+}
