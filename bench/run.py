@@ -116,7 +116,7 @@ def fmt(x, digits=0):
 def table(rows):
     head = ("| program | guest steps | JIT MIPS | JIT exec MIPS | compile s | interp MIPS | qemu MIPS | native MIPS "
             "| JIT/QEMU | JIT/interp |")
-    lines = [head, "|" + "---|" * 11]
+    lines = [head, "|" + "---|" * 10]
     for r in rows:
         jit = mips(r, "jit_s")
         exec_mips = r["steps"] / max(r["jit_s"] - r["compile_s"], 1e-9) / 1e6

@@ -51,6 +51,9 @@ pub struct RunArgs {
     /// Stop with an error after this many instructions.
     #[arg(long)]
     pub max_steps: Option<u64>,
+    /// Write the Cranelift IR the JIT compiles (every region of the program) to this file.
+    #[arg(long)]
+    pub dump_ir: Option<PathBuf>,
     /// Write run statistics as one JSON object (steps, seconds, mips, exit_code, engine;
     /// for the JIT also compile_seconds, included in seconds).
     #[arg(long)]

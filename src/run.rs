@@ -10,6 +10,12 @@ use ziskjit_transpiler::Program;
 pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     let program = load_program(&args.elf)?;
     let input = read_input(&args.input)?;
+    if let Some(path) = &args.dump_ir {
+        let ir = ziskjit_transpiler::lower::dump_ir(&program, Default::default());
+        std::fs::write(path, ir).map_err(|e| {
+            CliError::new(ErrorKind::Usage, format!("cannot write the IR to `{}`: {e}", path.display()))
+        })?;
+    }
     let max_steps = args.max_steps.unwrap_or(u64::MAX);
     let stdout = std::io::stdout().lock();
     let mut public = std::io::BufWriter::with_capacity(1 << 16, stdout);

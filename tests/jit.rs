@@ -257,3 +257,31 @@ fn examples_agree() {
         assert!(run.steps > 100, "{name}: ran only {} steps", run.steps);
     }
 }
+
+#[test]
+fn cli_defaults_to_the_jit_and_dumps_ir() {
+    require_tools();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = "    .globl _start\n_start:\n    li a0, 1\n    la a1, msg\n    li a2, 3\n    li a7, 64\n    ecall\n    li a0, 7\n    li a7, 93\n    ecall\n    .section .rodata\nmsg: .ascii \"abc\"\n";
+    let elf = assemble(dir.path(), "cli", source);
+    let (stats, ir) = (dir.path().join("stats.json"), dir.path().join("ir.clif"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ziskjit"))
+        .arg("run")
+        .arg(&elf)
+        .arg("--stats-json")
+        .arg(&stats)
+        .arg("--dump-ir")
+        .arg(&ir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run ziskjit");
+    assert_eq!(out.status.code(), Some(7), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"abc");
+    let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&stats).expect("stats")).expect("json");
+    assert_eq!(stats["engine"], "jit");
+    let interp = run_interp(&load(&elf), &[], u64::MAX);
+    assert_eq!(stats["steps"], interp.steps, "{stats}");
+    assert!(stats["compile_seconds"].as_f64().is_some_and(|s| s >= 0.0), "{stats}");
+    let ir = std::fs::read_to_string(&ir).expect("IR file");
+    assert!(ir.contains("function u0:0(i64, i32) -> i64"), "{ir}");
+}

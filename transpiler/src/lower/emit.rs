@@ -203,7 +203,7 @@ impl Emitter<'_, '_> {
     /// region, else the exit with `pc` as the next pc.
     fn dest(&mut self, pc: u64) -> (cranelift_codegen::ir::Block, Vec<BlockArg>) {
         match self.layout.block_of(pc) {
-            Some((region, index)) if region == self.region => (self.blocks[index as usize], Vec::new()),
+            Some((region, index)) if region == self.region => (self.blocks[index], Vec::new()),
             _ => {
                 let v = self.b.ins().iconst(I64, pc as i64);
                 (self.exit, vec![BlockArg::Value(v)])

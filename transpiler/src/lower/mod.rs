@@ -246,7 +246,7 @@ pub fn layout(program: &Program) -> Layout {
         let (lo, hi) = (pair[0], pair[1]);
         let pieces = (hi - lo).div_ceil(2 * MAX_REGION_HALFWORDS);
         for k in 1..pieces {
-            bounds.insert(lo + k * ((hi - lo) / pieces & !1));
+            bounds.insert(lo + k * (((hi - lo) / pieces) & !1));
         }
     }
     let bounds: Vec<u64> = bounds.into_iter().collect();
