@@ -9,7 +9,12 @@
 //!
 //! ```text
 //! cargo run --release -p ziskjit-prover --example bench [-- --logs 16,18,20]
+//! cargo run --release -p ziskjit-prover --example bench -- --segments 8
 //! ```
+//!
+//! `--segments N` instead proves N segments of the bus variant at 2^16 rows with
+//! `prove_segments` for several `max_in_flight` bounds, showing peak memory follow the
+//! bound rather than N.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -20,8 +25,8 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_uni_stark::{StarkGenericConfig, Val};
 use ziskjit_prover::{
-    commit_segment, encode_proofs, global_challenge, prove_committed, setup, verify_segments, Blake3Stark, BusBuilder,
-    Config, FriSettings, Poseidon2Stark, SegmentWitness, StarkTable, Statement, TableName,
+    commit_segment, encode_proofs, global_challenge, prove_committed, prove_segments, setup, verify_segments,
+    Blake3Stark, BusBuilder, Config, FriSettings, Poseidon2Stark, SegmentWitness, StarkTable, Statement, TableName,
 };
 
 const WIDTH: usize = 64;
@@ -229,6 +234,27 @@ where
     Measurement { prove, prove_cpu, verify: start.elapsed(), bytes }
 }
 
+/// Child mode for `--segments`: proves `segments` copies of the bus variant with
+/// `prove_segments` (both phases, witnesses regenerated in phase 2), then verifies them.
+fn measure_segments(segments: usize, log_n: usize, max_in_flight: usize) {
+    let config = Config::poseidon2(FriSettings::default());
+    let tables = [WithBus::Bytes, WithBus::Range];
+    let pk = setup(&config, &tables).expect("setup");
+    let statement = Statement::default();
+    let cpu = cpu_seconds();
+    let start = Instant::now();
+    let proofs = prove_segments(&config, &pk, &tables, &statement, segments, max_in_flight, |_| {
+        Ok::<_, String>(bus_witness(log_n))
+    })
+    .expect("prove");
+    let prove = start.elapsed().as_secs_f64();
+    let prove_cpu = cpu_seconds() - cpu;
+    let bytes = encode_proofs(&config, &proofs).expect("encode").len();
+    let start = Instant::now();
+    verify_segments(&config, &tables, &pk.vk, &statement, &proofs).expect("verify");
+    println!("RESULT {prove} {prove_cpu} {} {bytes} {}", start.elapsed().as_secs_f64(), peak_kib());
+}
+
 /// Peak resident set of this process, in KiB.
 fn peak_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -277,6 +303,47 @@ fn run_child(prover: &str, hash: &str, log_n: usize) -> Option<[f64; 5]> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.len() == 5 && args[1] == "--segments-one" {
+        let n: Vec<usize> = args[2..].iter().filter_map(|a| a.parse().ok()).collect();
+        if n.len() != 3 {
+            eprintln!("usage: --segments-one SEGMENTS LOG_ROWS MAX_IN_FLIGHT");
+            std::process::exit(2);
+        }
+        measure_segments(n[0], n[1], n[2]);
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--segments") {
+        let segments: usize = args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(8);
+        let log_n = 16;
+        println!("{segments} segments of the bus variant (2^{log_n} + 256 rows), Poseidon2, prove_segments:");
+        println!();
+        println!("| max in flight | prove wall (s) | prove CPU (s) | verify (ms) | proofs (KiB) | peak RSS (MiB) |");
+        println!("|---:|---:|---:|---:|---:|---:|");
+        for in_flight in [1, 2, segments] {
+            let exe = std::env::current_exe().expect("own path");
+            let out = Command::new(exe)
+                .args(["--segments-one", &segments.to_string(), &log_n.to_string(), &in_flight.to_string()])
+                .output()
+                .expect("run child");
+            let text = String::from_utf8_lossy(&out.stdout);
+            let v: Vec<f64> = text
+                .lines()
+                .find_map(|l| l.strip_prefix("RESULT "))
+                .map(|l| l.split_whitespace().filter_map(|x| x.parse().ok()).collect())
+                .unwrap_or_default();
+            if let [prove, cpu, verify, bytes, peak] = v[..] {
+                println!(
+                    "| {in_flight} | {prove:.2} | {cpu:.2} | {:.1} | {:.0} | {:.0} |",
+                    verify * 1e3,
+                    bytes / 1024.0,
+                    peak / 1024.0
+                );
+            } else {
+                println!("| {in_flight} | failed | | | | |");
+            }
+        }
+        return;
+    }
     if args.len() == 5 && args[1] == "--one" {
         let log_n = args[4].parse().unwrap_or_else(|_| {
             eprintln!("bad log height {}", args[4]);
