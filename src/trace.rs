@@ -121,7 +121,7 @@ fn verify_against_interpreter(program: &Program, input: &[u8], segment_steps: u6
     let mut current = 0u64;
     let observe = |record: &StepRecord| {
         current = record.digest(current);
-        if (record.step + 1) % segment_steps == 0 {
+        if (record.step + 1).is_multiple_of(segment_steps) {
             digests.push(std::mem::take(&mut current));
         }
     };

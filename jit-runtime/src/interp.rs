@@ -209,7 +209,7 @@ pub fn step<B: Bus>(cpu: &mut Cpu, inst: &Inst, bus: &mut B) -> Result<SyscallOu
 }
 
 fn check_aligned(addr: u64, size: u8) -> Result<(), FaultKind> {
-    if addr % u64::from(size) == 0 {
+    if addr.is_multiple_of(u64::from(size)) {
         Ok(())
     } else {
         Err(FaultKind::MisalignedAtomic { addr, size })

@@ -116,7 +116,7 @@ impl Bus for TracingBus<'_, '_> {
     #[inline]
     fn store(&mut self, addr: u64, size: u8, value: u64) -> Result<(), FaultKind> {
         self.mem.check(addr, u64::from(size), Access::Store)?;
-        if size != 8 || addr % 8 != 0 {
+        if size != 8 || !addr.is_multiple_of(8) {
             self.log_words(addr, u64::from(size));
         }
         self.mem.store(addr, size, value)

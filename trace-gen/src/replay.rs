@@ -85,7 +85,7 @@ impl Bus for ReplayBus<'_> {
 
     #[inline]
     fn store(&mut self, addr: u64, size: u8, _value: u64) -> Result<(), FaultKind> {
-        if size != 8 || addr % 8 != 0 {
+        if size != 8 || !addr.is_multiple_of(8) {
             // The old words; the witness generator combines them with the value.
             self.read_covered(addr, size)?;
         }

@@ -75,7 +75,7 @@ impl Program {
         let exec: Vec<&Segment> = segments.iter().filter(|s| s.executable).collect();
         let code_base = exec.iter().map(|s| s.vaddr & !1).min().unwrap_or(0);
         let code_end = exec.iter().map(|s| s.end()).max().unwrap_or(0);
-        let halfwords = ((code_end.saturating_sub(code_base) + 1) / 2) as usize;
+        let halfwords = code_end.saturating_sub(code_base).div_ceil(2) as usize;
         let parcel = |addr: u64| -> u16 {
             match exec.iter().find(|s| s.contains(addr)) {
                 Some(s) => {
