@@ -162,11 +162,6 @@ impl Compiled {
         Ok(Compiled { module: Some(module), layout, regions, compile_seconds: started.elapsed().as_secs_f64() })
     }
 
-    /// Number of compiled regions (functions).
-    pub fn region_count(&self) -> usize {
-        self.regions.len()
-    }
-
     /// The compiled region and entry index of the block at `pc`, if there is one.
     #[inline]
     fn entry(&self, pc: u64) -> Option<(RegionFn, u32)> {
