@@ -10,7 +10,7 @@ use crate::fault::{Fault, FaultKind};
 use crate::memory::{GuestMemory, INITIAL_SP};
 use crate::record::{record_step, StepRecord};
 use crate::syscall::{syscall, Io, SyscallOutcome};
-use ziskjit_transpiler::{FetchError, Inst, Op, Program};
+use ziskjit_transpiler::{Inst, Op, Program};
 
 /// The architectural state of the hart.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -250,15 +250,19 @@ fn rem_signed32(x: i32, y: i32) -> i32 {
     }
 }
 
-/// Maps an instruction-fetch failure at `pc` to its fault. Whether data happens to be
+/// The instruction at `pc`, or the fault fetching it raises. Whether data happens to be
 /// mapped at `pc` does not matter (pages are shared at segment edges): code is only
 /// what the ELF's executable segments hold.
-pub fn fetch_fault(_program: &Program, pc: u64, _error: FetchError) -> FaultKind {
-    if pc >= ziskjit_transpiler::ADDRESS_SPACE_END {
-        FaultKind::OutsideAddressSpace { access: crate::fault::Access::Fetch, addr: pc }
-    } else {
-        FaultKind::NotExecutable { addr: pc }
-    }
+#[inline]
+pub fn fetch(program: &Program, pc: u64) -> Result<&Inst, Fault> {
+    program.fetch(pc).map_err(|_| {
+        let kind = if pc >= ziskjit_transpiler::ADDRESS_SPACE_END {
+            FaultKind::OutsideAddressSpace { access: crate::fault::Access::Fetch, addr: pc }
+        } else {
+            FaultKind::NotExecutable { addr: pc }
+        };
+        Fault { pc, kind }
+    })
 }
 
 /// The live-memory [`Bus`]: guest memory plus the host I/O.
@@ -327,7 +331,7 @@ impl<'p> Interpreter<'p> {
             if self.steps >= max_steps {
                 return Err(Fault { pc, kind: FaultKind::StepLimit { limit: max_steps } });
             }
-            let inst = self.program.fetch(pc).map_err(|e| Fault { pc, kind: fetch_fault(self.program, pc, e) })?;
+            let inst = fetch(self.program, pc)?;
             let outcome = match observer.as_mut() {
                 None => step(&mut self.cpu, inst, &mut bus),
                 Some(observe) => record_step(&mut self.cpu, inst, &mut bus, self.steps).map(|(outcome, record)| {

@@ -16,7 +16,7 @@
 //! reference the compiled recorder is tested against.
 
 use crate::fault::{Access, Fault, FaultKind};
-use crate::interp::{fetch_fault, step, Bus, Cpu};
+use crate::interp::{fetch, step, Bus, Cpu};
 use crate::memory::GuestMemory;
 use crate::syscall::{dispatch, Io, LiveHost, OutputFd, SyscallHost, SyscallOutcome};
 use ziskjit_transpiler::Program;
@@ -161,10 +161,8 @@ pub fn record_with_interpreter(
     mut on_segment: impl FnMut(SegmentTrace),
 ) -> Result<TraceSummary, Fault> {
     assert!(segment_steps.is_power_of_two(), "segment length must be a power of two");
-    let mut mem = GuestMemory::new(program).map_err(|e| Fault {
-        pc: program.entry,
-        kind: FaultKind::HostIo { message: e.to_string() },
-    })?;
+    let mut mem = GuestMemory::new(program)
+        .map_err(|e| Fault { pc: program.entry, kind: FaultKind::HostIo { message: e.to_string() } })?;
     let mut cpu = Cpu::new(program.entry);
     let mut bus = TracingBus { mem: &mut mem, io, log: Vec::with_capacity(1 << 16) };
     let mut steps = 0u64;
@@ -179,7 +177,7 @@ pub fn record_with_interpreter(
             if steps >= max_steps {
                 return Err(Fault { pc, kind: FaultKind::StepLimit { limit: max_steps } });
             }
-            let inst = program.fetch(pc).map_err(|e| Fault { pc, kind: fetch_fault(program, pc, e) })?;
+            let inst = fetch(program, pc)?;
             let outcome = step(&mut cpu, inst, &mut bus).map_err(|kind| Fault { pc, kind })?;
             steps += 1;
             if let SyscallOutcome::Exit(code) = outcome {

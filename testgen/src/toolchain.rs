@@ -34,7 +34,9 @@ pub const QEMU: &str = "qemu-riscv64";
 
 /// Panics with an actionable message if the external tools are missing.
 pub fn require_tools() {
-    for (tool, package) in [(AS, "binutils-riscv64-unknown-elf"), (LD, "binutils-riscv64-unknown-elf"), (QEMU, "qemu-user")] {
+    for (tool, package) in
+        [(AS, "binutils-riscv64-unknown-elf"), (LD, "binutils-riscv64-unknown-elf"), (QEMU, "qemu-user")]
+    {
         let found = Command::new(tool)
             .arg("--version")
             .stdout(Stdio::null())
@@ -109,11 +111,7 @@ pub fn run_command(program: impl AsRef<std::ffi::OsStr>, args: &[&std::ffi::OsSt
     });
     let out = child.wait_with_output().expect("wait for child");
     feeder.join().expect("stdin feeder");
-    Outcome {
-        stdout: out.stdout,
-        stderr: out.stderr,
-        exit_code: out.status.code().unwrap_or(-1),
-    }
+    Outcome { stdout: out.stdout, stderr: out.stderr, exit_code: out.status.code().unwrap_or(-1) }
 }
 
 /// Runs `elf` under `qemu-riscv64` with `input` on stdin.

@@ -1,7 +1,7 @@
 //! The replay bus and the per-segment / all-segment replay drivers.
 
 use rayon::prelude::*;
-use ziskjit_runtime::interp::fetch_fault;
+use ziskjit_runtime::interp::fetch;
 use ziskjit_runtime::record::{record_step, StepRecord};
 use ziskjit_runtime::syscall::{dispatch, OutputFd, SyscallHost};
 use ziskjit_runtime::trace::{covering_words, SegmentTrace, Snapshot};
@@ -158,11 +158,8 @@ pub fn replay_segment(
             return Err(ReplayError::EarlyExit { segment: index, step: step_number - 1 });
         }
         let pc = cpu.pc;
-        let inst = program.fetch(pc).map_err(|e| ReplayError::Fault {
-            segment: index,
-            step: step_number,
-            fault: Fault { pc, kind: fetch_fault(program, pc, e) },
-        })?;
+        let inst =
+            fetch(program, pc).map_err(|fault| ReplayError::Fault { segment: index, step: step_number, fault })?;
         let (outcome, record) = record_step(&mut cpu, inst, &mut bus, step_number).map_err(|kind| {
             if bus.exhausted {
                 ReplayError::Exhausted { segment: index, step: step_number, pc }
@@ -180,11 +177,7 @@ pub fn replay_segment(
     if bus.pos != segment.log.len() {
         return Err(ReplayError::Unused { segment: index, unused: segment.log.len() - bus.pos });
     }
-    Ok(SegmentEnd {
-        end: Snapshot { step: first + segment.steps, cpu },
-        exit_code,
-        public_output: bus.public_output,
-    })
+    Ok(SegmentEnd { end: Snapshot { step: first + segment.steps, cpu }, exit_code, public_output: bus.public_output })
 }
 
 /// The result of replaying a whole run.
@@ -228,10 +221,8 @@ pub fn replay_stream(
     segments: impl Iterator<Item = SegmentTrace> + Send,
 ) -> Result<ReplayedRun, ReplayError> {
     let _span = tracing::info_span!("replay_stream").entered();
-    let mut replayed = segments
-        .par_bridge()
-        .map(|segment| replay_one(program, &segment))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut replayed =
+        segments.par_bridge().map(|segment| replay_one(program, &segment)).collect::<Result<Vec<_>, _>>()?;
     replayed.sort_by_key(|r| r.index);
     join(replayed)
 }
@@ -243,7 +234,11 @@ fn join(replayed: Vec<ReplayedSegment>) -> Result<ReplayedRun, ReplayError> {
     let mut expected_step = 0;
     for (i, segment) in replayed.iter().enumerate() {
         if segment.start.step != expected_step || segment.index != i as u64 {
-            return Err(ReplayError::Misplaced { segment: i as u64, expected: expected_step, actual: segment.start.step });
+            return Err(ReplayError::Misplaced {
+                segment: i as u64,
+                expected: expected_step,
+                actual: segment.start.step,
+            });
         }
         expected_step += segment.steps;
     }

@@ -19,7 +19,7 @@
 //! alone, and the JIT reports the same [`Fault`] values with the same pc.
 
 use crate::fault::{Fault, FaultKind};
-use crate::interp::{fetch_fault, step, Cpu, LiveBus, RunResult};
+use crate::interp::{fetch, step, Cpu, LiveBus, RunResult};
 use crate::memory::{GuestMemory, MemoryError};
 use crate::syscall::{Io, SyscallOutcome};
 use cranelift_codegen::control::ControlPlane;
@@ -224,9 +224,9 @@ impl<'p> Jit<'p> {
             if ctx.budget == 0 {
                 break Err(Fault { pc, kind: FaultKind::StepLimit { limit: max_steps } });
             }
-            let inst = match self.program.fetch(pc) {
+            let inst = match fetch(self.program, pc) {
                 Ok(inst) => inst,
-                Err(e) => break Err(Fault { pc, kind: fetch_fault(self.program, pc, e) }),
+                Err(fault) => break Err(fault),
             };
             self.cpu.pc = pc;
             self.cpu.regs = ctx.regs;
