@@ -27,6 +27,10 @@ pub enum Command {
     /// up (`--verify`: compare every replayed step with the interpreter). The guest's
     /// public output goes to stdout, a summary to stderr.
     Trace(crate::trace::TraceArgs),
+    /// Profile a guest: steps per function (exclusive and inclusive) and per
+    /// instruction class, call stacks as folded stacks (`--folded`) or a flamegraph
+    /// (`--svg`). The guest's public output goes to stdout, the report to stderr.
+    Profile(crate::profile::ProfileArgs),
 }
 
 /// The execution engine.

@@ -6,6 +6,7 @@
 //! one-line `error: …` on stderr (see [`cli::ErrorKind`]).
 
 mod cli;
+mod profile;
 mod run;
 mod trace;
 
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         cli::Command::Run(run_args) => run::run(&run_args),
         cli::Command::Trace(trace_args) => trace::trace(&trace_args),
+        cli::Command::Profile(profile_args) => profile::profile(&profile_args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
