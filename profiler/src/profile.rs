@@ -11,7 +11,7 @@
 //!   same lines, so the picture and the text can never disagree.
 //!
 //! All three are derived from the calling-context tree once, in
-//! [`Profile::from_tree`]; the invariant tying them together, checked by the tests,
+//! `Profile::from_tree`; the invariant tying them together, checked by the tests,
 //! is that the exclusive counts, the folded counts and the class counts each sum to
 //! the total number of steps.
 

@@ -177,9 +177,7 @@ impl<'p> Profiler<'p> {
     }
 
     /// Counts one retired instruction: `inst` ran at `pc`, and the next instruction is
-    /// at `next_pc` (the `next_pc` of a [`StepRecord`] in `ziskjit-runtime`).
-    ///
-    /// [`StepRecord`]: https://docs.rs/ziskjit-runtime
+    /// at `next_pc` (the fields of the same names in `ziskjit-runtime`'s `StepRecord`).
     #[inline]
     pub fn retire(&mut self, pc: u64, inst: &Inst, next_pc: u64) {
         let func = self.functions.lookup(pc);
