@@ -171,11 +171,6 @@ impl<'p> Profiler<'p> {
         }
     }
 
-    /// Steps retired so far.
-    pub fn steps(&self) -> u64 {
-        self.steps
-    }
-
     /// Counts one retired instruction: `inst` ran at `pc`, and the next instruction is
     /// at `next_pc` (the fields of the same names in `ziskjit-runtime`'s `StepRecord`).
     #[inline]
