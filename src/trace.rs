@@ -2,15 +2,17 @@
 //! while the guest runs, check that the segments join up, and optionally compare
 //! every replayed step with the interpreter.
 
-use crate::cli::{load_program, read_input, write_json, CliError, ErrorKind};
+use crate::cli::{load_program, read_input, write_json, CliError, Engine, ErrorKind};
 use crate::run::fault_error;
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
+use ziskjit_runtime::jit::{Compiled, Jit};
 use ziskjit_runtime::record::StepRecord;
 use ziskjit_runtime::trace::{record_with_interpreter, DEFAULT_SEGMENT_STEPS};
 use ziskjit_runtime::{Interpreter, Io};
+use ziskjit_transpiler::lower::Variant;
 use ziskjit_transpiler::Program;
 
 #[derive(Args)]
@@ -20,12 +22,18 @@ pub struct TraceArgs {
     /// Private input file (`-` for stdin). Without it, stdin is read when it is not a terminal.
     #[arg(long)]
     pub input: Option<PathBuf>,
+    /// Engine that runs the guest and records the trace.
+    #[arg(long, value_enum, default_value = "jit")]
+    pub engine: Engine,
     /// Steps per segment: a power of two (default 2^18).
     #[arg(long, default_value_t = DEFAULT_SEGMENT_STEPS, value_parser = parse_segment_steps)]
     pub segment_steps: u64,
     /// Also run the interpreter and compare every replayed step with it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_replay")]
     pub verify: bool,
+    /// Record only and drop the segments (measures trace generation alone).
+    #[arg(long)]
+    pub no_replay: bool,
     /// Stop with an error after this many instructions.
     #[arg(long)]
     pub max_steps: Option<u64>,
@@ -48,6 +56,15 @@ pub fn trace(args: &TraceArgs) -> Result<u8, CliError> {
     let program = load_program(&args.elf)?;
     let input = read_input(&args.input)?;
     let max_steps = args.max_steps.unwrap_or(u64::MAX);
+    let compiled = match args.engine {
+        Engine::Jit => {
+            let _span = tracing::info_span!("compile").entered();
+            Some(Compiled::new(&program, Variant::Trace).map_err(|e| {
+                CliError::new(ErrorKind::InvalidElf, format!("cannot compile `{}`: {e}", args.elf.display()))
+            })?)
+        }
+        Engine::Interp => None,
+    };
     let mut public = Vec::new();
     let started = Instant::now();
     // Execution feeds a bounded channel; the replay drains it on the rayon pool, so
@@ -55,18 +72,31 @@ pub fn trace(args: &TraceArgs) -> Result<u8, CliError> {
     // segments in flight.
     let (sender, receiver) = std::sync::mpsc::sync_channel(2 * rayon::current_num_threads());
     let (recorded, replayed, execute_seconds) = std::thread::scope(|scope| {
-        let replayer = scope.spawn(|| ziskjit_trace::replay_stream(&program, receiver.into_iter()));
+        let replayer =
+            (!args.no_replay).then(|| scope.spawn(|| ziskjit_trace::replay_stream(&program, receiver.into_iter())));
         let recorded = {
             let _span = tracing::info_span!("execute_with_trace").entered();
-            let mut io = Io { input: Box::new(&input[..]), public: Box::new(&mut public), debug: Box::new(std::io::stderr()) };
-            record_with_interpreter(&program, &mut io, args.segment_steps, max_steps, |segment| {
-                // The receiver only goes away if the replay failed; its error is reported below.
-                let _ = sender.send(segment);
-            })
+            let mut io =
+                Io { input: Box::new(&input[..]), public: Box::new(&mut public), debug: Box::new(std::io::stderr()) };
+            // The receiver only goes away if the replay failed; its error is reported below.
+            let on_segment = |segment| {
+                if !args.no_replay {
+                    let _ = sender.send(segment);
+                }
+            };
+            match &compiled {
+                Some(compiled) => Jit::new(&program, compiled)
+                    .map_err(|e| ziskjit_runtime::Fault {
+                        pc: program.entry,
+                        kind: ziskjit_runtime::FaultKind::HostIo { message: e.to_string() },
+                    })
+                    .and_then(|mut machine| machine.record(&mut io, args.segment_steps, max_steps, on_segment)),
+                None => record_with_interpreter(&program, &mut io, args.segment_steps, max_steps, on_segment),
+            }
         };
         let execute_seconds = started.elapsed().as_secs_f64();
         drop(sender);
-        (recorded, replayer.join().expect("replay thread panicked"), execute_seconds)
+        (recorded, replayer.map(|r| r.join().expect("replay thread panicked")), execute_seconds)
     });
     let total_seconds = started.elapsed().as_secs_f64();
     std::io::stdout()
@@ -75,12 +105,16 @@ pub fn trace(args: &TraceArgs) -> Result<u8, CliError> {
         .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot write the public output to stdout: {e}")))?;
     let summary = recorded.map_err(|fault| fault_error(&program, &fault))?;
     let trace_error = |what: String| CliError::new(ErrorKind::TraceMismatch, what);
-    let run = replayed.map_err(|e| trace_error(format!("trace replay failed: {e}")))?;
-    if run.public_output != public || run.exit_code != summary.exit_code || run.final_state != summary.final_state {
-        return Err(trace_error("the replayed run disagrees with the traced run (output, exit code or final state)".into()));
-    }
-    if args.verify {
-        verify_against_interpreter(&program, &input, args.segment_steps, &run.record_digests)?;
+    if let Some(replayed) = replayed {
+        let run = replayed.map_err(|e| trace_error(format!("trace replay failed: {e}")))?;
+        if run.public_output != public || run.exit_code != summary.exit_code || run.final_state != summary.final_state {
+            return Err(trace_error(
+                "the replayed run disagrees with the traced run (output, exit code or final state)".into(),
+            ));
+        }
+        if args.verify {
+            verify_against_interpreter(&program, &input, args.segment_steps, &run.record_digests)?;
+        }
     }
     eprintln!(
         "trace: {} steps in {} segments of {}; trace {} bytes ({:.2} bytes/step); execution {:.3} s, replay done {:.3} s after start{}",
@@ -115,7 +149,12 @@ pub fn trace(args: &TraceArgs) -> Result<u8, CliError> {
 }
 
 /// Runs the interpreter and compares its per-segment record digests with the replay's.
-fn verify_against_interpreter(program: &Program, input: &[u8], segment_steps: u64, replayed: &[u64]) -> Result<(), CliError> {
+fn verify_against_interpreter(
+    program: &Program,
+    input: &[u8],
+    segment_steps: u64,
+    replayed: &[u64],
+) -> Result<(), CliError> {
     let _span = tracing::info_span!("verify").entered();
     let mut digests = Vec::with_capacity(replayed.len());
     let mut current = 0u64;

@@ -150,55 +150,85 @@ impl SyscallHost for TracingBus<'_, '_> {
     }
 }
 
+/// Cuts a recorded run into [`SegmentTrace`]s; shared by every recorder so that they
+/// produce the same segments (the interpreter's here, the compiled code's in `jit`).
+pub struct SegmentCutter<F> {
+    segment_steps: u64,
+    start: Snapshot,
+    index: u64,
+    trace_bytes: u64,
+    on_segment: F,
+}
+
+impl<F: FnMut(SegmentTrace)> SegmentCutter<F> {
+    /// Starts the first segment at `cpu`, step 0.
+    pub fn new(segment_steps: u64, cpu: &Cpu, on_segment: F) -> Self {
+        assert!(segment_steps.is_power_of_two(), "segment length must be a power of two");
+        SegmentCutter {
+            segment_steps,
+            start: Snapshot { step: 0, cpu: cpu.clone() },
+            index: 0,
+            trace_bytes: 0,
+            on_segment,
+        }
+    }
+
+    /// The step at which the current segment ends (if the guest does not exit first).
+    pub fn segment_end(&self) -> u64 {
+        self.start.step + self.segment_steps
+    }
+
+    /// Ends the current segment after `steps` steps in total with state `cpu` and
+    /// `log`, hands it on, and starts the next one there.
+    pub fn cut(&mut self, steps: u64, cpu: &Cpu, log: Vec<u64>) {
+        let start = std::mem::replace(&mut self.start, Snapshot { step: steps, cpu: cpu.clone() });
+        let mut segment = SegmentTrace { index: self.index, steps: steps - start.step, start, log, checksum: 0 };
+        segment.checksum = segment.compute_checksum();
+        self.trace_bytes += segment.size_bytes();
+        self.index += 1;
+        (self.on_segment)(segment);
+    }
+
+    /// Ends the run: the last segment (ending with `exit`) and the summary.
+    pub fn finish(mut self, steps: u64, cpu: &Cpu, log: Vec<u64>, exit_code: u8) -> TraceSummary {
+        self.cut(steps, cpu, log);
+        TraceSummary { exit_code, steps, segments: self.index, final_state: self.start, trace_bytes: self.trace_bytes }
+    }
+}
+
+/// Initial capacity of a segment's log, in words.
+pub const LOG_CHUNK_WORDS: usize = 1 << 16;
+
 /// Runs `program` in the interpreter while recording the minimal trace; every
 /// completed segment is handed to `on_segment` at once (streaming), so memory holds
-/// one segment's log at a time unless the consumer keeps them.
+/// one segment's log at a time unless the consumer keeps them. This is the reference
+/// recorder the compiled one (`Jit::record`) is tested against.
 pub fn record_with_interpreter(
     program: &Program,
     io: &mut Io<'_>,
     segment_steps: u64,
     max_steps: u64,
-    mut on_segment: impl FnMut(SegmentTrace),
+    on_segment: impl FnMut(SegmentTrace),
 ) -> Result<TraceSummary, Fault> {
-    assert!(segment_steps.is_power_of_two(), "segment length must be a power of two");
     let mut mem = GuestMemory::new(program)
         .map_err(|e| Fault { pc: program.entry, kind: FaultKind::HostIo { message: e.to_string() } })?;
     let mut cpu = Cpu::new(program.entry);
-    let mut bus = TracingBus { mem: &mut mem, io, log: Vec::with_capacity(1 << 16) };
+    let mut cutter = SegmentCutter::new(segment_steps, &cpu, on_segment);
+    let mut bus = TracingBus { mem: &mut mem, io, log: Vec::with_capacity(LOG_CHUNK_WORDS) };
     let mut steps = 0u64;
-    let mut trace_bytes = 0u64;
-    let mut index = 0u64;
     loop {
-        let start = Snapshot { step: steps, cpu: cpu.clone() };
-        let mut exit = None;
-        let segment_end = steps + segment_steps;
-        while steps < segment_end {
-            let pc = cpu.pc;
-            if steps >= max_steps {
-                return Err(Fault { pc, kind: FaultKind::StepLimit { limit: max_steps } });
-            }
-            let inst = fetch(program, pc)?;
-            let outcome = step(&mut cpu, inst, &mut bus).map_err(|kind| Fault { pc, kind })?;
-            steps += 1;
-            if let SyscallOutcome::Exit(code) = outcome {
-                exit = Some(code);
-                break;
-            }
+        if steps == cutter.segment_end() {
+            cutter.cut(steps, &cpu, std::mem::replace(&mut bus.log, Vec::with_capacity(LOG_CHUNK_WORDS)));
         }
-        let log = std::mem::replace(&mut bus.log, Vec::with_capacity(1 << 16));
-        let mut segment = SegmentTrace { index, start, steps: steps - index * segment_steps, log, checksum: 0 };
-        segment.checksum = segment.compute_checksum();
-        trace_bytes += segment.size_bytes();
-        on_segment(segment);
-        index += 1;
-        if let Some(exit_code) = exit {
-            return Ok(TraceSummary {
-                exit_code,
-                steps,
-                segments: index,
-                final_state: Snapshot { step: steps, cpu },
-                trace_bytes,
-            });
+        let pc = cpu.pc;
+        if steps >= max_steps {
+            return Err(Fault { pc, kind: FaultKind::StepLimit { limit: max_steps } });
+        }
+        let inst = fetch(program, pc)?;
+        let outcome = step(&mut cpu, inst, &mut bus).map_err(|kind| Fault { pc, kind })?;
+        steps += 1;
+        if let SyscallOutcome::Exit(exit_code) = outcome {
+            return Ok(cutter.finish(steps, &cpu, std::mem::take(&mut bus.log), exit_code));
         }
     }
 }

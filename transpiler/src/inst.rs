@@ -240,6 +240,18 @@ impl Op {
         }
     }
 
+    /// True for the plain loads (`lb` … `lwu`; not LR or AMOs).
+    pub fn is_load(self) -> bool {
+        use Op::*;
+        matches!(self, Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu)
+    }
+
+    /// True for the plain stores (`sb` … `sd`; not SC or AMOs).
+    pub fn is_store(self) -> bool {
+        use Op::*;
+        matches!(self, Sb | Sh | Sw | Sd)
+    }
+
     /// True for instructions that may transfer control somewhere other than `pc + len`
     /// (they end a basic block). `ecall` ends one too: it may halt the run.
     pub fn ends_block(self) -> bool {

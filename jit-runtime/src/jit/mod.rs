@@ -18,10 +18,11 @@
 //! reservation and the step limit are therefore decided by the interpreter's code
 //! alone, and the JIT reports the same [`Fault`] values with the same pc.
 
-use crate::fault::{Fault, FaultKind};
+use crate::fault::{Fault, FaultKind as Kind};
 use crate::interp::{fetch, step, Cpu, LiveBus, RunResult};
 use crate::memory::{GuestMemory, MemoryError};
 use crate::syscall::{Io, SyscallOutcome};
+use crate::trace::{SegmentCutter, SegmentTrace, TraceSummary, TracingBus, LOG_CHUNK_WORDS};
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::AbiParam;
@@ -32,7 +33,7 @@ use cranelift_module::{default_libcall_names, Linkage, Module};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 use ziskjit_transpiler::lower::{self, ctx, Layout, Variant};
-use ziskjit_transpiler::Program;
+use ziskjit_transpiler::{Inst, Program};
 
 /// The run-time context shared with compiled code; its layout is
 /// `ziskjit_transpiler::lower::ctx` (checked at compile time below).
@@ -43,6 +44,8 @@ pub struct Ctx {
     exit: u64,
     mem_base: *mut u8,
     perms: *const u8,
+    log_ptr: *mut u64,
+    log_end: *mut u64,
 }
 
 const _: () = {
@@ -51,6 +54,8 @@ const _: () = {
     assert!(std::mem::offset_of!(Ctx, exit) == ctx::EXIT as usize);
     assert!(std::mem::offset_of!(Ctx, mem_base) == ctx::MEM_BASE as usize);
     assert!(std::mem::offset_of!(Ctx, perms) == ctx::PERMS as usize);
+    assert!(std::mem::offset_of!(Ctx, log_ptr) == ctx::LOG_PTR as usize);
+    assert!(std::mem::offset_of!(Ctx, log_end) == ctx::LOG_END as usize);
     assert!(std::mem::size_of::<Ctx>() == ctx::SIZE);
 };
 
@@ -74,6 +79,8 @@ pub enum JitError {
 /// A program compiled to host code.
 pub struct Compiled {
     module: Option<JITModule>,
+    /// The variant the code was lowered as.
+    pub variant: Variant,
     layout: Layout,
     regions: Vec<RegionFn>,
     /// Wall time spent lowering and compiling.
@@ -159,7 +166,13 @@ impl Compiled {
                 unsafe { std::mem::transmute::<*const u8, RegionFn>(module.get_finalized_function(id)) }
             })
             .collect();
-        Ok(Compiled { module: Some(module), layout, regions, compile_seconds: started.elapsed().as_secs_f64() })
+        Ok(Compiled {
+            module: Some(module),
+            variant,
+            layout,
+            regions,
+            compile_seconds: started.elapsed().as_secs_f64(),
+        })
     }
 
     /// The compiled region and entry index of the block at `pc`, if there is one.
@@ -205,33 +218,77 @@ impl<'p> Jit<'p> {
     /// Runs until the guest exits, faults, or has retired `max_steps` instructions in
     /// total, with exactly the interpreter's results (`Interpreter::run`).
     pub fn run(&mut self, io: &mut Io<'_>, max_steps: u64) -> Result<RunResult, Fault> {
-        let budget = max_steps.saturating_sub(self.steps);
-        let mut ctx =
-            Ctx { regs: self.cpu.regs, budget, exit: 0, mem_base: self.mem.base(), perms: self.perms.as_ptr() };
+        assert_eq!(self.compiled.variant, Variant::Plain, "running needs code compiled with Variant::Plain");
+        let exit_code = self.drive(io, max_steps, &mut Plain)?;
+        Ok(RunResult { exit_code, steps: self.steps })
+    }
+
+    /// Runs like [`Jit::run`] while recording the minimal trace, with exactly the
+    /// segments `trace::record_with_interpreter` produces; `self.compiled` must have
+    /// been built with `Variant::Trace`. Segments go to `on_segment` as they complete.
+    pub fn record(
+        &mut self,
+        io: &mut Io<'_>,
+        segment_steps: u64,
+        max_steps: u64,
+        on_segment: impl FnMut(SegmentTrace),
+    ) -> Result<TraceSummary, Fault> {
+        assert_eq!(self.compiled.variant, Variant::Trace, "recording needs code compiled with Variant::Trace");
+        assert_eq!(self.steps, 0, "recording starts with a fresh machine");
+        let mut tracer = Tracer { cutter: SegmentCutter::new(segment_steps, &self.cpu, on_segment), log: Vec::new() };
+        tracer.log.reserve(LOG_CHUNK_WORDS);
+        let exit_code = self.drive(io, max_steps, &mut tracer)?;
+        Ok(tracer.cutter.finish(self.steps, &self.cpu, tracer.log, exit_code))
+    }
+
+    /// The dispatch loop shared by every variant; `hooks` supply what differs.
+    fn drive(&mut self, io: &mut Io<'_>, max_steps: u64, hooks: &mut impl Hooks) -> Result<u8, Fault> {
+        let mut ctx = Ctx {
+            regs: self.cpu.regs,
+            budget: 0,
+            exit: 0,
+            mem_base: self.mem.base(),
+            perms: self.perms.as_ptr(),
+            log_ptr: std::ptr::null_mut(),
+            log_end: std::ptr::null_mut(),
+        };
+        // Compiled code runs until `stop`: the step limit or the next segment boundary.
+        let mut stop = hooks.next_stop(self.steps).min(max_steps);
+        ctx.budget = stop - self.steps;
         let mut pc = self.cpu.pc;
         let result = loop {
             if let Some((region, entry)) = self.compiled.entry(pc) {
+                hooks.before_region(&mut ctx);
                 // SAFETY: `region` was compiled from this program's layout and `entry`
-                // comes from the same layout; the context points at live guest memory
-                // and a permission table covering every page index the code can form.
+                // comes from the same layout; the context points at live guest memory,
+                // a permission table covering every page index the code can form, and
+                // (trace variant) a log with the room the code checks for.
                 pc = unsafe { region(&mut ctx, entry) };
+                hooks.after_region(&ctx);
                 if ctx.exit == 0 {
                     continue;
                 }
                 ctx.exit = 0;
             }
-            // One interpreted step at `pc`, exactly as `Interpreter::run` does it.
+            self.cpu.pc = pc;
+            self.cpu.regs = ctx.regs;
             if ctx.budget == 0 {
-                break Err(Fault { pc, kind: FaultKind::StepLimit { limit: max_steps } });
+                // At `stop`: a segment boundary, the step limit, or both.
+                let steps = stop;
+                hooks.at_stop(steps, &self.cpu);
+                if steps >= max_steps {
+                    break Err(Fault { pc, kind: Kind::StepLimit { limit: max_steps } });
+                }
+                stop = hooks.next_stop(steps).min(max_steps);
+                ctx.budget = stop - steps;
+                continue;
             }
+            // One interpreted step at `pc`, exactly as `Interpreter::run` does it.
             let inst = match fetch(self.program, pc) {
                 Ok(inst) => inst,
                 Err(fault) => break Err(fault),
             };
-            self.cpu.pc = pc;
-            self.cpu.regs = ctx.regs;
-            let mut bus = LiveBus { mem: &mut self.mem, io };
-            let outcome = step(&mut self.cpu, inst, &mut bus);
+            let outcome = hooks.step(&mut self.cpu, inst, &mut self.mem, io);
             ctx.regs = self.cpu.regs;
             match outcome {
                 Ok(outcome) => {
@@ -246,7 +303,109 @@ impl<'p> Jit<'p> {
         };
         self.cpu.regs = ctx.regs;
         self.cpu.pc = pc;
-        self.steps += budget - ctx.budget;
-        result.map(|exit_code| RunResult { exit_code, steps: self.steps })
+        self.steps = stop - ctx.budget;
+        result
+    }
+}
+
+/// What differs between the plain and the recording runs of [`Jit::drive`].
+trait Hooks {
+    /// The next step count at which compiled code must stop, after `steps`.
+    fn next_stop(&self, steps: u64) -> u64;
+    /// Called when exactly `steps` steps have retired and compiled code stopped there.
+    fn at_stop(&mut self, steps: u64, cpu: &Cpu);
+    /// Prepares the context before compiled code runs.
+    fn before_region(&mut self, ctx: &mut Ctx);
+    /// Takes back what compiled code produced.
+    fn after_region(&mut self, ctx: &Ctx);
+    /// Executes one instruction with the interpreter's `step`.
+    fn step(
+        &mut self,
+        cpu: &mut Cpu,
+        inst: &Inst,
+        mem: &mut GuestMemory,
+        io: &mut Io<'_>,
+    ) -> Result<SyscallOutcome, Kind>;
+}
+
+/// The plain run: no stops but the step limit.
+struct Plain;
+
+impl Hooks for Plain {
+    fn next_stop(&self, _steps: u64) -> u64 {
+        u64::MAX
+    }
+
+    fn at_stop(&mut self, _steps: u64, _cpu: &Cpu) {}
+
+    #[inline]
+    fn before_region(&mut self, _ctx: &mut Ctx) {}
+
+    #[inline]
+    fn after_region(&mut self, _ctx: &Ctx) {}
+
+    fn step(
+        &mut self,
+        cpu: &mut Cpu,
+        inst: &Inst,
+        mem: &mut GuestMemory,
+        io: &mut Io<'_>,
+    ) -> Result<SyscallOutcome, Kind> {
+        step(cpu, inst, &mut LiveBus { mem, io })
+    }
+}
+
+/// The recording run: stops at every segment boundary; compiled code appends to `log`
+/// through the context's `log_ptr`, interpreted steps through a [`TracingBus`].
+struct Tracer<F> {
+    cutter: SegmentCutter<F>,
+    log: Vec<u64>,
+}
+
+impl<F: FnMut(SegmentTrace)> Hooks for Tracer<F> {
+    fn next_stop(&self, _steps: u64) -> u64 {
+        self.cutter.segment_end()
+    }
+
+    fn at_stop(&mut self, steps: u64, cpu: &Cpu) {
+        if steps == self.cutter.segment_end() {
+            let log = std::mem::replace(&mut self.log, Vec::with_capacity(LOG_CHUNK_WORDS));
+            self.cutter.cut(steps, cpu, log);
+        }
+    }
+
+    #[inline]
+    fn before_region(&mut self, ctx: &mut Ctx) {
+        // Keep a chunk of room so that compiled blocks (which need two words per
+        // access) rarely find the log full; if one does, it exits and is interpreted.
+        if self.log.capacity() - self.log.len() < LOG_CHUNK_WORDS / 2 {
+            self.log.reserve(LOG_CHUNK_WORDS.max(self.log.len()));
+        }
+        let range = self.log.spare_capacity_mut().as_mut_ptr_range();
+        ctx.log_ptr = range.start.cast();
+        ctx.log_end = range.end.cast();
+    }
+
+    #[inline]
+    fn after_region(&mut self, ctx: &Ctx) {
+        // SAFETY: compiled code wrote initialised words from the old end of the
+        // vector up to `log_ptr`, never past `log_end` (the spare capacity).
+        unsafe {
+            let written = ctx.log_ptr.offset_from(self.log.as_ptr()) as usize;
+            self.log.set_len(written);
+        }
+    }
+
+    fn step(
+        &mut self,
+        cpu: &mut Cpu,
+        inst: &Inst,
+        mem: &mut GuestMemory,
+        io: &mut Io<'_>,
+    ) -> Result<SyscallOutcome, Kind> {
+        let mut bus = TracingBus { mem, io, log: std::mem::take(&mut self.log) };
+        let outcome = step(cpu, inst, &mut bus);
+        self.log = bus.log;
+        outcome
     }
 }

@@ -70,6 +70,7 @@ pub fn lower_region(
         }
     }
     let budget = b.declare_var(I64);
+    let log_ptr = (variant == Variant::Trace).then(|| b.declare_var(I64));
 
     // Entry: context pointers, registers, budget; then the jump to the entry block.
     b.append_block_params_for_function_params(entry);
@@ -86,6 +87,7 @@ pub fn lower_region(
     let flags = MemoryFlags {
         table: region_flags(1, "permission table", MemFlagsData::trusted().with_readonly()),
         guest: region_flags(2, "guest memory", MemFlagsData::new().with_notrap()),
+        log: region_flags(3, "trace log", MemFlagsData::trusted()),
     };
     let base = b.ins().load(I64, ctx_flags.with_readonly(), ctx_ptr, ctx::MEM_BASE);
     let perms = b.ins().load(I64, ctx_flags.with_readonly(), ctx_ptr, ctx::PERMS);
@@ -97,6 +99,11 @@ pub fn lower_region(
     }
     let v = b.ins().load(I64, ctx_flags, ctx_ptr, ctx::BUDGET);
     b.def_var(budget, v);
+    let log_end = log_ptr.map(|var| {
+        let v = b.ins().load(I64, ctx_flags, ctx_ptr, ctx::LOG_PTR);
+        b.def_var(var, v);
+        b.ins().load(I64, ctx_flags.with_readonly(), ctx_ptr, ctx::LOG_END)
+    });
     let calls: Vec<_> = region.entries.iter().map(|&i| b.func.dfg.block_call(blocks[i], &[])).collect();
     let default = b.func.dfg.block_call(bad_entry, &[]);
     let table = b.create_jump_table(JumpTableData::new(default, &calls));
@@ -114,12 +121,13 @@ pub fn lower_region(
         regs,
         blocks: blocks.clone(),
         budget,
+        log_ptr,
+        log_end,
         flags,
         base,
         perms,
         exit,
         slow,
-        variant,
     };
     for (i, block) in region.blocks.iter().enumerate() {
         e.block(e.blocks[i], block.start, block.len, block.fallthrough);
@@ -150,6 +158,10 @@ pub fn lower_region(
     }
     let left = b.use_var(budget);
     b.ins().store(ctx_flags, left, ctx_ptr, ctx::BUDGET);
+    if let Some(var) = log_ptr {
+        let v = b.use_var(var);
+        b.ins().store(ctx_flags, v, ctx_ptr, ctx::LOG_PTR);
+    }
     b.ins().return_(&[pc]);
 
     b.seal_all_blocks();
@@ -165,6 +177,7 @@ fn inst_at(program: &Program, pc: u64) -> &Inst {
 struct MemoryFlags {
     table: MemFlagsData,
     guest: MemFlagsData,
+    log: MemFlagsData,
 }
 
 /// State while emitting the blocks of one region.
@@ -177,12 +190,14 @@ struct Emitter<'a, 'f> {
     /// The Cranelift block of each of the region's basic blocks.
     blocks: Vec<cranelift_codegen::ir::Block>,
     budget: Variable,
+    /// The trace variant's log write pointer, and the end of the log's room.
+    log_ptr: Option<Variable>,
+    log_end: Option<Value>,
     flags: MemoryFlags,
     base: Value,
     perms: Value,
     exit: cranelift_codegen::ir::Block,
     slow: cranelift_codegen::ir::Block,
-    variant: Variant,
 }
 
 impl Emitter<'_, '_> {
@@ -226,7 +241,24 @@ impl Emitter<'_, '_> {
     fn block(&mut self, clif: cranelift_codegen::ir::Block, start: u64, len: u32, fallthrough: Option<u64>) {
         self.b.switch_to_block(clif);
         let left = self.b.use_var(self.budget);
-        let fits = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, left, i64::from(len));
+        let mut fits = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, left, i64::from(len));
+        if let (Some(var), Some(end)) = (self.log_ptr, self.log_end) {
+            // Room for the worst case: two logged words per memory access.
+            let accesses = (0..len)
+                .scan(start, |pc, _| {
+                    let inst = *inst_at(self.program, *pc);
+                    *pc += u64::from(inst.len);
+                    Some(inst.op.is_load() || inst.op.is_store())
+                })
+                .filter(|&is_access| is_access)
+                .count() as i64;
+            if accesses > 0 {
+                let ptr = self.b.use_var(var);
+                let room = self.b.ins().isub(end, ptr);
+                let enough = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, 16 * accesses);
+                fits = self.b.ins().band(fits, enough);
+            }
+        }
         let body = self.b.create_block();
         let args = self.slow_args(start, 0);
         self.b.ins().brif(fits, body, &[], self.slow, &args);
@@ -275,11 +307,46 @@ impl Emitter<'_, '_> {
         let args = self.slow_args(pc, unretired);
         self.b.ins().brif(allowed, ok, &[], self.slow, &args);
         self.b.switch_to_block(ok);
-        match self.variant {
-            // The minimal-trace variant will log the accessed words here.
-            Variant::Plain => {}
+        if let Some(var) = self.log_ptr {
+            self.log_words(var, addr, size, need == perm::W);
         }
         self.b.ins().iadd(self.base, addr)
+    }
+
+    /// The trace variant's logging of one checked access at guest address `addr`
+    /// (`ziskjit_runtime::trace` defines what is logged): the aligned word holding
+    /// the first byte, and the next one if the access spans into it; for a store,
+    /// nothing when it is a full aligned doubleword. Both candidate words are written
+    /// unconditionally (the block reserved room for two) and the pointer advances by
+    /// the number that count, so there is no branch. Reading the second word is safe
+    /// even when it is not part of the access: the host window is mapped everywhere
+    /// (with slack past 2^32), and its value is then simply not kept.
+    fn log_words(&mut self, var: Variable, addr: Value, size: i64, is_store: bool) {
+        let (guest, log) = (self.flags.guest, self.flags.log);
+        let aligned = self.b.ins().band_imm_s(addr, !7);
+        let host = self.b.ins().iadd(self.base, aligned);
+        let ptr = self.b.use_var(var);
+        let first = self.b.ins().load(I64, guest, host, 0);
+        self.b.ins().store(log, first, ptr, 0);
+        let offset = self.b.ins().band_imm_s(addr, 7);
+        let words = if size == 1 {
+            self.b.ins().iconst(I64, 1)
+        } else {
+            let second = self.b.ins().load(I64, guest, host, 8);
+            self.b.ins().store(log, second, ptr, 8);
+            // The access spans two words iff offset + size > 8.
+            let spans = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, offset, 8 - size);
+            let spans = self.b.ins().uextend(I64, spans);
+            if is_store && size == 8 {
+                // A doubleword store logs nothing when aligned, else both words.
+                self.b.ins().ishl_imm_s(spans, 1)
+            } else {
+                self.b.ins().iadd_imm_s(spans, 1)
+            }
+        };
+        let bytes = self.b.ins().ishl_imm_s(words, 3);
+        let next = self.b.ins().iadd(ptr, bytes);
+        self.b.def_var(var, next);
     }
 
     /// Emits one instruction; `unretired` counts it and the rest of its block.

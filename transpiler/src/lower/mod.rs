@@ -63,8 +63,12 @@ pub mod ctx {
     /// `perms: *const u8`: one permission byte per 4 KiB guest page, with one extra
     /// zero entry for the page at 2^32 (an access ending past the address space).
     pub const PERMS: i32 = 280;
+    /// `log_ptr: *mut u64`: where the trace variant writes its next logged word.
+    pub const LOG_PTR: i32 = 288;
+    /// `log_end: *mut u64`: one past the last word the trace variant may write.
+    pub const LOG_END: i32 = 296;
     /// Size of the context.
-    pub const SIZE: usize = 288;
+    pub const SIZE: usize = 304;
     /// Value of `exit` asking the runtime to interpret one instruction.
     pub const EXIT_INTERPRET: u64 = 1;
 }
@@ -88,6 +92,11 @@ pub enum Variant {
     /// Execute only.
     #[default]
     Plain,
+    /// Also log the minimal trace (DESIGN.md §5, `ziskjit_runtime::trace`): every
+    /// aligned word a load reads and the old words under every store that is not a
+    /// full aligned doubleword, written at the context's `log_ptr`. A block is entered
+    /// only if the log has room for two words per memory access in it.
+    Trace,
 }
 
 /// Longest region in ROM halfwords before it is split: bounds the size of one
