@@ -12,7 +12,12 @@ guest steps per second of each run, so the native column is the rate the host wo
 need to match the native program. Each run is repeated `--repeat` times and the fastest
 is kept (the machines are shared and noisy). Every run's output must equal QEMU's.
 
-Usage: bench/run.py [--repeat N] [--skip-interp] [--kernels loop,sha256,...] [--no-examples]
+A second table covers the minimal trace (`ziskjit trace`, JIT trace variant): trace
+generation alone (`--no-replay`) in MIPS and relative to the plain JIT's execution,
+trace bytes per step, replay throughput per core (steps / summed per-segment replay
+time) and the end-to-end rate of execution plus parallel replay.
+
+Usage: bench/run.py [--repeat N] [--skip-interp] [--skip-trace] [--kernels loop,sha256,...] [--no-examples]
 """
 
 import argparse
@@ -77,11 +82,22 @@ def ziskjit(exe, elf, stdin, engine):
         return out.stdout, json.load(open(stats.name))
 
 
+def trace(exe, elf, stdin, replay):
+    """`ziskjit trace` (the JIT's minimal-trace variant); without replay it measures
+    trace generation alone."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as stats:
+        cmd = [exe, "trace", elf, "--stats-json", stats.name] + ([] if replay else ["--no-replay"])
+        out, _ = timed(cmd, stdin)
+        if out.returncode >= 100:
+            sys.exit(f"ziskjit trace failed on {elf}: {out.stderr.decode(errors='replace')}")
+        return out.stdout, json.load(open(stats.name))
+
+
 def best(runs, key):
     return min(runs, key=key)
 
 
-def measure(name, elf, stdin, native_cmd, exe, repeat, skip_interp):
+def measure(name, elf, stdin, native_cmd, exe, repeat, skip_interp, skip_trace):
     row = {"name": name}
     qemu = [timed(["qemu-riscv64", elf], stdin) for _ in range(repeat)]
     reference = qemu[0][0].stdout
@@ -98,6 +114,18 @@ def measure(name, elf, stdin, native_cmd, exe, repeat, skip_interp):
         assert out == reference, f"{name}: interpreter output differs from qemu-riscv64"
         assert istats["steps"] == row["steps"], f"{name}: step counts differ"
         row["interp_s"] = istats["seconds"]
+    if not skip_trace:
+        traced = [trace(exe, elf, stdin, replay=False) for _ in range(repeat)]
+        for out, _ in traced:
+            assert out == reference, f"{name}: traced output differs from qemu-riscv64"
+        tstats = best([s for _, s in traced], key=lambda s: s["seconds"])
+        assert tstats["steps"] == row["steps"], f"{name}: traced step count differs"
+        row["trace_s"] = tstats["seconds"]
+        row["bytes_per_step"] = tstats["bytes_per_step"]
+        out, rstats = trace(exe, elf, stdin, replay=True)
+        assert out == reference, f"{name}: replayed run's output differs from qemu-riscv64"
+        row["replay_core_mips"] = rstats["replay_mips_per_core"]
+        row["trace_replay_s"] = rstats["total_seconds"]
     if native_cmd:
         native = [timed(native_cmd, stdin) for _ in range(repeat)]
         assert native[0][0].stdout == reference, f"{name}: native output differs from the guest's"
@@ -126,8 +154,22 @@ def table(rows):
             f"| {fmt(jit / mips(r, 'qemu_s'), 2)} | {fmt(jit / mips(r, 'interp_s'), 1)} |"
         )
     kernels = [r for r in rows if r["name"] in KERNELS]
+    exec_mips = lambda r: r["steps"] / max(r["jit_s"] - r["compile_s"], 1e-9) / 1e6
+    geo = lambda xs: math.exp(sum(math.log(x) for x in xs) / len(xs))
+    traced = [r for r in rows if "trace_s" in r]
+    if traced:
+        lines += ["", "| program | trace MIPS | trace / JIT exec | trace bytes/step | replay MIPS per core "
+                      "| trace+replay MIPS (all cores) |", "|" + "---|" * 6]
+        for r in traced:
+            lines.append(
+                f"| {r['name']} | {fmt(mips(r, 'trace_s'))} | {fmt(mips(r, 'trace_s') / exec_mips(r), 2)} "
+                f"| {fmt(r['bytes_per_step'], 2)} | {fmt(r['replay_core_mips'])} | {fmt(mips(r, 'trace_replay_s'))} |"
+            )
+        traced_kernels = [r for r in traced if r["name"] in KERNELS]
+        if traced_kernels:
+            ratio = geo([mips(r, "trace_s") / exec_mips(r) for r in traced_kernels])
+            lines.append(f"\nGeometric mean over the {len(traced_kernels)} kernels: trace / JIT exec {ratio:.2f}")
     if kernels:
-        geo = lambda xs: math.exp(sum(math.log(x) for x in xs) / len(xs))
         vs_qemu = geo([mips(r, "jit_s") / mips(r, "qemu_s") for r in kernels])
         line = f"\nGeometric mean over the {len(kernels)} kernels: JIT/QEMU {vs_qemu:.2f}"
         if all("interp_s" in r for r in kernels):
@@ -162,6 +204,7 @@ def main():
     ap.add_argument("--skip-interp", action="store_true")
     ap.add_argument("--kernels", default=",".join(KERNELS))
     ap.add_argument("--no-examples", action="store_true")
+    ap.add_argument("--skip-trace", action="store_true")
     ap.add_argument("--target-dir", default=os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")))
     args = ap.parse_args()
     paths = build(args.target_dir)
@@ -169,13 +212,13 @@ def main():
     for k in args.kernels.split(","):
         elf = os.path.join(paths["guests"], k)
         rows.append(measure(k, elf, os.devnull, [paths["native"], k], paths["ziskjit"], args.repeat,
-                            args.skip_interp))
+                            args.skip_interp, args.skip_trace))
     if not args.no_examples:
         with tempfile.TemporaryDirectory() as tmp:
             for name, stdin in example_inputs(tmp):
                 elf = os.path.join(paths["examples"], name)
                 rows.append(measure(f"example {name}", elf, stdin, None, paths["ziskjit"], args.repeat,
-                                    args.skip_interp))
+                                    args.skip_interp, args.skip_trace))
     print(table(rows))
 
 

@@ -105,8 +105,10 @@ pub fn trace(args: &TraceArgs) -> Result<u8, CliError> {
         .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot write the public output to stdout: {e}")))?;
     let summary = recorded.map_err(|fault| fault_error(&program, &fault))?;
     let trace_error = |what: String| CliError::new(ErrorKind::TraceMismatch, what);
+    let mut replay_busy_seconds = None;
     if let Some(replayed) = replayed {
         let run = replayed.map_err(|e| trace_error(format!("trace replay failed: {e}")))?;
+        replay_busy_seconds = Some(run.busy_seconds);
         if run.public_output != public || run.exit_code != summary.exit_code || run.final_state != summary.final_state {
             return Err(trace_error(
                 "the replayed run disagrees with the traced run (output, exit code or final state)".into(),
@@ -142,6 +144,7 @@ pub fn trace(args: &TraceArgs) -> Result<u8, CliError> {
                 "mips": summary.steps as f64 / execute_seconds.max(1e-9) / 1e6,
                 "exit_code": summary.exit_code,
                 "verified": args.verify,
+                "replay_mips_per_core": replay_busy_seconds.map(|busy| summary.steps as f64 / busy.max(1e-9) / 1e6),
             }),
         )?;
     }

@@ -181,7 +181,7 @@ pub fn replay_segment(
 }
 
 /// The result of replaying a whole run.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReplayedRun {
     pub exit_code: u8,
     pub steps: u64,
@@ -189,6 +189,9 @@ pub struct ReplayedRun {
     pub public_output: Vec<u8>,
     /// Per segment, a digest of its step records in order (see [`StepRecord::digest`]).
     pub record_digests: Vec<u64>,
+    /// Sum over segments of the wall time each took to replay (per-core throughput =
+    /// steps / this).
+    pub busy_seconds: f64,
 }
 
 /// What the run-level checks need from one replayed segment; its log is no longer needed.
@@ -198,12 +201,22 @@ struct ReplayedSegment {
     steps: u64,
     end: SegmentEnd,
     digest: u64,
+    seconds: f64,
 }
 
 fn replay_one(program: &Program, segment: &SegmentTrace) -> Result<ReplayedSegment, ReplayError> {
+    let started = std::time::Instant::now();
     let mut digest = 0u64;
     let end = replay_segment(program, segment, |r| digest = r.digest(digest))?;
-    Ok(ReplayedSegment { index: segment.index, start: segment.start.clone(), steps: segment.steps, end, digest })
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(ReplayedSegment {
+        index: segment.index,
+        start: segment.start.clone(),
+        steps: segment.steps,
+        end,
+        digest,
+        seconds,
+    })
 }
 
 /// Replays all segments of a run in parallel (rayon) and checks that they join up.
@@ -261,5 +274,6 @@ fn join(replayed: Vec<ReplayedSegment>) -> Result<ReplayedRun, ReplayError> {
         final_state: final_segment.end.end.clone(),
         public_output: replayed.iter().flat_map(|r| r.end.public_output.iter().copied()).collect(),
         record_digests: replayed.iter().map(|r| r.digest).collect(),
+        busy_seconds: replayed.iter().map(|r| r.seconds).sum(),
     })
 }

@@ -25,7 +25,11 @@ fn reference(program: &Program, input: &[u8]) -> (Vec<StepRecord>, u8, Vec<u8>) 
     let mut records = Vec::new();
     let mut machine = Interpreter::new(program).expect("memory");
     let result = machine
-        .run_observed(&mut Io::in_memory(input, &mut public, &mut debug), u64::MAX, Some(|r: &StepRecord| records.push(*r)))
+        .run_observed(
+            &mut Io::in_memory(input, &mut public, &mut debug),
+            u64::MAX,
+            Some(|r: &StepRecord| records.push(*r)),
+        )
         .expect("reference run");
     (records, result.exit_code, public)
 }
@@ -75,16 +79,16 @@ fn check_against(
         );
     }
     assert_eq!(replayed.len(), expected.len(), "{what}: replay has extra steps");
-    let run = replay_segments(program, &segments).expect("parallel replay");
-    let streamed = replay_stream(program, segments.into_iter()).expect("streaming replay");
+    let mut run = replay_segments(program, &segments).expect("parallel replay");
+    let mut streamed = replay_stream(program, segments.into_iter()).expect("streaming replay");
+    assert!(run.busy_seconds > 0.0 && streamed.busy_seconds > 0.0, "{what}: replay time not measured");
+    (run.busy_seconds, streamed.busy_seconds) = (0.0, 0.0);
     assert_eq!(streamed, run, "{what}: streaming and batch replay disagree");
     assert_eq!(run.exit_code, exit_code, "{what}: exit code");
     assert_eq!(&run.public_output, public, "{what}: replayed public output");
     assert_eq!(run.final_state, summary.final_state, "{what}: final state");
-    let digests: Vec<u64> = expected
-        .chunks(segment_steps as usize)
-        .map(|chunk| chunk.iter().fold(0, |d, r| r.digest(d)))
-        .collect();
+    let digests: Vec<u64> =
+        expected.chunks(segment_steps as usize).map(|chunk| chunk.iter().fold(0, |d, r| r.digest(d))).collect();
     assert_eq!(run.record_digests, digests, "{what}: per-segment record digests");
 }
 
@@ -97,7 +101,8 @@ fn random_programs_replay_exactly() {
     for (name, config, _) in GenConfig::presets() {
         for seed in 0..count {
             let generated = generate(seed, &config);
-            let elf = toolchain::assemble_with(dir.path(), &format!("{name}_{seed}"), &generated.source, generated.march);
+            let elf =
+                toolchain::assemble_with(dir.path(), &format!("{name}_{seed}"), &generated.source, generated.march);
             let program = load(&elf);
             let expected = reference(&program, &generated.input);
             for s in SEGMENT_SIZES {

@@ -222,7 +222,9 @@ fn static_target(pc: u64, inst: &Inst) -> Option<u64> {
 ///
 /// Entries are the blocks where control can arrive from outside the region: the
 /// region's start and symbols, return addresses (after a `jal`/`jalr` that links),
-/// targets of jumps from other regions, the instruction after an interpreted one, and
+/// targets of jumps from other regions, the instruction after an interpreted one, loop
+/// headers (targets of backward jumps and branches, where execution resumes after the
+/// runtime stopped compiled code inside a loop at a segment boundary), and
 /// every block no other entry reaches by static control flow (typically a jump-table
 /// target). Only entries get an edge from the region's dispatch `br_table`, because
 /// every such edge makes all guest registers merge (a block parameter each) at that
@@ -279,7 +281,10 @@ pub fn layout(program: &Program) -> Layout {
             }
             if let Some(t) = static_target(pc, inst).filter(|&t| in_code(t)) {
                 leaders.insert(t);
-                if region_of(t) != region_of(pc) {
+                // Loop headers are entries too: after the runtime interprets up to a
+                // segment boundary or a step limit inside a loop, it re-enters compiled
+                // code within one iteration instead of interpreting the rest of the loop.
+                if region_of(t) != region_of(pc) || t <= pc {
                     forced.insert(t);
                 }
             }
@@ -448,6 +453,21 @@ mod tests {
         let data: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         let segment = Segment { vaddr: 0x1000, mem_size: 16, data, readable: true, writable: false, executable: true };
         Program::new(0x1000, vec![segment], Vec::new())
+    }
+
+    /// A loop whose header is not the region's start must still be an entry, so the
+    /// runtime can resume compiled code after stopping inside the loop.
+    #[test]
+    fn loop_headers_are_entries() {
+        // addi x5,x5,1; loop: addi x6,x6,1; bne x6,x7,loop; ecall
+        let words: [u32; 4] = [0x0012_8293, 0x0013_0313, 0xfe73_1ee3, 0x0000_0073];
+        let data: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let segment = Segment { vaddr: 0x1000, mem_size: 16, data, readable: true, writable: false, executable: true };
+        let layout = layout(&Program::new(0x1000, vec![segment], Vec::new()));
+        let region = &layout.regions[0];
+        assert_eq!(region.blocks[1], Block { start: 0x1004, len: 2, fallthrough: None });
+        assert_eq!(region.entries, vec![0, 1]);
+        assert_eq!(layout.entry_of(0x1004), Some((0, 1)));
     }
 
     #[test]
