@@ -132,6 +132,35 @@ fn examples_replay_exactly() {
     }
 }
 
+/// The remaining examples: JSON parsing, a full (failing) ECDSA verification of
+/// 1.7 M steps, and a guest that panics (exit 101 is still a normal exit).
+#[test]
+fn other_examples_replay_exactly() {
+    // The generator point as public key and r = s = 1: on the curve, so the guest runs
+    // the whole verification, which then fails.
+    let mut generator = [0u8; 33];
+    generator[0] = 2;
+    let x = "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+    for (i, byte) in generator[1..].iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&x[2 * i..2 * i + 2], 16).unwrap();
+    }
+    let mut signature = [0u8; 64];
+    (signature[31], signature[63]) = (1, 1);
+    let cases: Vec<(&str, Vec<u8>, &[u64])> = vec![
+        ("json", guests::json_document(3, 400).into_bytes(), &SEGMENT_SIZES),
+        ("ecdsa", guests::ecdsa_input(&generator, &signature, b"message"), &[1 << 10, 1 << 18]),
+        ("panicking", b"abc".to_vec(), &SEGMENT_SIZES),
+    ];
+    for (name, input, sizes) in cases {
+        let program = load(&guests::example_elf(name));
+        let expected = reference(&program, &input);
+        assert!(expected.0.len() > 1000, "{name}: the run is too short to be a meaningful test");
+        for &s in sizes {
+            check_against(&program, &input, &expected, s, name);
+        }
+    }
+}
+
 /// A small program with several segments, for the corruption tests.
 fn sample() -> (Program, Vec<SegmentTrace>) {
     let program = load(&guests::example_elf("sha256"));
