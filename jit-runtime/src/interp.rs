@@ -88,13 +88,7 @@ pub fn step<B: Bus>(cpu: &mut Cpu, inst: &Inst, bus: &mut B) -> Result<SyscallOu
         Lhu => Some(bus.load(a.wrapping_add(uimm), 2)?),
         Lwu => Some(bus.load(a.wrapping_add(uimm), 4)?),
         Sb | Sh | Sw | Sd => {
-            let size = match inst.op {
-                Sb => 1,
-                Sh => 2,
-                Sw => 4,
-                _ => 8,
-            };
-            bus.store(a.wrapping_add(uimm), size, b)?;
+            bus.store(a.wrapping_add(uimm), inst.op.access_size(), b)?;
             None
         }
         Addi => Some(a.wrapping_add(uimm)),

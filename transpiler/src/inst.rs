@@ -240,16 +240,16 @@ impl Op {
         }
     }
 
-    /// True for the plain loads (`lb` … `lwu`; not LR or AMOs).
-    pub fn is_load(self) -> bool {
+    /// The width in bytes of a plain load or store (1, 2, 4 or 8); 0 for anything else.
+    pub fn access_size(self) -> u8 {
         use Op::*;
-        matches!(self, Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu)
-    }
-
-    /// True for the plain stores (`sb` … `sd`; not SC or AMOs).
-    pub fn is_store(self) -> bool {
-        use Op::*;
-        matches!(self, Sb | Sh | Sw | Sd)
+        match self {
+            Lb | Lbu | Sb => 1,
+            Lh | Lhu | Sh => 2,
+            Lw | Lwu | Sw => 4,
+            Ld | Sd => 8,
+            _ => 0,
+        }
     }
 
     /// True for instructions that may transfer control somewhere other than `pc + len`

@@ -248,7 +248,7 @@ impl Emitter<'_, '_> {
                 .scan(start, |pc, _| {
                     let inst = *inst_at(self.program, *pc);
                     *pc += u64::from(inst.len);
-                    Some(inst.op.is_load() || inst.op.is_store())
+                    Some(inst.op.access_size() != 0)
                 })
                 .filter(|&is_access| is_access)
                 .count() as i64;
@@ -390,13 +390,7 @@ impl Emitter<'_, '_> {
                 return;
             }
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => {
-                let size = match inst.op {
-                    Lb | Lbu => 1,
-                    Lh | Lhu => 2,
-                    Lw | Lwu => 4,
-                    _ => 8,
-                };
-                let host = self.address(pc, inst, size, perm::R, unretired);
+                let host = self.address(pc, inst, i64::from(inst.op.access_size()), perm::R, unretired);
                 let ins = self.b.ins();
                 match inst.op {
                     Lb => ins.sload8(I64, flags, host, 0),
@@ -409,13 +403,7 @@ impl Emitter<'_, '_> {
                 }
             }
             Sb | Sh | Sw | Sd => {
-                let size = match inst.op {
-                    Sb => 1,
-                    Sh => 2,
-                    Sw => 4,
-                    _ => 8,
-                };
-                let host = self.address(pc, inst, size, perm::W, unretired);
+                let host = self.address(pc, inst, i64::from(inst.op.access_size()), perm::W, unretired);
                 let v = self.reg(inst.rs2);
                 let ins = self.b.ins();
                 match inst.op {
