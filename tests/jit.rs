@@ -12,7 +12,7 @@
 use std::path::Path;
 use ziskjit_runtime::jit::{Compiled, Jit};
 use ziskjit_runtime::memory::{STACK_SIZE, STACK_TOP};
-use ziskjit_runtime::{Fault, Interpreter, Io, RunResult};
+use ziskjit_runtime::{Cpu, Fault, GuestMemory, Interpreter, Io, RunResult};
 use ziskjit_testgen::gen::{generate, GenConfig};
 use ziskjit_testgen::toolchain::{assemble, require_tools};
 use ziskjit_transpiler::{load_elf, Program};
@@ -38,42 +38,35 @@ fn writable_ranges(program: &Program) -> Vec<(u64, u64)> {
     ranges
 }
 
+impl Observed {
+    /// What a finished machine shows: its result, outputs, architectural state and
+    /// writable memory.
+    fn of(
+        program: &Program,
+        result: Result<RunResult, Fault>,
+        (public, debug): (Vec<u8>, Vec<u8>),
+        cpu: &Cpu,
+        steps: u64,
+        mem: &GuestMemory,
+    ) -> Observed {
+        let memory =
+            writable_ranges(program).into_iter().map(|(a, n)| (a, mem.bytes(a, n as usize).to_vec())).collect();
+        Observed { result, public, debug, pc: cpu.pc, regs: cpu.regs, reservation: cpu.reservation, steps, memory }
+    }
+}
+
 fn run_interp(program: &Program, input: &[u8], max_steps: u64) -> Observed {
     let (mut public, mut debug) = (Vec::new(), Vec::new());
     let mut machine = Interpreter::new(program).expect("memory image");
     let result = machine.run(&mut Io::in_memory(input, &mut public, &mut debug), max_steps);
-    let memory =
-        writable_ranges(program).into_iter().map(|(a, n)| (a, machine.mem.bytes(a, n as usize).to_vec())).collect();
-    let cpu = machine.cpu;
-    Observed {
-        result,
-        public,
-        debug,
-        pc: cpu.pc,
-        regs: cpu.regs,
-        reservation: cpu.reservation,
-        steps: machine.steps,
-        memory,
-    }
+    Observed::of(program, result, (public, debug), &machine.cpu, machine.steps, &machine.mem)
 }
 
 fn run_jit(program: &Program, compiled: &Compiled, input: &[u8], max_steps: u64) -> Observed {
     let (mut public, mut debug) = (Vec::new(), Vec::new());
     let mut machine = Jit::new(program, compiled).expect("memory image");
     let result = machine.run(&mut Io::in_memory(input, &mut public, &mut debug), max_steps);
-    let memory =
-        writable_ranges(program).into_iter().map(|(a, n)| (a, machine.mem.bytes(a, n as usize).to_vec())).collect();
-    let cpu = machine.cpu.clone();
-    Observed {
-        result,
-        public,
-        debug,
-        pc: cpu.pc,
-        regs: cpu.regs,
-        reservation: cpu.reservation,
-        steps: machine.steps,
-        memory,
-    }
+    Observed::of(program, result, (public, debug), &machine.cpu, machine.steps, &machine.mem)
 }
 
 /// Panics with a readable difference if the engines disagree.
