@@ -1,0 +1,307 @@
+//! The buses the RISC-V tables talk over, the tuple each one carries, and the numbering
+//! of cells, times and operations those tuples use. This file is the contract between
+//! the tables: a table's module says which of these it sends and receives.
+//!
+//! Every 64-bit value in a tuple is two 32-bit limbs `lo, hi` (see the crate docs).
+
+use ziskjit_prover::BusId;
+
+/// `(cell, lo, hi, time)`: a memory token inside one segment (see the crate docs).
+pub const MEMORY: BusId = 1;
+/// `(cell, lo, hi, segment)`: a cell's value between segments. `segment` is 0 for the
+/// initial value and `k + 1` for the value exported by execution segment `k`.
+pub const GLOBAL_MEMORY: BusId = 2;
+/// `(pc, step, output_count)`: the machine state between steps, where `output_count`
+/// is the number of public output bytes written so far. The statement sends
+/// `(entry, 0, 0)`; each segment receives its first state and sends the one after its
+/// last step (unless that step exited).
+pub const STATE: BusId = 3;
+/// `(exit_code, output_count)`: sent once by the `exit` syscall, received by the statement.
+pub const EXIT: BusId = 4;
+/// `(index, byte)`: the public output, one message per byte written to fd 1, received by
+/// the statement.
+pub const OUTPUT: BusId = 5;
+/// `(pc, op, rd, rs1, rs2, imm_lo, imm_hi, len)`: an instruction of the program; the
+/// main table sends one per step, the ROM receives them (see `rom`).
+pub const PROGRAM: BusId = 6;
+/// `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)`: `c = op(a, b)` for an [`AluOp`]. Sent by
+/// the main and memop tables, received by the alu and muldiv tables.
+pub const ALU: BusId = 7;
+/// `(clk, op, addr, data_lo, data_hi, result_lo, result_hi)`: a memory instruction of the
+/// main table's row `clk`: `op` a [`MemOp`], `addr` the byte address (< 2^32), `data`
+/// the value of `rs2`, `result` the value the instruction puts in `rd` (0 for stores).
+/// Sent by the main table, received by the memop table.
+pub const MEMOP: BusId = 8;
+/// `(clk, output_count, next_output_count, halted)`: the `ecall` of the main table's row
+/// `clk`; `halted` is 1 for `exit`. Sent by main, received by the syscall table.
+pub const SYSCALL: BusId = 9;
+/// `(v)`: `v < 2^16`. Received by the bytes table.
+pub const RANGE16: BusId = 10;
+/// `(a, b)`: `a < 2^8` and `b < 2^8`. Received by the bytes table.
+pub const BYTE_PAIR: BusId = 11;
+/// `(a, b, a AND b, a OR b, a XOR b)` for bytes `a`, `b`. Received by the bytes table.
+pub const LOGIC: BusId = 12;
+
+/// Cell numbers: what a memory token is about. All cells are `< 2^30`, so differences of
+/// cells (and times) fit the range checks.
+pub mod cell {
+    /// The cell of the aligned 64-bit memory word at byte address `8·w`: `w` (< 2^29).
+    pub const fn word(byte_addr: u64) -> u64 {
+        byte_addr >> 3
+    }
+    /// First register cell: register `r` (1..=31) is `REGISTERS + r`; `x0` is never a cell.
+    pub const REGISTERS: u64 = 1 << 29;
+    /// The cell of register `r`.
+    pub const fn register(r: u8) -> u64 {
+        REGISTERS + r as u64
+    }
+    /// The LR/SC reservation: `lo = address + 1` after `lr` at `address`, `0` when
+    /// there is none (the initial value); `hi = 0`.
+    pub const RESERVATION: u64 = REGISTERS + 32;
+}
+
+/// Times of accesses inside a segment. Row `clk` of the main table (the segment's step
+/// `clk`, from 0) owns times `8·(clk + 1) + slot`; time 0 is the import of every cell
+/// at the segment's start (the boundary table). Accesses to different cells may share a
+/// time; accesses to one cell must have strictly increasing times, which these slots give.
+pub mod ts {
+    /// Main: read `rs1`. Syscall: read `a7`.
+    pub const RS1: u64 = 0;
+    /// Main: read `rs2`. Syscall: read `a0`.
+    pub const RS2: u64 = 1;
+    /// Memop: the (first) memory word. Syscall: read `a1`.
+    pub const MEM0: u64 = 2;
+    /// Memop: the second memory word of an access spanning two. Syscall: read `a2`.
+    pub const MEM1: u64 = 3;
+    /// Main: write `rd`. Syscall: write `a0`.
+    pub const RD: u64 = 4;
+    /// Syscall: every word of the buffer (each word once).
+    pub const BUFFER: u64 = 5;
+    /// Memop: the LR/SC reservation cell.
+    pub const RESERVATION: u64 = 6;
+
+    /// The time of `slot` in the main table's row `clk`.
+    pub const fn at(clk: u64, slot: u64) -> u64 {
+        8 * (clk + 1) + slot
+    }
+}
+
+/// Operations on the [`ALU`] bus. `W` forms compute on the low 32 bits and sign-extend
+/// the 32-bit result to 64 bits, as RV64 does. Shift amounts are `b mod 64` (`b mod 32`
+/// for `W`). `Eq`, `Slt`, `Sltu` give 0 or 1. The `MinW`.. forms (for 32-bit AMOs)
+/// compare the low 32 bits (signed or unsigned) and give the smaller/larger one
+/// sign-extended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum AluOp {
+    Add = 1,
+    Sub,
+    Sll,
+    Srl,
+    Sra,
+    Slt,
+    Sltu,
+    Eq,
+    Xor,
+    Or,
+    And,
+    Addw,
+    Subw,
+    Sllw,
+    Srlw,
+    Sraw,
+    Min,
+    Max,
+    Minu,
+    Maxu,
+    MinW,
+    MaxW,
+    MinuW,
+    MaxuW,
+    Mul,
+    Mulh,
+    Mulhsu,
+    Mulhu,
+    Div,
+    Divu,
+    Rem,
+    Remu,
+    Mulw,
+    Divw,
+    Divuw,
+    Remw,
+    Remuw,
+}
+
+impl AluOp {
+    /// Every operation, in numbering order.
+    pub const ALL: [AluOp; 37] = {
+        use AluOp::*;
+        [
+            Add, Sub, Sll, Srl, Sra, Slt, Sltu, Eq, Xor, Or, And, Addw, Subw, Sllw, Srlw, Sraw, Min, Max, Minu, Maxu,
+            MinW, MaxW, MinuW, MaxuW, Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem, Remu, Mulw, Divw, Divuw, Remw, Remuw,
+        ]
+    };
+
+    /// The number on the bus.
+    pub const fn id(self) -> u64 {
+        self as u64
+    }
+
+    /// The result `op(a, b)`: the witness generators' and the tests' reference. It is
+    /// checked against the interpreter (the one ISA semantics) by the tests.
+    pub fn eval(self, a: u64, b: u64) -> u64 {
+        use AluOp::*;
+        let w = |x: u64| x as i32 as i64 as u64;
+        let (sa, sb) = (a as i64, b as i64);
+        let (wa, wb) = (a as i32, b as i32);
+        match self {
+            Add => a.wrapping_add(b),
+            Sub => a.wrapping_sub(b),
+            Sll => a << (b & 63),
+            Srl => a >> (b & 63),
+            Sra => (sa >> (b & 63)) as u64,
+            Slt => u64::from(sa < sb),
+            Sltu => u64::from(a < b),
+            Eq => u64::from(a == b),
+            Xor => a ^ b,
+            Or => a | b,
+            And => a & b,
+            Addw => w(a.wrapping_add(b)),
+            Subw => w(a.wrapping_sub(b)),
+            Sllw => w(a << (b & 31)),
+            Srlw => w(u64::from((a as u32) >> (b & 31))),
+            Sraw => (wa >> (b & 31)) as i64 as u64,
+            Min => sa.min(sb) as u64,
+            Max => sa.max(sb) as u64,
+            Minu => a.min(b),
+            Maxu => a.max(b),
+            MinW => wa.min(wb) as i64 as u64,
+            MaxW => wa.max(wb) as i64 as u64,
+            MinuW => w(u64::from((a as u32).min(b as u32))),
+            MaxuW => w(u64::from((a as u32).max(b as u32))),
+            Mul => a.wrapping_mul(b),
+            Mulh => ((i128::from(sa) * i128::from(sb)) >> 64) as u64,
+            Mulhsu => ((i128::from(sa) * (b as i128)) >> 64) as u64,
+            Mulhu => ((u128::from(a) * u128::from(b)) >> 64) as u64,
+            Div => match (sa, sb) {
+                (_, 0) => u64::MAX,
+                (i64::MIN, -1) => a,
+                _ => (sa / sb) as u64,
+            },
+            Divu => a.checked_div(b).unwrap_or(u64::MAX),
+            Rem => match (sa, sb) {
+                (_, 0) => a,
+                (i64::MIN, -1) => 0,
+                _ => (sa % sb) as u64,
+            },
+            Remu => a.checked_rem(b).unwrap_or(a),
+            Mulw => w(a.wrapping_mul(b)),
+            Divw => match (wa, wb) {
+                (_, 0) => u64::MAX,
+                (i32::MIN, -1) => w(a),
+                _ => (wa / wb) as i64 as u64,
+            },
+            Divuw => w(u64::from((a as u32).checked_div(b as u32).unwrap_or(u32::MAX))),
+            Remw => match (wa, wb) {
+                (_, 0) => w(a),
+                (i32::MIN, -1) => 0,
+                _ => (wa % wb) as i64 as u64,
+            },
+            Remuw => w(u64::from((a as u32).checked_rem(b as u32).unwrap_or(a as u32))),
+        }
+    }
+}
+
+/// One message on the [`ALU`] bus: `c = op(a, b)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AluEvent {
+    pub op: AluOp,
+    pub a: u64,
+    pub b: u64,
+    pub c: u64,
+}
+
+impl AluEvent {
+    /// The event with its correct result.
+    pub fn new(op: AluOp, a: u64, b: u64) -> Self {
+        Self { op, a, b, c: op.eval(a, b) }
+    }
+
+    /// The bus tuple `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)`.
+    pub fn tuple(&self) -> [u64; 7] {
+        let ([a0, a1], [b0, b1], [c0, c1]) = (limbs(self.a), limbs(self.b), limbs(self.c));
+        [self.op.id(), a0, a1, b0, b1, c0, c1]
+    }
+}
+
+/// Operations on the [`MEMOP`] bus: the memory instructions, by width and kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum MemOp {
+    Lb = 1,
+    Lh,
+    Lw,
+    Ld,
+    Lbu,
+    Lhu,
+    Lwu,
+    Sb,
+    Sh,
+    Sw,
+    Sd,
+    LrW,
+    LrD,
+    ScW,
+    ScD,
+    AmoSwapW,
+    AmoAddW,
+    AmoXorW,
+    AmoAndW,
+    AmoOrW,
+    AmoMinW,
+    AmoMaxW,
+    AmoMinuW,
+    AmoMaxuW,
+    AmoSwapD,
+    AmoAddD,
+    AmoXorD,
+    AmoAndD,
+    AmoOrD,
+    AmoMinD,
+    AmoMaxD,
+    AmoMinuD,
+    AmoMaxuD,
+}
+
+impl MemOp {
+    /// The number on the bus.
+    pub const fn id(self) -> u64 {
+        self as u64
+    }
+}
+
+/// The limbs of a 64-bit value as field elements: `[lo, hi]`.
+pub fn limbs(value: u64) -> [u64; 2] {
+    [value & 0xffff_ffff, value >> 32]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alu_ops_are_numbered_densely_in_order() {
+        for (i, op) in AluOp::ALL.iter().enumerate() {
+            assert_eq!(op.id(), i as u64 + 1, "{op:?}");
+        }
+    }
+
+    #[test]
+    fn cells_and_times_fit_their_range_checks() {
+        assert!(cell::word(u32::MAX as u64) < cell::REGISTERS);
+        assert!(cell::RESERVATION < 1 << 30);
+        // A segment of 2^28 steps keeps every time difference below 2^32.
+        assert!(ts::at(1 << 28, ts::RESERVATION) < 1 << 32);
+    }
+}

@@ -1,0 +1,110 @@
+//! The bytes table: 2^16 preprocessed rows serving three lookups, and [`Lookups`], the
+//! counter every witness generator reports its lookups to.
+//!
+//! Row `r = 256·a + b` holds the fixed columns `(r, a, b, a AND b, a OR b, a XOR b)` and
+//! three witness columns: how many times the segment looked up `r` on
+//! [`RANGE16`](crate::bus::RANGE16), `(a, b)` on [`BYTE_PAIR`](crate::bus::BYTE_PAIR),
+//! and `(a, b, and, or, xor)` on [`LOGIC`](crate::bus::LOGIC). A tuple that is not in
+//! the table cannot be received, so a send of an out-of-range value leaves the bus
+//! unbalanced.
+
+use crate::bus::{BYTE_PAIR, LOGIC, RANGE16};
+use p3_air::{Air, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
+use ziskjit_prover::{BusBuilder, TableName, Val};
+
+/// Rows of the table.
+pub const ROWS: usize = 1 << 16;
+
+/// The bytes table.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BytesTable;
+
+/// Preprocessed columns.
+const PRE_WIDTH: usize = 6;
+/// Witness columns: the three multiplicities.
+const WIDTH: usize = 3;
+
+impl TableName for BytesTable {
+    fn name(&self) -> String {
+        "bytes".into()
+    }
+}
+
+impl BaseAir<Val> for BytesTable {
+    fn width(&self) -> usize {
+        WIDTH
+    }
+
+    fn preprocessed_width(&self) -> usize {
+        PRE_WIDTH
+    }
+
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<Val>> {
+        let mut values = Vec::with_capacity(ROWS * PRE_WIDTH);
+        for r in 0..ROWS as u64 {
+            let (a, b) = (r >> 8, r & 0xff);
+            values.extend([r, a, b, a & b, a | b, a ^ b].map(Val::from_u64));
+        }
+        Some(RowMajorMatrix::new(values, PRE_WIDTH))
+    }
+}
+
+impl<AB: BusBuilder<F = Val>> Air<AB> for BytesTable {
+    fn eval(&self, builder: &mut AB) {
+        let fixed = builder.preprocessed().current_slice().to_vec();
+        let counts = builder.main().current_slice().to_vec();
+        builder.receive(RANGE16, [fixed[0]], counts[0]);
+        builder.receive(BYTE_PAIR, [fixed[1], fixed[2]], counts[1]);
+        builder.receive(LOGIC, [fixed[1], fixed[2], fixed[3], fixed[4], fixed[5]], counts[2]);
+    }
+}
+
+/// The lookups one segment's witness makes into the bytes table. Every witness
+/// generator that sends on [`RANGE16`], [`BYTE_PAIR`] or [`LOGIC`] reports the same
+/// lookups here, once per send with multiplicity one (a send with multiplicity `m` is
+/// reported `m` times); [`Lookups::trace`] turns the counts into the table's witness.
+#[derive(Clone, Debug)]
+pub struct Lookups {
+    counts: Vec<[u32; WIDTH]>,
+}
+
+impl Default for Lookups {
+    fn default() -> Self {
+        Self { counts: vec![[0; WIDTH]; ROWS] }
+    }
+}
+
+impl Lookups {
+    /// `value < 2^16` (panics otherwise: the witness generator has a bug).
+    pub fn range16(&mut self, value: u64) {
+        assert!(value < ROWS as u64, "range16 lookup of {value}");
+        self.counts[value as usize][0] += 1;
+    }
+
+    /// `a < 2^8`, `b < 2^8`.
+    pub fn byte_pair(&mut self, a: u64, b: u64) {
+        assert!(a < 256 && b < 256, "byte-pair lookup of ({a}, {b})");
+        self.counts[(a * 256 + b) as usize][1] += 1;
+    }
+
+    /// The logic row of bytes `(a, b)`.
+    pub fn logic(&mut self, a: u64, b: u64) {
+        assert!(a < 256 && b < 256, "logic lookup of ({a}, {b})");
+        self.counts[(a * 256 + b) as usize][2] += 1;
+    }
+
+    /// A 32-bit limb as two 16-bit range checks (low half first): see
+    /// [`crate::gadgets::range32`].
+    pub fn range32(&mut self, value: u64) {
+        assert!(value < 1 << 32, "range32 lookup of {value}");
+        self.range16(value & 0xffff);
+        self.range16(value >> 16);
+    }
+
+    /// The bytes table's witness.
+    pub fn trace(&self) -> RowMajorMatrix<Val> {
+        RowMajorMatrix::new(self.counts.iter().flatten().map(|&c| Val::from_u32(c)).collect(), WIDTH)
+    }
+}

@@ -1,0 +1,63 @@
+//! `ziskjit-air`: the RISC-V execution as a set of tables (AIRs) on the
+//! [`ziskjit_prover`] bus, their witness generation from replayed segments, and the
+//! prove/verify pipeline behind `ziskjit prove` / `ziskjit verify`.
+//!
+//! # The shape of the argument
+//!
+//! A run is cut into execution segments of `S` steps (the minimal trace's segments).
+//! Every segment proof holds every table (a table with nothing to do in a segment has
+//! padding rows that put nothing on the bus), plus one last *memory segment* holding the
+//! final memory table. All tables talk over the buses of [`bus`]; the statement (what
+//! the verifier computes from the ELF and the claimed output) adds the boundary messages.
+//!
+//! | table | rows | role |
+//! |---|---|---|
+//! | [`main`](crate::main_table) | one per step | fetches the instruction from the ROM, reads `rs1`/`rs2`, writes `rd`, computes the next pc, delegates arithmetic to the ALU bus, memory instructions to the memop bus, `ecall` to the syscall bus |
+//! | [`rom`](crate::rom) | one per instruction of the ELF (preprocessed) | the program: its commitment is the verification key |
+//! | [`alu`](crate::alu) | one per ALU operation | add/sub, logic, shifts, comparisons (and the W forms) |
+//! | [`muldiv`](crate::muldiv) | one per M-extension operation | mul, mulh*, div*, rem* with their corner cases |
+//! | [`memop`](crate::memop) | one per memory instruction | loads/stores of every width and alignment against aligned 64-bit words, LR/SC, AMOs |
+//! | [`syscall`](crate::syscall) | per `ecall`, plus one per buffer word | `exit`, `write` (public output bytes), `read` (private input bytes) |
+//! | [`boundary`](crate::boundary) | one per memory cell a segment touches | imports each cell's value from the global bus at the segment's start, exports it at its end |
+//! | [`final_memory`](crate::final_memory) | one per cell the run touched or the ELF initialises | creates every cell once with its initial value and consumes its final value |
+//! | [`bytes`](crate::bytes) | 2^16 (preprocessed) | 16-bit range checks, byte-pair range checks, bytewise AND/OR/XOR |
+//!
+//! # Memory: offline checking with timestamps
+//!
+//! Registers, memory words and the LR/SC reservation are all *cells* ([`bus::cell`]).
+//! A cell's value travels as a *token* `(cell, lo, hi, time)` on [`bus::MEMORY`]: an
+//! access at time `t` receives the token left by the previous access (`t' < t`, checked
+//! by a range check of `t − t' − 1`) and sends a new one with its own time and the new
+//! value (the same value for a read). Times are local to a segment (see [`bus::ts`]);
+//! between segments a cell travels on [`bus::GLOBAL_MEMORY`] as `(cell, lo, hi, segment)`
+//! through the [`boundary`](crate::boundary) table, and the
+//! [`final_memory`](crate::final_memory) table creates each cell once (value from the ELF
+//! image, sent by the statement, or zero) and consumes its last value. Since a token is
+//! consumed by exactly one access and times strictly increase along a cell's chain, every
+//! read returns the last value written (Blum et al.'s offline memory checking).
+//!
+//! # Values
+//!
+//! A 64-bit value is two 32-bit limbs `(lo, hi)`, each a field element `< 2^32`. Tables
+//! that *create* a value (ALU results, loaded sub-words, input bytes) range-check it;
+//! values read from tokens are trusted, being created by such a table or by the statement.
+//!
+//! # Degrees
+//!
+//! With the default blowup 2, a constraint may have degree ≤ 3 including its selector
+//! (`when_transition`/`when_first_row` add one). A bus interaction costs degree
+//! `1 + max(degree of its tuple entries)` and `degree(multiplicity)`: keep tuple entries
+//! of degree ≤ 2 and multiplicities of degree ≤ 3.
+
+pub mod bus;
+pub mod debug;
+pub mod bytes;
+pub mod gadgets;
+pub mod table;
+
+pub mod alu;
+pub mod memop;
+pub mod muldiv;
+pub mod syscall;
+
+pub use ziskjit_prover::Val;

@@ -1,0 +1,64 @@
+//! [`Table`]: every RISC-V table as one type, as the prover takes a program's tables
+//! (`&[T]` of one `T`). Each variant forwards to its table.
+
+use crate::alu::AluTable;
+use crate::bytes::BytesTable;
+use crate::memop::MemOpTable;
+use crate::muldiv::MulDivTable;
+use crate::syscall::SyscallTable;
+use p3_air::{Air, BaseAir};
+use p3_matrix::dense::RowMajorMatrix;
+use ziskjit_prover::{BusBuilder, TableName, Val};
+
+/// One of the RISC-V tables.
+#[derive(Clone, Debug)]
+pub enum Table {
+    Alu(AluTable),
+    MulDiv(MulDivTable),
+    MemOp(MemOpTable),
+    Syscall(SyscallTable),
+    Bytes(BytesTable),
+}
+
+/// Calls `$body` with `$t` bound to the variant's table.
+macro_rules! forward {
+    ($self:expr, $t:ident => $body:expr) => {
+        match $self {
+            Table::Alu($t) => $body,
+            Table::MulDiv($t) => $body,
+            Table::MemOp($t) => $body,
+            Table::Syscall($t) => $body,
+            Table::Bytes($t) => $body,
+        }
+    };
+}
+
+impl TableName for Table {
+    fn name(&self) -> String {
+        forward!(self, t => t.name())
+    }
+}
+
+impl BaseAir<Val> for Table {
+    fn width(&self) -> usize {
+        forward!(self, t => BaseAir::<Val>::width(t))
+    }
+
+    fn preprocessed_width(&self) -> usize {
+        forward!(self, t => BaseAir::<Val>::preprocessed_width(t))
+    }
+
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<Val>> {
+        forward!(self, t => BaseAir::<Val>::preprocessed_trace(t))
+    }
+
+    fn num_public_values(&self) -> usize {
+        forward!(self, t => BaseAir::<Val>::num_public_values(t))
+    }
+}
+
+impl<AB: BusBuilder<F = Val>> Air<AB> for Table {
+    fn eval(&self, builder: &mut AB) {
+        forward!(self, t => t.eval(builder))
+    }
+}
