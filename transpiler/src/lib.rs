@@ -1,4 +1,6 @@
-//! ELF loading and RV64IMAC decoding: turns a guest ELF into a [`Program`].
+//! ELF loading and RV64IMAC decoding: turns a guest ELF into a [`Program`]; lowering
+//! it to Cranelift IR ([`lower`]), compiling it to host code and writing precompiled
+//! images ([`image`]).
 //!
 //! This crate knows the *encoding* of the ISA; its *semantics* live in exactly one
 //! place, the interpreter's step function in `ziskjit-runtime`. Everything downstream
@@ -6,6 +8,7 @@
 
 pub mod decode;
 pub mod elf;
+pub mod image;
 pub mod inst;
 pub mod lower;
 pub mod program;

@@ -70,7 +70,7 @@ pub fn lower_region(
         }
     }
     let budget = b.declare_var(I64);
-    let log_ptr = (variant == Variant::Trace).then(|| b.declare_var(I64));
+    let log_ptr = (variant != Variant::Plain).then(|| b.declare_var(I64));
 
     // Entry: context pointers, registers, budget; then the jump to the entry block.
     b.append_block_params_for_function_params(entry);
@@ -118,6 +118,7 @@ pub fn lower_region(
         program,
         layout,
         region: index,
+        variant,
         regs,
         blocks: blocks.clone(),
         budget,
@@ -186,11 +187,12 @@ struct Emitter<'a, 'f> {
     program: &'a Program,
     layout: &'a Layout,
     region: usize,
+    variant: Variant,
     regs: [Option<Variable>; 32],
     /// The Cranelift block of each of the region's basic blocks.
     blocks: Vec<cranelift_codegen::ir::Block>,
     budget: Variable,
-    /// The trace variant's log write pointer, and the end of the log's room.
+    /// The trace and profile variants' log write pointer, and the end of the log's room.
     log_ptr: Option<Variable>,
     log_end: Option<Value>,
     flags: MemoryFlags,
@@ -242,22 +244,26 @@ impl Emitter<'_, '_> {
         self.b.switch_to_block(clif);
         let left = self.b.use_var(self.budget);
         let mut fits = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, left, i64::from(len));
-        if let (Some(var), Some(end)) = (self.log_ptr, self.log_end) {
-            // Room for the worst case: two logged words per memory access.
-            let accesses = (0..len)
-                .scan(start, |pc, _| {
-                    let inst = *inst_at(self.program, *pc);
-                    *pc += u64::from(inst.len);
-                    Some(inst.op.access_size() != 0)
-                })
-                .filter(|&is_access| is_access)
-                .count() as i64;
-            if accesses > 0 {
-                let ptr = self.b.use_var(var);
-                let room = self.b.ins().isub(end, ptr);
-                let enough = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, 16 * accesses);
-                fits = self.b.ins().band(fits, enough);
+        let log_words = match self.variant {
+            Variant::Plain => 0,
+            // The worst case: two logged words per memory access.
+            Variant::Trace => {
+                2 * (0..len)
+                    .scan(start, |pc, _| {
+                        let inst = *inst_at(self.program, *pc);
+                        *pc += u64::from(inst.len);
+                        Some(inst.op.access_size() != 0)
+                    })
+                    .filter(|&is_access| is_access)
+                    .count() as i64
             }
+            Variant::Profile => 1,
+        };
+        if let (Some(var), Some(end), true) = (self.log_ptr, self.log_end, log_words > 0) {
+            let ptr = self.b.use_var(var);
+            let room = self.b.ins().isub(end, ptr);
+            let enough = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, 8 * log_words);
+            fits = self.b.ins().band(fits, enough);
         }
         let body = self.b.create_block();
         let args = self.slow_args(start, 0);
@@ -265,6 +271,13 @@ impl Emitter<'_, '_> {
         self.b.switch_to_block(body);
         let left = self.b.ins().iadd_imm_s(left, -i64::from(len));
         self.b.def_var(self.budget, left);
+        if let (Some(var), Variant::Profile) = (self.log_ptr, self.variant) {
+            let ptr = self.b.use_var(var);
+            let entry = self.b.ins().iconst(I64, super::profile_word(start, len) as i64);
+            self.b.ins().store(self.flags.log, entry, ptr, 0);
+            let next = self.b.ins().iadd_imm_s(ptr, 8);
+            self.b.def_var(var, next);
+        }
         let mut pc = start;
         for k in 0..len {
             let inst = *inst_at(self.program, pc);
@@ -307,7 +320,7 @@ impl Emitter<'_, '_> {
         let args = self.slow_args(pc, unretired);
         self.b.ins().brif(allowed, ok, &[], self.slow, &args);
         self.b.switch_to_block(ok);
-        if let Some(var) = self.log_ptr {
+        if let (Some(var), Variant::Trace) = (self.log_ptr, self.variant) {
             self.log_words(var, addr, size, need == perm::W);
         }
         self.b.ins().iadd(self.base, addr)

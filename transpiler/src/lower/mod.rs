@@ -63,9 +63,10 @@ pub mod ctx {
     /// `perms: *const u8`: one permission byte per 4 KiB guest page, with one extra
     /// zero entry for the page at 2^32 (an access ending past the address space).
     pub const PERMS: i32 = 280;
-    /// `log_ptr: *mut u64`: where the trace variant writes its next logged word.
+    /// `log_ptr: *mut u64`: where the trace and profile variants write their next
+    /// logged word.
     pub const LOG_PTR: i32 = 288;
-    /// `log_end: *mut u64`: one past the last word the trace variant may write.
+    /// `log_end: *mut u64`: one past the last word those variants may write.
     pub const LOG_END: i32 = 296;
     /// Size of the context.
     pub const SIZE: usize = 304;
@@ -97,6 +98,41 @@ pub enum Variant {
     /// full aligned doubleword, written at the context's `log_ptr`. A block is entered
     /// only if the log has room for two words per memory access in it.
     Trace,
+    /// Also log every executed block for the profiler: one word per block, written at
+    /// the context's `log_ptr` when the block is entered, `start pc | len << 32`. A
+    /// block is entered only if the log has room for that word. The sequence of
+    /// logged blocks is the program's exact path (each block's successor is the next
+    /// logged block, or the pc the region returns), which is all the profiler needs to
+    /// rebuild call stacks; a block cut short by a slow exit is told apart by the step
+    /// budget, which the slow exit gives back exactly (see [`profile_entry`]).
+    Profile,
+}
+
+impl Variant {
+    /// Every variant, in the order images list them.
+    pub const ALL: [Variant; 3] = [Variant::Plain, Variant::Trace, Variant::Profile];
+
+    /// A short lower-case name (symbol names in images, cache file names, messages).
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Plain => "plain",
+            Variant::Trace => "trace",
+            Variant::Profile => "profile",
+        }
+    }
+}
+
+/// The word the profile variant logs for the block at `start` of `len` instructions
+/// (guest pcs are below 2^32, so both fit).
+pub fn profile_word(start: u64, len: u32) -> u64 {
+    start | u64::from(len) << 32
+}
+
+/// Splits a word the profile variant logged into the block's start pc and its number
+/// of instructions.
+#[inline]
+pub fn profile_entry(word: u64) -> (u64, u64) {
+    (word & 0xffff_ffff, word >> 32)
 }
 
 /// Longest region in ROM halfwords before it is split: bounds the size of one
@@ -438,6 +474,8 @@ pub fn codegen_flags(large_region: bool) -> cranelift_codegen::settings::Builder
     set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" });
     set(&mut flags, "is_pic", "false");
     set(&mut flags, "use_colocated_libcalls", "false");
+    // Region code never unwinds (it calls nothing), so no unwind tables are built.
+    set(&mut flags, "unwind_info", "false");
     flags
 }
 
