@@ -1,8 +1,10 @@
-//! The ziskjit runtime: guest memory, syscalls, and the reference interpreter.
+//! The ziskjit runtime: guest memory, syscalls, the reference interpreter, and running
+//! compiled code (plain, recording the minimal trace, or feeding the profiler).
 //!
 //! [`interp::step`] is the one definition of the ISA's semantics. Compiled code
-//! (the JIT) runs over the same [`memory::GuestMemory`] and calls the same
-//! [`syscall::syscall`], so every engine agrees on memory layout, faults and I/O.
+//! ([`jit`], compiled now or loaded from a precompiled image) runs over the same
+//! [`memory::GuestMemory`] and calls the same [`syscall::syscall`], so every engine
+//! agrees on memory layout, faults and I/O.
 
 pub mod fault;
 pub mod interp;

@@ -1,14 +1,16 @@
-//! The ahead-of-time engine: compiling a whole [`Program`] with Cranelift before the
-//! first step, and running the compiled code over the same [`GuestMemory`] as the
-//! interpreter.
+//! The ahead-of-time engine: running a whole [`Program`] compiled with Cranelift before
+//! the first step, over the same [`GuestMemory`] as the interpreter.
 //!
-//! The transpiler lowers every region of the program to a Cranelift function
-//! (`ziskjit_transpiler::lower`); here they are compiled with `cranelift-jit` into
-//! executable memory ([`Compiled`]), and [`Jit::run`] drives them. The driver is a small
-//! dispatch loop: it looks the guest pc up in the layout's dense pc → (region, block)
-//! table and calls that region with the block's entry index; the region runs — chaining
-//! its blocks directly, guest registers in host registers — until control leaves it,
-//! and returns the next pc with the registers written back to a [`Ctx`].
+//! The transpiler lowers every region of the program to a Cranelift function and
+//! compiles them all into one relocatable object
+//! (`ziskjit_transpiler::image::compile`); [`load`] maps that object into executable
+//! memory ([`Compiled`]), whether it was compiled a moment ago ([`Compiled::new`]) or
+//! read from a precompiled image ([`Compiled::load`]), and [`Jit::run`] drives it. The
+//! driver is a small dispatch loop: it looks the guest pc up in the layout's dense
+//! pc → (region, block) table and calls that region with the block's entry index; the
+//! region runs — chaining its blocks directly, guest registers in host registers —
+//! until control leaves it, and returns the next pc with the registers written back to
+//! a [`Ctx`].
 //!
 //! Everything else goes through one exit path: when there is no compiled block at the
 //! pc (an `ecall`, an atomic, an illegal encoding, a `jalr` into the middle of a block)
@@ -17,21 +19,20 @@
 //! interpreter's [`step`] on the same registers and memory. Syscalls, faults, the LR/SC
 //! reservation and the step limit are therefore decided by the interpreter's code
 //! alone, and the JIT reports the same [`Fault`] values with the same pc.
+//!
+//! The three variants of the code share this loop through [`Hooks`]: the plain run,
+//! the minimal-trace recorder ([`Jit::record`]) and the profiler feed ([`Jit::profile`]).
+
+pub mod load;
 
 use crate::fault::{Fault, FaultKind as Kind};
 use crate::interp::{fetch, step, Cpu, LiveBus, RunResult};
 use crate::memory::{GuestMemory, MemoryError};
 use crate::syscall::{Io, SyscallOutcome};
 use crate::trace::{SegmentCutter, SegmentTrace, TraceSummary, TracingBus, LOG_CHUNK_WORDS};
-use cranelift_codegen::control::ControlPlane;
-use cranelift_codegen::ir::types::{I32, I64};
-use cranelift_codegen::ir::AbiParam;
-use cranelift_codegen::{settings, Context};
-use cranelift_frontend::FunctionBuilderContext;
-use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{default_libcall_names, Linkage, Module};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use load::{CodeMap, LoadError};
 use std::time::Instant;
+use ziskjit_transpiler::image::{compile_object, table_symbol, CompileError};
 use ziskjit_transpiler::lower::{self, ctx, Layout, Variant};
 use ziskjit_transpiler::{Inst, Program};
 
@@ -59,136 +60,65 @@ const _: () = {
     assert!(std::mem::size_of::<Ctx>() == ctx::SIZE);
 };
 
-/// Alignment of each region's code (a cache line).
-const CODE_ALIGNMENT: u64 = 64;
-
 /// A compiled region: `(context, entry index) -> next guest pc`.
 type RegionFn = unsafe extern "C" fn(*mut Ctx, u32) -> u64;
 
-/// Why a program could not be compiled.
+/// Why a program's code could not be compiled or loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum JitError {
-    #[error("the host CPU is not supported by Cranelift: {0}")]
-    UnsupportedHost(String),
-    #[error("compiling the code region [0x{start:x}, 0x{end:x}): {message}")]
-    Region { start: u64, end: u64, message: String },
-    #[error("linking the compiled code: {0}")]
-    Link(String),
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    #[error(transparent)]
+    Load(#[from] LoadError),
 }
 
-/// A program compiled to host code.
+/// A program's code in executable memory, for one variant.
 pub struct Compiled {
-    module: Option<JITModule>,
+    /// The mapping the region functions live in; they die with it.
+    _code: CodeMap,
     /// The variant the code was lowered as.
     pub variant: Variant,
     layout: Layout,
     regions: Vec<RegionFn>,
-    /// Wall time spent lowering and compiling.
+    /// Wall time spent producing the code: lowering and compiling, or loading an image.
     pub compile_seconds: f64,
 }
 
 impl Compiled {
-    /// Lowers and compiles every region of `program`, on all host cores.
+    /// Lowers and compiles every region of `program` (on all host cores) and loads
+    /// the code.
     pub fn new(program: &Program, variant: Variant) -> Result<Compiled, JitError> {
         let started = Instant::now();
-        let isa = |large: bool| {
-            cranelift_native::builder()
-                .map_err(|e| JitError::UnsupportedHost(e.to_string()))?
-                .finish(settings::Flags::new(lower::codegen_flags(large)))
-                .map_err(|e| JitError::UnsupportedHost(e.to_string()))
-        };
-        let (small_isa, large_isa) = (isa(false)?, isa(true)?);
+        let object = compile_object(program, &[variant])?;
+        let mut compiled = Compiled::load(program, &object, variant)?;
+        compiled.compile_seconds = started.elapsed().as_secs_f64();
+        Ok(compiled)
+    }
+
+    /// Loads the `variant` code of `program` from `object`, the code of a precompiled
+    /// image built from the same program (the image format checks that).
+    pub fn load(program: &Program, object: &[u8], variant: Variant) -> Result<Compiled, JitError> {
+        let started = Instant::now();
         let layout = lower::layout(program);
-        let config = small_isa.frontend_config();
-
-        // Lower and compile regions in parallel (each thread takes the next region),
-        // then place the machine code in executable memory. The code of a region refers
-        // to nothing outside itself (no calls, no data), so it needs no relocations.
-        let count = layout.regions.len();
-        let next = AtomicUsize::new(0);
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, count.max(1));
-        let compile_some = || {
-            let mut context = Context::new();
-            let mut builder_context = FunctionBuilderContext::new();
-            let mut done = Vec::new();
-            loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(region) = layout.regions.get(index) else { break done };
-                let error = |message: String| JitError::Region { start: region.start, end: region.end, message };
-                context.clear();
-                context.func = lower::lower_region(program, &layout, index, variant, config, &mut builder_context);
-                let isa =
-                    if region.instructions() > lower::LARGE_REGION_INSTRUCTIONS { &large_isa } else { &small_isa };
-                let code = match context.compile(isa.as_ref(), &mut ControlPlane::default()) {
-                    Ok(code) if code.buffer.relocs().is_empty() => Ok(code.code_buffer().to_vec()),
-                    Ok(_) => Err(error("the compiled code needs relocations".to_string())),
-                    Err(e) => Err(error(format!("{:?}", e.inner))),
-                };
-                done.push((index, code));
-            }
-        };
-        let mut code: Vec<Option<Vec<u8>>> = vec![None; count];
-        let batches = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads).map(|_| scope.spawn(compile_some)).collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect::<Vec<_>>()
-        });
-        for (index, bytes) in batches.into_iter().flatten() {
-            code[index] = Some(bytes?);
-        }
-
-        let mut module = JITModule::new(JITBuilder::with_isa(small_isa, default_libcall_names()));
-        let mut ids = Vec::with_capacity(count);
-        for (index, (region, bytes)) in layout.regions.iter().zip(code).enumerate() {
-            let error = |e: cranelift_module::ModuleError| JitError::Region {
-                start: region.start,
-                end: region.end,
-                message: e.to_string(),
-            };
-            let bytes = bytes.expect("every region index is taken by exactly one worker");
-            let mut signature = module.make_signature();
-            signature.params.extend([AbiParam::new(I64), AbiParam::new(I32)]);
-            signature.returns.push(AbiParam::new(I64));
-            let id = module
-                .declare_function(&format!("region_{index}_{:x}", region.start), Linkage::Local, &signature)
-                .map_err(error)?;
-            module.define_function_bytes(id, CODE_ALIGNMENT, &bytes, &[]).map_err(error)?;
-            ids.push(id);
-        }
-        module.finalize_definitions().map_err(|e| JitError::Link(e.to_string()))?;
-        let regions = ids
+        let code = CodeMap::load(object)?;
+        let regions = code
+            .table(object, &table_symbol(variant), layout.regions.len())?
             .into_iter()
-            .map(|id| {
-                // SAFETY: every region was lowered with exactly this signature
-                // (context pointer, entry index) -> i64, in the host's calling convention.
-                unsafe { std::mem::transmute::<*const u8, RegionFn>(module.get_finalized_function(id)) }
+            .map(|address| {
+                // SAFETY: every entry of a variant's table is the address of a region
+                // function (checked to lie in the loaded code) that was lowered for
+                // this program's layout with exactly this signature (context pointer,
+                // entry index) -> i64, in the host's calling convention.
+                unsafe { std::mem::transmute::<usize, RegionFn>(address) }
             })
             .collect();
-        Ok(Compiled {
-            module: Some(module),
-            variant,
-            layout,
-            regions,
-            compile_seconds: started.elapsed().as_secs_f64(),
-        })
+        Ok(Compiled { _code: code, variant, layout, regions, compile_seconds: started.elapsed().as_secs_f64() })
     }
 
     /// The compiled region and entry index of the block at `pc`, if there is one.
     #[inline]
     fn entry(&self, pc: u64) -> Option<(RegionFn, u32)> {
         self.layout.entry_of(pc).map(|(region, block)| (self.regions[region], block))
-    }
-}
-
-impl Drop for Compiled {
-    fn drop(&mut self) {
-        if let Some(module) = self.module.take() {
-            // SAFETY: the function pointers die with `self`, and no machine can run
-            // them afterwards because `Jit` borrows the `Compiled` it runs.
-            unsafe { module.free_memory() };
-        }
     }
 }
 
@@ -241,6 +171,25 @@ impl<'p> Jit<'p> {
         Ok(tracer.cutter.finish(self.steps, &self.cpu, tracer.log, exit_code))
     }
 
+    /// Runs like [`Jit::run`] while reporting every retired instruction, in order, to
+    /// `on_retire(pc, steps, next_pc)`: `steps` instructions ran straight-line from
+    /// `pc` (each falling through to the next), and the last of them continued at
+    /// `next_pc`. This is the event `ziskjit_profiler::Profiler::retire_block` takes,
+    /// and the events cover exactly the steps the interpreter retires, so a profile
+    /// built from them equals one built from the interpreter's step records.
+    /// `self.compiled` must have been built with `Variant::Profile`.
+    pub fn profile(
+        &mut self,
+        io: &mut Io<'_>,
+        max_steps: u64,
+        on_retire: impl FnMut(u64, u64, u64),
+    ) -> Result<RunResult, Fault> {
+        assert_eq!(self.compiled.variant, Variant::Profile, "profiling needs code compiled with Variant::Profile");
+        let mut profiling = Profiling { on_retire, log: Vec::with_capacity(LOG_CHUNK_WORDS), budget: 0 };
+        let exit_code = self.drive(io, max_steps, &mut profiling)?;
+        Ok(RunResult { exit_code, steps: self.steps })
+    }
+
     /// The dispatch loop shared by every variant; `hooks` supply what differs.
     fn drive(&mut self, io: &mut Io<'_>, max_steps: u64, hooks: &mut impl Hooks) -> Result<u8, Fault> {
         let mut ctx = Ctx {
@@ -262,9 +211,9 @@ impl<'p> Jit<'p> {
                 // SAFETY: `region` was compiled from this program's layout and `entry`
                 // comes from the same layout; the context points at live guest memory,
                 // a permission table covering every page index the code can form, and
-                // (trace variant) a log with the room the code checks for.
+                // (trace and profile variants) a log with the room the code checks for.
                 pc = unsafe { region(&mut ctx, entry) };
-                hooks.after_region(&ctx);
+                hooks.after_region(&ctx, pc);
                 if ctx.exit == 0 {
                     continue;
                 }
@@ -316,8 +265,8 @@ trait Hooks {
     fn at_stop(&mut self, steps: u64, cpu: &Cpu);
     /// Prepares the context before compiled code runs.
     fn before_region(&mut self, ctx: &mut Ctx);
-    /// Takes back what compiled code produced.
-    fn after_region(&mut self, ctx: &Ctx);
+    /// Takes back what compiled code produced; it returned `pc`.
+    fn after_region(&mut self, ctx: &Ctx, pc: u64);
     /// Executes one instruction with the interpreter's `step`.
     fn step(
         &mut self,
@@ -342,7 +291,7 @@ impl Hooks for Plain {
     fn before_region(&mut self, _ctx: &mut Ctx) {}
 
     #[inline]
-    fn after_region(&mut self, _ctx: &Ctx) {}
+    fn after_region(&mut self, _ctx: &Ctx, _pc: u64) {}
 
     fn step(
         &mut self,
@@ -376,24 +325,12 @@ impl<F: FnMut(SegmentTrace)> Hooks for Tracer<F> {
 
     #[inline]
     fn before_region(&mut self, ctx: &mut Ctx) {
-        // Keep a chunk of room so that compiled blocks (which need two words per
-        // access) rarely find the log full; if one does, it exits and is interpreted.
-        if self.log.capacity() - self.log.len() < LOG_CHUNK_WORDS / 2 {
-            self.log.reserve(LOG_CHUNK_WORDS.max(self.log.len()));
-        }
-        let range = self.log.spare_capacity_mut().as_mut_ptr_range();
-        ctx.log_ptr = range.start.cast();
-        ctx.log_end = range.end.cast();
+        open_log(&mut self.log, ctx);
     }
 
     #[inline]
-    fn after_region(&mut self, ctx: &Ctx) {
-        // SAFETY: compiled code wrote initialised words from the old end of the
-        // vector up to `log_ptr`, never past `log_end` (the spare capacity).
-        unsafe {
-            let written = ctx.log_ptr.offset_from(self.log.as_ptr()) as usize;
-            self.log.set_len(written);
-        }
+    fn after_region(&mut self, ctx: &Ctx, _pc: u64) {
+        close_log(&mut self.log, ctx);
     }
 
     fn step(
@@ -407,5 +344,89 @@ impl<F: FnMut(SegmentTrace)> Hooks for Tracer<F> {
         let outcome = step(cpu, inst, &mut bus);
         self.log = bus.log;
         outcome
+    }
+}
+
+/// Points the context's log window at the spare capacity of `log`. A chunk of room is
+/// kept so that compiled blocks (which check for the words they may log) rarely find
+/// the log full; if one does, it exits and is interpreted.
+#[inline]
+fn open_log(log: &mut Vec<u64>, ctx: &mut Ctx) {
+    if log.capacity() - log.len() < LOG_CHUNK_WORDS / 2 {
+        log.reserve(LOG_CHUNK_WORDS.max(log.len()));
+    }
+    let range = log.spare_capacity_mut().as_mut_ptr_range();
+    ctx.log_ptr = range.start.cast();
+    ctx.log_end = range.end.cast();
+}
+
+/// Takes the words compiled code appended to `log` after [`open_log`].
+#[inline]
+fn close_log(log: &mut Vec<u64>, ctx: &Ctx) {
+    // SAFETY: compiled code wrote initialised words from the old end of the vector up
+    // to `log_ptr`, never past `log_end` (the spare capacity `open_log` handed out).
+    unsafe {
+        let written = ctx.log_ptr.offset_from(log.as_ptr()) as usize;
+        log.set_len(written);
+    }
+}
+
+/// The profiling run: compiled code logs one word per block it enters
+/// (`lower::profile_entry`), turned into retire events after each region call;
+/// interpreted steps are reported one by one.
+struct Profiling<F> {
+    on_retire: F,
+    log: Vec<u64>,
+    /// The step budget when the region was entered.
+    budget: u64,
+}
+
+impl<F: FnMut(u64, u64, u64)> Hooks for Profiling<F> {
+    fn next_stop(&self, _steps: u64) -> u64 {
+        u64::MAX
+    }
+
+    fn at_stop(&mut self, _steps: u64, _cpu: &Cpu) {}
+
+    #[inline]
+    fn before_region(&mut self, ctx: &mut Ctx) {
+        self.budget = ctx.budget;
+        open_log(&mut self.log, ctx);
+    }
+
+    /// Each logged block continues at the next logged block, the last one at the pc
+    /// the region returned. Only the last can have been cut short, by a slow exit
+    /// (a refused memory access) inside it; the budget says by how much, since the
+    /// region gave back exactly the steps that did not retire.
+    #[inline]
+    fn after_region(&mut self, ctx: &Ctx, pc: u64) {
+        close_log(&mut self.log, ctx);
+        let retired = self.budget - ctx.budget;
+        let logged: u64 = self.log.iter().map(|&word| lower::profile_entry(word).1).sum();
+        let mut unretired = logged - retired;
+        let mut blocks = self.log.iter().map(|&word| lower::profile_entry(word)).peekable();
+        while let Some((start, len)) = blocks.next() {
+            let (steps, next) = match blocks.peek() {
+                Some(&(next, _)) => (len, next),
+                None => (len - std::mem::take(&mut unretired), pc),
+            };
+            if steps > 0 {
+                (self.on_retire)(start, steps, next);
+            }
+        }
+        self.log.clear();
+    }
+
+    fn step(
+        &mut self,
+        cpu: &mut Cpu,
+        inst: &Inst,
+        mem: &mut GuestMemory,
+        io: &mut Io<'_>,
+    ) -> Result<SyscallOutcome, Kind> {
+        let pc = cpu.pc;
+        let outcome = step(cpu, inst, &mut LiveBus { mem, io })?;
+        (self.on_retire)(pc, 1, cpu.pc);
+        Ok(outcome)
     }
 }
