@@ -31,6 +31,9 @@ pub enum Command {
     /// instruction class, call stacks as folded stacks (`--folded`) or a flamegraph
     /// (`--svg`). The guest's public output goes to stdout, the report to stderr.
     Profile(crate::profile::ProfileArgs),
+    /// Compile a guest ELF ahead of time into a precompiled image (all variants), which
+    /// every subcommand accepts in place of the ELF.
+    Compile(crate::compile::CompileArgs),
 }
 
 /// The execution engine.
@@ -44,7 +47,7 @@ pub enum Engine {
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// The guest ELF (riscv64, statically linked).
+    /// The guest ELF (riscv64, statically linked), or a precompiled image of it.
     pub elf: PathBuf,
     /// Private input file (`-` for stdin). Without it, stdin is read when it is not a terminal.
     #[arg(long)]
@@ -59,9 +62,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub dump_ir: Option<PathBuf>,
     /// Write run statistics as one JSON object (steps, seconds, mips, exit_code, engine;
-    /// for the JIT also compile_seconds, included in seconds).
+    /// for the JIT also compile_seconds, included in seconds, and code: compiled, cache or image).
     #[arg(long)]
     pub stats_json: Option<PathBuf>,
+    /// Compile the ELF even if the image cache has its code, and do not store it there.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// Classes of failure, each with its own process exit code (all ≥ 100, so they are
@@ -78,6 +84,8 @@ pub enum ErrorKind {
     StepLimit,
     /// A minimal trace failed to replay or disagreed with the interpreter.
     TraceMismatch,
+    /// A precompiled image is stale, foreign to this host, or corrupted.
+    InvalidImage,
 }
 
 impl ErrorKind {
@@ -88,6 +96,7 @@ impl ErrorKind {
             ErrorKind::GuestFault => 103,
             ErrorKind::StepLimit => 104,
             ErrorKind::TraceMismatch => 105,
+            ErrorKind::InvalidImage => 106,
         }
     }
 }
@@ -127,13 +136,6 @@ pub fn read_input(input: &Option<PathBuf>) -> Result<Vec<u8>, CliError> {
         None if !std::io::stdin().is_terminal() => read_stdin(),
         None => Ok(Vec::new()),
     }
-}
-
-/// Loads and decodes a guest ELF.
-pub fn load_program(path: &Path) -> Result<ziskjit_transpiler::Program, CliError> {
-    let bytes = read_file(path, "ELF file")?;
-    ziskjit_transpiler::load_elf(&bytes)
-        .map_err(|e| CliError::new(ErrorKind::InvalidElf, format!("invalid ELF `{}`: {e}", path.display())))
 }
 
 /// Writes `value` as JSON to `path`.

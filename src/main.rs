@@ -6,6 +6,7 @@
 //! one-line `error: …` on stderr (see [`cli::ErrorKind`]).
 
 mod cli;
+mod compile;
 mod profile;
 mod run;
 mod trace;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         cli::Command::Run(run_args) => run::run(&run_args),
         cli::Command::Trace(trace_args) => trace::trace(&trace_args),
         cli::Command::Profile(profile_args) => profile::profile(&profile_args),
+        cli::Command::Compile(compile_args) => compile::compile(&compile_args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,17 +1,21 @@
-//! `ziskjit run`: execute a guest with the chosen engine and report how it ended.
+//! `ziskjit run`: execute a guest (an ELF or a precompiled image) with the chosen
+//! engine and report how it ended.
 
-use crate::cli::{load_program, read_input, write_json, CliError, Engine, ErrorKind, RunArgs};
+use crate::cli::{read_input, write_json, CliError, Engine, ErrorKind, RunArgs};
+use crate::compile::Guest;
 use std::io::Write;
 use std::time::Instant;
-use ziskjit_runtime::jit::{Compiled, Jit};
+use ziskjit_runtime::jit::Jit;
 use ziskjit_runtime::{Fault, FaultKind, Interpreter, Io};
+use ziskjit_transpiler::lower::Variant;
 use ziskjit_transpiler::Program;
 
 pub fn run(args: &RunArgs) -> Result<u8, CliError> {
-    let program = load_program(&args.elf)?;
+    let guest = Guest::open(&args.elf)?;
+    let program = &guest.program;
     let input = read_input(&args.input)?;
     if let Some(path) = &args.dump_ir {
-        let ir = ziskjit_transpiler::lower::dump_ir(&program, Default::default());
+        let ir = ziskjit_transpiler::lower::dump_ir(program, Variant::Plain);
         std::fs::write(path, ir).map_err(|e| {
             CliError::new(ErrorKind::Usage, format!("cannot write the IR to `{}`: {e}", path.display()))
         })?;
@@ -20,7 +24,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     let stdout = std::io::stdout().lock();
     let mut public = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let started = Instant::now();
-    let mut compile_seconds = None;
+    let mut code = None;
     let invalid_elf = |e: &dyn std::fmt::Display| {
         CliError::new(ErrorKind::InvalidElf, format!("invalid ELF `{}`: {e}", args.elf.display()))
     };
@@ -30,19 +34,17 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         match args.engine {
             Engine::Interp => {
                 let _span = tracing::info_span!("interpret").entered();
-                let mut machine = Interpreter::new(&program).map_err(|e| invalid_elf(&e))?;
+                let mut machine = Interpreter::new(program).map_err(|e| invalid_elf(&e))?;
                 machine.run(&mut io, max_steps)
             }
             Engine::Jit => {
-                let compiled = {
+                let (compiled, origin) = {
                     let _span = tracing::info_span!("compile").entered();
-                    Compiled::new(&program, Default::default()).map_err(|e| {
-                        CliError::new(ErrorKind::InvalidElf, format!("cannot compile `{}`: {e}", args.elf.display()))
-                    })?
+                    guest.compiled(Variant::Plain, args.no_cache)?
                 };
-                compile_seconds = Some(compiled.compile_seconds);
+                code = Some((compiled.compile_seconds, origin));
                 let _span = tracing::info_span!("execute").entered();
-                let mut machine = Jit::new(&program, &compiled).map_err(|e| invalid_elf(&e))?;
+                let mut machine = Jit::new(program, &compiled).map_err(|e| invalid_elf(&e))?;
                 machine.run(&mut io, max_steps)
             }
         }
@@ -51,7 +53,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     public
         .flush()
         .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot write the public output to stdout: {e}")))?;
-    let result = outcome.map_err(|fault| fault_error(&program, &fault))?;
+    let result = outcome.map_err(|fault| fault_error(program, &fault))?;
     if let Some(path) = &args.stats_json {
         let mut stats = serde_json::json!({
             "steps": result.steps,
@@ -60,8 +62,9 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             "exit_code": result.exit_code,
             "engine": format!("{:?}", args.engine).to_lowercase(),
         });
-        if let Some(compile_seconds) = compile_seconds {
+        if let Some((compile_seconds, origin)) = code {
             stats["compile_seconds"] = compile_seconds.into();
+            stats["code"] = origin.name().into();
         }
         write_json(path, &stats)?;
     }

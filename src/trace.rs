@@ -2,13 +2,14 @@
 //! while the guest runs, check that the segments join up, and optionally compare
 //! every replayed step with the interpreter.
 
-use crate::cli::{load_program, read_input, write_json, CliError, Engine, ErrorKind};
+use crate::cli::{read_input, write_json, CliError, Engine, ErrorKind};
+use crate::compile::Guest;
 use crate::run::fault_error;
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
-use ziskjit_runtime::jit::{Compiled, Jit};
+use ziskjit_runtime::jit::Jit;
 use ziskjit_runtime::record::StepRecord;
 use ziskjit_runtime::trace::{record_with_interpreter, DEFAULT_SEGMENT_STEPS};
 use ziskjit_runtime::{Interpreter, Io};
@@ -17,7 +18,7 @@ use ziskjit_transpiler::Program;
 
 #[derive(Args)]
 pub struct TraceArgs {
-    /// The guest ELF (riscv64, statically linked).
+    /// The guest ELF (riscv64, statically linked), or a precompiled image of it.
     pub elf: PathBuf,
     /// Private input file (`-` for stdin). Without it, stdin is read when it is not a terminal.
     #[arg(long)]
@@ -41,6 +42,9 @@ pub struct TraceArgs {
     /// replay_seconds, mips, bytes_per_step).
     #[arg(long)]
     pub stats_json: Option<PathBuf>,
+    /// Compile the ELF even if the image cache has its code, and do not store it there.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 fn parse_segment_steps(text: &str) -> Result<u64, String> {
@@ -53,15 +57,14 @@ fn parse_segment_steps(text: &str) -> Result<u64, String> {
 }
 
 pub fn trace(args: &TraceArgs) -> Result<u8, CliError> {
-    let program = load_program(&args.elf)?;
+    let guest = Guest::open(&args.elf)?;
+    let program = &guest.program;
     let input = read_input(&args.input)?;
     let max_steps = args.max_steps.unwrap_or(u64::MAX);
     let compiled = match args.engine {
         Engine::Jit => {
             let _span = tracing::info_span!("compile").entered();
-            Some(Compiled::new(&program, Variant::Trace).map_err(|e| {
-                CliError::new(ErrorKind::InvalidElf, format!("cannot compile `{}`: {e}", args.elf.display()))
-            })?)
+            Some(guest.compiled(Variant::Trace, args.no_cache)?.0)
         }
         Engine::Interp => None,
     };
@@ -73,7 +76,7 @@ pub fn trace(args: &TraceArgs) -> Result<u8, CliError> {
     let (sender, receiver) = std::sync::mpsc::sync_channel(2 * rayon::current_num_threads());
     let (recorded, replayed, execute_seconds) = std::thread::scope(|scope| {
         let replayer =
-            (!args.no_replay).then(|| scope.spawn(|| ziskjit_trace::replay_stream(&program, receiver.into_iter())));
+            (!args.no_replay).then(|| scope.spawn(|| ziskjit_trace::replay_stream(program, receiver.into_iter())));
         let recorded = {
             let _span = tracing::info_span!("execute_with_trace").entered();
             let mut io =
@@ -85,13 +88,13 @@ pub fn trace(args: &TraceArgs) -> Result<u8, CliError> {
                 }
             };
             match &compiled {
-                Some(compiled) => Jit::new(&program, compiled)
+                Some(compiled) => Jit::new(program, compiled)
                     .map_err(|e| ziskjit_runtime::Fault {
                         pc: program.entry,
                         kind: ziskjit_runtime::FaultKind::HostIo { message: e.to_string() },
                     })
                     .and_then(|mut machine| machine.record(&mut io, args.segment_steps, max_steps, on_segment)),
-                None => record_with_interpreter(&program, &mut io, args.segment_steps, max_steps, on_segment),
+                None => record_with_interpreter(program, &mut io, args.segment_steps, max_steps, on_segment),
             }
         };
         let execute_seconds = started.elapsed().as_secs_f64();
@@ -103,7 +106,7 @@ pub fn trace(args: &TraceArgs) -> Result<u8, CliError> {
         .write_all(&public)
         .and_then(|()| std::io::stdout().flush())
         .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot write the public output to stdout: {e}")))?;
-    let summary = recorded.map_err(|fault| fault_error(&program, &fault))?;
+    let summary = recorded.map_err(|fault| fault_error(program, &fault))?;
     let trace_error = |what: String| CliError::new(ErrorKind::TraceMismatch, what);
     let mut replay_busy_seconds = None;
     if let Some(replayed) = replayed {
@@ -115,7 +118,7 @@ pub fn trace(args: &TraceArgs) -> Result<u8, CliError> {
             ));
         }
         if args.verify {
-            verify_against_interpreter(&program, &input, args.segment_steps, &run.record_digests)?;
+            verify_against_interpreter(program, &input, args.segment_steps, &run.record_digests)?;
         }
     }
     eprintln!(
