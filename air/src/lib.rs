@@ -12,7 +12,7 @@
 //!
 //! | table | rows | role |
 //! |---|---|---|
-//! | [`main`](crate::main_table) | one per step | fetches the instruction from the ROM, reads `rs1`/`rs2`, writes `rd`, computes the next pc, delegates arithmetic to the ALU bus, memory instructions to the memop bus, `ecall` to the syscall bus |
+//! | [`main`](crate::cpu) | one per step | fetches the instruction from the ROM, reads `rs1`/`rs2`, writes `rd`, computes the next pc, delegates arithmetic to the ALU bus, memory instructions to the memop bus, `ecall` to the syscall bus |
 //! | [`rom`](crate::rom) | one per instruction of the ELF (preprocessed) | the program: its commitment is the verification key |
 //! | [`alu`](crate::alu) | one per ALU operation | add/sub, logic, shifts, comparisons (and the W forms) |
 //! | [`muldiv`](crate::muldiv) | one per M-extension operation | mul, mulh*, div*, rem* with their corner cases |
@@ -49,8 +49,13 @@
 //! `1 + max(degree of its tuple entries)` and `degree(multiplicity)`: keep tuple entries
 //! of degree ≤ 2 and multiplicities of degree ≤ 3.
 
+pub mod boundary;
 pub mod bus;
+pub mod cpu;
 pub mod debug;
+pub mod final_memory;
+pub mod rom;
+pub mod segment;
 pub mod bytes;
 pub mod gadgets;
 pub mod table;

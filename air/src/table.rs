@@ -2,6 +2,10 @@
 //! (`&[T]` of one `T`). Each variant forwards to its table.
 
 use crate::alu::AluTable;
+use crate::boundary::BoundaryTable;
+use crate::cpu::CpuTable;
+use crate::final_memory::FinalMemoryTable;
+use crate::rom::RomTable;
 use crate::bytes::BytesTable;
 use crate::memop::MemOpTable;
 use crate::muldiv::MulDivTable;
@@ -13,6 +17,10 @@ use ziskjit_prover::{BusBuilder, TableName, Val};
 /// One of the RISC-V tables.
 #[derive(Clone, Debug)]
 pub enum Table {
+    Cpu(CpuTable),
+    Rom(RomTable),
+    Boundary(BoundaryTable),
+    FinalMemory(FinalMemoryTable),
     Alu(AluTable),
     MulDiv(MulDivTable),
     MemOp(MemOpTable),
@@ -24,6 +32,10 @@ pub enum Table {
 macro_rules! forward {
     ($self:expr, $t:ident => $body:expr) => {
         match $self {
+            Table::Cpu($t) => $body,
+            Table::Rom($t) => $body,
+            Table::Boundary($t) => $body,
+            Table::FinalMemory($t) => $body,
             Table::Alu($t) => $body,
             Table::MulDiv($t) => $body,
             Table::MemOp($t) => $body,

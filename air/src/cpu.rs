@@ -1,0 +1,238 @@
+//! The main (CPU) table: one row per step of a segment.
+//!
+//! A row fetches its instruction from the ROM (one [`PROGRAM`] message carrying every
+//! decoded field, so the row's copies of them are the program's), reads `rs1` and `rs2`
+//! and writes `rd` through the memory-access gadget (registers are cells), computes the
+//! next pc itself, and delegates: arithmetic, comparisons and `rs1 + imm` to the
+//! [`ALU`] bus (at most one message per row), memory instructions to [`MEMOP`], `ecall`
+//! to [`SYSCALL`].
+//!
+//! Rows are steps `0..n` of the segment (`clk` = row index), then padding rows
+//! (`is_real = 0`), which put nothing on the bus. Consecutive real rows are chained by
+//! constraints (`pc' = next_pc`, `step' = step + 1`, `output' = next_output`); the
+//! first real row receives the machine state from [`STATE`] and the last real row sends
+//! the state after it, unless it halted (`exit`), so segments chain over the global bus
+//! and exactly one chain runs from the statement's initial state to the one `exit`.
+//!
+//! ## Soundness notes
+//! * The kind flags, operation ids, register numbers and immediates are bound to the
+//!   ROM row of `pc` on real rows. On padding rows they are forced to zero by
+//!   `(1 − is_real)·flag = 0`, so a padding row sends nothing. A real row has exactly
+//!   one kind flag (`Σ flags = is_real`): without it a real row could match a ROM
+//!   padding row (all zero) and leave `next_pc` unconstrained.
+//! * x0: a register that is not read has value 0 (`(1 − reads)·value = 0`), which is
+//!   what `addi rd, x0, imm` needs; `rd = x0` is simply not written.
+//! * `next_pc` is unconstrained by this row only for `exit` (nothing follows). Every
+//!   other `next_pc` becomes the pc of the next step, which must be in the ROM: an odd
+//!   or out-of-program target has no proof, which is why `jalr` may take the low bit
+//!   (`taken`) from the witness: the wrong choice gives an odd pc.
+//! * pc arithmetic is done in the field (`pc + imm` with the signed immediate): equal
+//!   to the 64-bit result whenever that is a valid pc (< 2^32), the only case that can
+//!   continue.
+//!
+//! Columns: 50 (see [`col`]). Interactions per row: 1 (program) + 1 (ALU) + 1 (memop)
+//! + 1 (syscall) + 3 accesses × 4 (two tokens, two range checks) + 2 (state) = 18.
+
+use crate::bus::{cell, ts, ALU, MEMOP, PROGRAM, STATE, SYSCALL};
+use crate::gadgets::{access, Access};
+use crate::rom::{field, Kind, FIELDS};
+use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use ziskjit_prover::{BusBuilder, TableName, Val};
+
+/// Column indices.
+pub mod col {
+    use crate::rom::FIELDS;
+    pub const IS_REAL: usize = 0;
+    /// Row index in the segment (times of the row's accesses derive from it).
+    pub const CLK: usize = 1;
+    /// Global step number.
+    pub const STEP: usize = 2;
+    pub const PC: usize = 3;
+    pub const NEXT_PC: usize = 4;
+    /// Public output bytes written before / after this step.
+    pub const OUT: usize = 5;
+    pub const NEXT_OUT: usize = 6;
+    pub const HALTED: usize = 7;
+    /// Branch: taken. `jalr`: the low bit of `rs1 + imm` that is cleared.
+    pub const TAKEN: usize = 8;
+    /// Memory: the address. `jalr`: `rs1 + imm` (low 32 bits; the high ones are 0).
+    pub const ADDR: usize = 9;
+    /// Value of `rs1` (two limbs).
+    pub const A: usize = 10;
+    /// Value of `rs2`.
+    pub const B: usize = 12;
+    /// The instruction's result (written to `rd` unless `rd` is x0; for a branch, the
+    /// comparison).
+    pub const C: usize = 14;
+    /// The ROM fields, [`crate::rom::field`] order.
+    pub const ROM: usize = 16;
+    /// `rs1` read: prev_time, diff_low, diff_high.
+    pub const RS1_ACCESS: usize = ROM + FIELDS;
+    pub const RS2_ACCESS: usize = RS1_ACCESS + 3;
+    /// `rd` write: prev_lo, prev_hi, prev_time, diff_low, diff_high.
+    pub const RD_ACCESS: usize = RS2_ACCESS + 3;
+    pub const WIDTH: usize = RD_ACCESS + 5;
+}
+
+/// The main table.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuTable;
+
+impl TableName for CpuTable {
+    fn name(&self) -> String {
+        "main".into()
+    }
+}
+
+impl BaseAir<Val> for CpuTable {
+    fn width(&self) -> usize {
+        col::WIDTH
+    }
+}
+
+impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {
+    fn eval(&self, builder: &mut AB) {
+        let main = builder.main();
+        let local: Vec<AB::Expr> = main.current_slice().iter().map(|&v| v.into()).collect();
+        let next: Vec<AB::Expr> = main.next_slice().iter().map(|&v| v.into()).collect();
+        let one = AB::Expr::ONE;
+        let c = |i: usize| local[i].clone();
+        let rom = |f: usize| local[col::ROM + f].clone();
+        let kind = |k: Kind| rom(field::KIND + k.index());
+        let is_real = c(col::IS_REAL);
+
+        // Row shape.
+        builder.assert_bool(is_real.clone());
+        let gated = [field::READS_RS1, field::READS_RS2, field::WRITES_RD];
+        for f in (0..Kind::ALL.len()).map(|k| field::KIND + k).chain(gated) {
+            builder.assert_zero((one.clone() - is_real.clone()) * rom(f));
+        }
+        let flag_sum = Kind::ALL.iter().fold(AB::Expr::ZERO, |s, &k| s + kind(k));
+        builder.assert_eq(flag_sum, is_real.clone());
+        builder.when_first_row().assert_zero(c(col::CLK));
+        let mut t = builder.when_transition();
+        t.assert_eq(next[col::CLK].clone(), c(col::CLK) + one.clone());
+        t.assert_zero((one.clone() - is_real.clone()) * next[col::IS_REAL].clone());
+        t.assert_zero(next[col::IS_REAL].clone() * (next[col::PC].clone() - c(col::NEXT_PC)));
+        t.assert_zero(next[col::IS_REAL].clone() * (next[col::STEP].clone() - c(col::STEP) - one.clone()));
+        t.assert_zero(next[col::IS_REAL].clone() * (next[col::OUT].clone() - c(col::NEXT_OUT)));
+        t.assert_zero(c(col::HALTED) * next[col::IS_REAL].clone());
+
+        // The instruction.
+        let mut program = vec![c(col::PC)];
+        program.extend((0..FIELDS).map(rom));
+        builder.send(PROGRAM, program, is_real.clone());
+
+        // Registers.
+        let time = |slot: u64| c(col::CLK) * AB::Expr::from_u64(8) + AB::Expr::from_u64(8 + slot);
+        let reg = |f: usize| rom(f) + AB::Expr::from_u64(cell::REGISTERS);
+        for (value, reads, at, slot) in
+            [(col::A, field::READS_RS1, col::RS1_ACCESS, ts::RS1), (col::B, field::READS_RS2, col::RS2_ACCESS, ts::RS2)]
+        {
+            let v = [c(value), c(value + 1)];
+            for limb in &v {
+                builder.assert_zero((one.clone() - rom(reads)) * limb.clone());
+            }
+            let register = if value == col::A { field::RS1 } else { field::RS2 };
+            access(
+                builder,
+                Access {
+                    cell: reg(register),
+                    prev: v.clone(),
+                    value: v,
+                    prev_time: c(at),
+                    time: time(slot),
+                    diff_low: c(at + 1),
+                    diff_high: c(at + 2),
+                    enabled: rom(reads),
+                },
+            );
+        }
+        let result = [c(col::C), c(col::C + 1)];
+        access(
+            builder,
+            Access {
+                cell: reg(field::RD),
+                prev: [c(col::RD_ACCESS), c(col::RD_ACCESS + 1)],
+                value: result.clone(),
+                prev_time: c(col::RD_ACCESS + 2),
+                time: time(ts::RD),
+                diff_low: c(col::RD_ACCESS + 3),
+                diff_high: c(col::RD_ACCESS + 4),
+                enabled: rom(field::WRITES_RD),
+            },
+        );
+
+        // Results computed here.
+        let (pc, len, imm) = (c(col::PC), rom(field::LEN), rom(field::IMM_FIELD));
+        builder.assert_zero(kind(Kind::Lui) * (c(col::C) - rom(field::IMM_LO)));
+        builder.assert_zero(kind(Kind::Lui) * (c(col::C + 1) - rom(field::IMM_HI)));
+        let links = kind(Kind::Jal) + kind(Kind::Jalr);
+        builder.assert_zero(links.clone() * (c(col::C) - pc.clone() - len.clone()));
+        builder.assert_zero(links * c(col::C + 1));
+
+        // The next pc.
+        let (next_pc, taken) = (c(col::NEXT_PC), c(col::TAKEN));
+        builder.assert_bool(taken.clone());
+        let sequential = [Kind::AluReg, Kind::AluImm, Kind::Lui, Kind::Auipc, Kind::Memory, Kind::Ecall, Kind::Nop]
+            .iter()
+            .fold(AB::Expr::ZERO, |s, &k| s + kind(k));
+        builder.assert_zero(sequential * (next_pc.clone() - pc.clone() - len.clone()));
+        builder.assert_zero(kind(Kind::Jal) * (next_pc.clone() - pc.clone() - imm.clone()));
+        builder.assert_zero(kind(Kind::Jalr) * (next_pc.clone() - c(col::ADDR) + taken.clone()));
+        // Branch: the ALU gives the comparison in `C` (0 or 1); taken = cmp XOR negate.
+        let (cmp, negate) = (c(col::C), rom(field::NEGATE));
+        let xor = cmp.clone() + negate.clone() - cmp * negate * AB::Expr::TWO;
+        builder.assert_zero(kind(Kind::Branch) * (taken.clone() - xor));
+        builder.assert_zero(kind(Kind::Branch) * (next_pc - pc.clone() - len.clone() - taken * (imm - len)));
+
+        // The ALU message: `op(A, B) = C` with A = rs1 (or pc for auipc), B = rs2 for
+        // register-register ALU and branches, else the immediate, and C the result,
+        // or the address (hi 0) for memory and jalr.
+        let uses_b = kind(Kind::AluReg) + kind(Kind::Branch);
+        let address_out = kind(Kind::Memory) + kind(Kind::Jalr);
+        let alu_uses = [Kind::AluReg, Kind::AluImm, Kind::Auipc, Kind::Jalr, Kind::Branch, Kind::Memory]
+            .iter()
+            .fold(AB::Expr::ZERO, |s, &k| s + kind(k));
+        let operand = |v: usize, i: usize| rom(i) + uses_b.clone() * (c(v) - rom(i));
+        builder.send(
+            ALU,
+            [
+                rom(field::ALU_OP),
+                c(col::A) + kind(Kind::Auipc) * pc,
+                c(col::A + 1),
+                operand(col::B, field::IMM_LO),
+                operand(col::B + 1, field::IMM_HI),
+                c(col::C) + address_out.clone() * (c(col::ADDR) - c(col::C)),
+                c(col::C + 1) - address_out * c(col::C + 1),
+            ],
+            alu_uses,
+        );
+
+        // Memory instructions and syscalls.
+        builder.send(
+            MEMOP,
+            [c(col::CLK), rom(field::MEM_OP), c(col::ADDR), c(col::B), c(col::B + 1), c(col::C), c(col::C + 1)],
+            kind(Kind::Memory),
+        );
+        let not_ecall = one.clone() - kind(Kind::Ecall);
+        builder.assert_zero(not_ecall.clone() * (c(col::NEXT_OUT) - c(col::OUT)));
+        builder.assert_zero(not_ecall * c(col::HALTED));
+        builder.send(SYSCALL, [c(col::CLK), c(col::OUT), c(col::NEXT_OUT), c(col::HALTED)], kind(Kind::Ecall));
+
+        // The state between segments: received by the first row, sent after the last
+        // real row (`is_real − is_real'` is 1 exactly there; on the table's last row the
+        // successor is row 0, hence the correction) unless it halted.
+        let first = builder.is_first_row();
+        let last = builder.is_last_row();
+        builder.receive(STATE, [c(col::PC), c(col::STEP), c(col::OUT)], first * is_real.clone());
+        let next_real = next[col::IS_REAL].clone();
+        let ends = is_real - next_real.clone() + last * next_real;
+        builder.send(
+            STATE,
+            [c(col::NEXT_PC), c(col::STEP) + one.clone(), c(col::NEXT_OUT)],
+            ends * (one - c(col::HALTED)),
+        );
+    }
+}

@@ -1,0 +1,349 @@
+//! The program table (ROM): one preprocessed row per instruction of the ELF, so its
+//! commitment — part of the verification key — fixes the program.
+//!
+//! Each row is the decoded instruction in the form the main table consumes
+//! ([`RomRow`]): register numbers, the immediate (as two limbs for the ALU and as a
+//! signed field element for pc arithmetic), the instruction's kind as one-hot flags,
+//! the ALU/memory operation it delegates, and which registers it reads and writes (x0
+//! is neither read nor written: its value is the constant 0). The main table sends
+//! [`PROGRAM`](crate::bus::PROGRAM)`(pc, row…)` for every step; the ROM receives with a
+//! witness multiplicity column, so a step can only execute an instruction that is in
+//! the program, at its address. Slots that do not decode (illegal or unsupported
+//! encodings, data between code) have no row: a run reaching one faults in the VM, and
+//! has no proof.
+//!
+//! Columns: 24 preprocessed ([`RomRow::fields`]), 1 witness (multiplicity).
+//! Interactions per row: 1.
+
+use crate::bus::{AluOp, MemOp, PROGRAM};
+use p3_air::{Air, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
+use std::collections::HashMap;
+use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_transpiler::{Inst, Op, Program};
+
+/// What kind of instruction a row is: exactly one flag is set on a real row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `rd = op(rs1, rs2)`.
+    AluReg,
+    /// `rd = op(rs1, imm)`.
+    AluImm,
+    /// `rd = imm`.
+    Lui,
+    /// `rd = pc + imm` (through the ALU, 64-bit wrapping).
+    Auipc,
+    /// `rd = pc + len; pc = pc + imm`.
+    Jal,
+    /// `rd = pc + len; pc = (rs1 + imm) & !1`.
+    Jalr,
+    /// `pc = cmp(rs1, rs2) XOR negate ? pc + imm : pc + len`.
+    Branch,
+    /// A load, store, LR/SC or AMO at `rs1 + imm` (the memop table).
+    Memory,
+    /// `ecall` (the syscall table).
+    Ecall,
+    /// `fence`, `fence.i`: nothing.
+    Nop,
+}
+
+impl Kind {
+    /// Every kind, in flag-column order.
+    pub const ALL: [Kind; 10] = [
+        Kind::AluReg,
+        Kind::AluImm,
+        Kind::Lui,
+        Kind::Auipc,
+        Kind::Jal,
+        Kind::Jalr,
+        Kind::Branch,
+        Kind::Memory,
+        Kind::Ecall,
+        Kind::Nop,
+    ];
+
+    /// The flag column of this kind among the [`Kind::ALL`] flags.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One instruction as the main table consumes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RomRow {
+    pub pc: u64,
+    pub kind: Kind,
+    pub rd: u8,
+    pub rs1: u8,
+    pub rs2: u8,
+    /// The sign-extended immediate as a 64-bit value.
+    pub imm: u64,
+    pub len: u8,
+    /// The ALU operation (`Add` for address and jump-target computation and `auipc`;
+    /// the comparison for branches); `None` for kinds that use no ALU.
+    pub alu: Option<AluOp>,
+    /// The memory operation of a [`Kind::Memory`] row.
+    pub mem: Option<MemOp>,
+    /// Branch taken when the comparison is *false* (`bne`, `bge`, `bgeu`).
+    pub negate: bool,
+    pub reads_rs1: bool,
+    pub reads_rs2: bool,
+    pub writes_rd: bool,
+}
+
+/// Number of fields of a ROM row on the bus (after the pc).
+pub const FIELDS: usize = 23;
+
+impl RomRow {
+    /// Decodes `inst` at `pc`; `None` for instructions that have no proof (illegal or
+    /// unsupported: the VM faults on them).
+    pub fn new(pc: u64, inst: &Inst) -> Option<RomRow> {
+        use Op::*;
+        let alu_reg = |op| (Kind::AluReg, Some(op), None, true, true);
+        let alu_imm = |op| (Kind::AluImm, Some(op), None, true, false);
+        let load = |op| (Kind::Memory, Some(AluOp::Add), Some(op), true, false);
+        let store = |op| (Kind::Memory, Some(AluOp::Add), Some(op), true, true);
+        let branch = |op| (Kind::Branch, Some(op), None, true, true);
+        let (kind, alu, mem, uses_rs1, uses_rs2) = match inst.op {
+            Lui => (Kind::Lui, None, None, false, false),
+            Auipc => (Kind::Auipc, Some(AluOp::Add), None, false, false),
+            Jal => (Kind::Jal, None, None, false, false),
+            Jalr => (Kind::Jalr, Some(AluOp::Add), None, true, false),
+            Beq | Bne => branch(AluOp::Eq),
+            Blt | Bge => branch(AluOp::Slt),
+            Bltu | Bgeu => branch(AluOp::Sltu),
+            Lb => load(MemOp::Lb),
+            Lh => load(MemOp::Lh),
+            Lw => load(MemOp::Lw),
+            Ld => load(MemOp::Ld),
+            Lbu => load(MemOp::Lbu),
+            Lhu => load(MemOp::Lhu),
+            Lwu => load(MemOp::Lwu),
+            Sb => store(MemOp::Sb),
+            Sh => store(MemOp::Sh),
+            Sw => store(MemOp::Sw),
+            Sd => store(MemOp::Sd),
+            LrW => load(MemOp::LrW),
+            LrD => load(MemOp::LrD),
+            ScW => store(MemOp::ScW),
+            ScD => store(MemOp::ScD),
+            AmoSwapW => store(MemOp::AmoSwapW),
+            AmoAddW => store(MemOp::AmoAddW),
+            AmoXorW => store(MemOp::AmoXorW),
+            AmoAndW => store(MemOp::AmoAndW),
+            AmoOrW => store(MemOp::AmoOrW),
+            AmoMinW => store(MemOp::AmoMinW),
+            AmoMaxW => store(MemOp::AmoMaxW),
+            AmoMinuW => store(MemOp::AmoMinuW),
+            AmoMaxuW => store(MemOp::AmoMaxuW),
+            AmoSwapD => store(MemOp::AmoSwapD),
+            AmoAddD => store(MemOp::AmoAddD),
+            AmoXorD => store(MemOp::AmoXorD),
+            AmoAndD => store(MemOp::AmoAndD),
+            AmoOrD => store(MemOp::AmoOrD),
+            AmoMinD => store(MemOp::AmoMinD),
+            AmoMaxD => store(MemOp::AmoMaxD),
+            AmoMinuD => store(MemOp::AmoMinuD),
+            AmoMaxuD => store(MemOp::AmoMaxuD),
+            Addi => alu_imm(AluOp::Add),
+            Slti => alu_imm(AluOp::Slt),
+            Sltiu => alu_imm(AluOp::Sltu),
+            Xori => alu_imm(AluOp::Xor),
+            Ori => alu_imm(AluOp::Or),
+            Andi => alu_imm(AluOp::And),
+            Slli => alu_imm(AluOp::Sll),
+            Srli => alu_imm(AluOp::Srl),
+            Srai => alu_imm(AluOp::Sra),
+            Addiw => alu_imm(AluOp::Addw),
+            Slliw => alu_imm(AluOp::Sllw),
+            Srliw => alu_imm(AluOp::Srlw),
+            Sraiw => alu_imm(AluOp::Sraw),
+            Add => alu_reg(AluOp::Add),
+            Sub => alu_reg(AluOp::Sub),
+            Sll => alu_reg(AluOp::Sll),
+            Slt => alu_reg(AluOp::Slt),
+            Sltu => alu_reg(AluOp::Sltu),
+            Xor => alu_reg(AluOp::Xor),
+            Srl => alu_reg(AluOp::Srl),
+            Sra => alu_reg(AluOp::Sra),
+            Or => alu_reg(AluOp::Or),
+            And => alu_reg(AluOp::And),
+            Addw => alu_reg(AluOp::Addw),
+            Subw => alu_reg(AluOp::Subw),
+            Sllw => alu_reg(AluOp::Sllw),
+            Srlw => alu_reg(AluOp::Srlw),
+            Sraw => alu_reg(AluOp::Sraw),
+            Mul => alu_reg(AluOp::Mul),
+            Mulh => alu_reg(AluOp::Mulh),
+            Mulhsu => alu_reg(AluOp::Mulhsu),
+            Mulhu => alu_reg(AluOp::Mulhu),
+            Div => alu_reg(AluOp::Div),
+            Divu => alu_reg(AluOp::Divu),
+            Rem => alu_reg(AluOp::Rem),
+            Remu => alu_reg(AluOp::Remu),
+            Mulw => alu_reg(AluOp::Mulw),
+            Divw => alu_reg(AluOp::Divw),
+            Divuw => alu_reg(AluOp::Divuw),
+            Remw => alu_reg(AluOp::Remw),
+            Remuw => alu_reg(AluOp::Remuw),
+            Fence | FenceI => (Kind::Nop, None, None, false, false),
+            Ecall => (Kind::Ecall, None, None, false, false),
+            Unsupported(_) | Illegal => return None,
+        };
+        // Stores, branches, ecall, fences write no register; x0 is never written.
+        let has_rd = !matches!(kind, Kind::Branch | Kind::Ecall | Kind::Nop)
+            && !matches!(inst.op, Sb | Sh | Sw | Sd);
+        Some(RomRow {
+            pc,
+            kind,
+            rd: if has_rd { inst.rd } else { 0 },
+            rs1: if uses_rs1 { inst.rs1 } else { 0 },
+            rs2: if uses_rs2 { inst.rs2 } else { 0 },
+            imm: inst.imm as u64,
+            len: inst.len,
+            alu,
+            mem,
+            negate: matches!(inst.op, Bne | Bge | Bgeu),
+            reads_rs1: uses_rs1 && inst.rs1 != 0,
+            reads_rs2: uses_rs2 && inst.rs2 != 0,
+            writes_rd: has_rd && inst.rd != 0,
+        })
+    }
+
+    /// The signed immediate as a field element (for pc arithmetic: `pc + imm` in the
+    /// field is the target when the target is a valid pc).
+    pub fn imm_field(&self) -> Val {
+        let imm = self.imm as i64;
+        if imm >= 0 {
+            Val::from_u64(imm as u64)
+        } else {
+            -Val::from_u64(imm.unsigned_abs())
+        }
+    }
+
+    /// The row's fields after the pc, in bus order: `rd, rs1, rs2, imm_lo, imm_hi,
+    /// imm_field, len, the 10 kind flags, alu_op, mem_op, negate, reads_rs1, reads_rs2,
+    /// writes_rd`.
+    pub fn fields(&self) -> [Val; FIELDS] {
+        let mut f = [Val::ZERO; FIELDS];
+        f[0] = Val::from_u8(self.rd);
+        f[1] = Val::from_u8(self.rs1);
+        f[2] = Val::from_u8(self.rs2);
+        f[3] = Val::from_u64(self.imm & 0xffff_ffff);
+        f[4] = Val::from_u64(self.imm >> 32);
+        f[5] = self.imm_field();
+        f[6] = Val::from_u8(self.len);
+        f[7 + self.kind.index()] = Val::ONE;
+        f[17] = Val::from_u64(self.alu.map_or(0, AluOp::id));
+        f[18] = Val::from_u64(self.mem.map_or(0, MemOp::id));
+        f[19] = Val::from_bool(self.negate);
+        f[20] = Val::from_bool(self.reads_rs1);
+        f[21] = Val::from_bool(self.reads_rs2);
+        f[22] = Val::from_bool(self.writes_rd);
+        f
+    }
+}
+
+/// Field positions in [`RomRow::fields`].
+pub mod field {
+    pub const RD: usize = 0;
+    pub const RS1: usize = 1;
+    pub const RS2: usize = 2;
+    pub const IMM_LO: usize = 3;
+    pub const IMM_HI: usize = 4;
+    pub const IMM_FIELD: usize = 5;
+    pub const LEN: usize = 6;
+    /// First of the 10 kind flags ([`super::Kind::ALL`] order).
+    pub const KIND: usize = 7;
+    pub const ALU_OP: usize = 17;
+    pub const MEM_OP: usize = 18;
+    pub const NEGATE: usize = 19;
+    pub const READS_RS1: usize = 20;
+    pub const READS_RS2: usize = 21;
+    pub const WRITES_RD: usize = 22;
+}
+
+/// The program table of one ELF.
+#[derive(Clone, Debug)]
+pub struct RomTable {
+    rows: Vec<RomRow>,
+    /// Row index of each pc.
+    index: HashMap<u64, usize>,
+}
+
+impl RomTable {
+    /// The ROM of `program`: every slot of an executable segment that decodes.
+    pub fn new(program: &Program) -> RomTable {
+        let rows: Vec<RomRow> = program
+            .code
+            .iter()
+            .enumerate()
+            .filter_map(|(i, inst)| {
+                let pc = program.code_base + 2 * i as u64;
+                if program.is_executable(pc) {
+                    RomRow::new(pc, inst)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let index = rows.iter().enumerate().map(|(i, r)| (r.pc, i)).collect();
+        RomTable { rows, index }
+    }
+
+    /// The row of `pc`, if an instruction there has a proof.
+    pub fn row(&self, pc: u64) -> Option<&RomRow> {
+        self.index.get(&pc).map(|&i| &self.rows[i])
+    }
+
+    /// The table's height: the rows padded to a power of two ≥ 2.
+    pub fn height(&self) -> usize {
+        self.rows.len().next_power_of_two().max(2)
+    }
+
+    /// The multiplicity column for the pcs a segment executed (`count(pc)` times each).
+    pub fn trace(&self, counts: &HashMap<u64, u64>) -> RowMajorMatrix<Val> {
+        let mut column = vec![Val::ZERO; self.height()];
+        for (pc, &n) in counts {
+            column[self.index[pc]] = Val::from_u64(n);
+        }
+        RowMajorMatrix::new_col(column)
+    }
+}
+
+impl TableName for RomTable {
+    fn name(&self) -> String {
+        "rom".into()
+    }
+}
+
+impl BaseAir<Val> for RomTable {
+    fn width(&self) -> usize {
+        1
+    }
+
+    fn preprocessed_width(&self) -> usize {
+        1 + FIELDS
+    }
+
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<Val>> {
+        let mut values = Vec::with_capacity(self.height() * (1 + FIELDS));
+        for row in &self.rows {
+            values.push(Val::from_u64(row.pc));
+            values.extend(row.fields());
+        }
+        // Padding rows are all zero: every kind flag 0, which no real step matches
+        // (a real step has exactly one flag set).
+        values.resize(self.height() * (1 + FIELDS), Val::ZERO);
+        Some(RowMajorMatrix::new(values, 1 + FIELDS))
+    }
+}
+
+impl<AB: BusBuilder<F = Val>> Air<AB> for RomTable {
+    fn eval(&self, builder: &mut AB) {
+        let fixed = builder.preprocessed().current_slice().to_vec();
+        let count = builder.main().current_slice()[0];
+        builder.receive(PROGRAM, fixed, count);
+    }
+}

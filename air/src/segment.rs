@@ -1,0 +1,16 @@
+//! The public values every segment proof carries, which the verifier fixes from the
+//! segment's position: its number (0 is reserved for the initial memory, execution
+//! segment `k` is `k + 1`, the memory segment comes last) and whether it is the memory
+//! segment.
+
+/// Number of public values per segment.
+pub const PUBLIC_VALUES: usize = 2;
+/// Index of the segment number.
+pub const NUMBER: usize = 0;
+/// Index of the is-memory-segment flag.
+pub const IS_MEMORY: usize = 1;
+
+/// The public values of the segment at `position` in a proof of `count` segments.
+pub fn public_values(position: usize, count: usize) -> [u64; PUBLIC_VALUES] {
+    [position as u64 + 1, u64::from(position + 1 == count)]
+}
