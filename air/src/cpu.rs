@@ -30,7 +30,7 @@
 //!   to the 64-bit result whenever that is a valid pc (< 2^32), the only case that can
 //!   continue.
 //!
-//! Columns: 50 (see [`col`]). Interactions per row: 1 (program) + 1 (ALU) + 1 (memop)
+//! Columns: 51 (see [`col`]). Interactions per row: 1 (program) + 1 (ALU) + 1 (memop)
 //! + 1 (syscall) + 3 accesses × 4 (two tokens, two range checks) + 2 (state) = 18.
 
 use crate::bus::{cell, ts, ALU, MEMOP, PROGRAM, STATE, SYSCALL};
@@ -54,6 +54,8 @@ pub mod col {
     pub const OUT: usize = 5;
     pub const NEXT_OUT: usize = 6;
     pub const HALTED: usize = 7;
+    /// 1 on the row that sends the state to the next segment.
+    pub const SENDS_STATE: usize = RD_ACCESS + 5;
     /// Branch: taken. `jalr`: the low bit of `rs1 + imm` that is cleared.
     pub const TAKEN: usize = 8;
     /// Memory: the address. `jalr`: `rs1 + imm` (low 32 bits; the high ones are 0).
@@ -72,7 +74,7 @@ pub mod col {
     pub const RS2_ACCESS: usize = RS1_ACCESS + 3;
     /// `rd` write: prev_lo, prev_hi, prev_time, diff_low, diff_high.
     pub const RD_ACCESS: usize = RS2_ACCESS + 3;
-    pub const WIDTH: usize = RD_ACCESS + 5;
+    pub const WIDTH: usize = RD_ACCESS + 6;
 }
 
 /// The main table.
@@ -227,12 +229,10 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {
         let first = builder.is_first_row();
         let last = builder.is_last_row();
         builder.receive(STATE, [c(col::PC), c(col::STEP), c(col::OUT)], first * is_real.clone());
+        // (A column, because a multiplicity may have degree 2 at most.)
         let next_real = next[col::IS_REAL].clone();
         let ends = is_real - next_real.clone() + last * next_real;
-        builder.send(
-            STATE,
-            [c(col::NEXT_PC), c(col::STEP) + one.clone(), c(col::NEXT_OUT)],
-            ends * (one - c(col::HALTED)),
-        );
+        builder.assert_eq(c(col::SENDS_STATE), ends * (one.clone() - c(col::HALTED)));
+        builder.send(STATE, [c(col::NEXT_PC), c(col::STEP) + one, c(col::NEXT_OUT)], c(col::SENDS_STATE));
     }
 }

@@ -46,8 +46,8 @@
 //!
 //! With the default blowup 2, a constraint may have degree ≤ 3 including its selector
 //! (`when_transition`/`when_first_row` add one). A bus interaction costs degree
-//! `1 + max(degree of its tuple entries)` and `degree(multiplicity)`: keep tuple entries
-//! of degree ≤ 2 and multiplicities of degree ≤ 3.
+//! `1 + max(degree of its tuple entries, degree of its multiplicity)`: keep tuple
+//! entries and multiplicities of degree ≤ 2.
 
 pub mod boundary;
 pub mod bus;

@@ -1,0 +1,452 @@
+//! Witness generation: from a run's minimal trace to every table's trace, per segment.
+//!
+//! Each execution segment is replayed from its own minimal trace
+//! ([`ziskjit_trace::replay_segment`]); its steps are dispatched, in order, to the
+//! table builders, which perform the step's memory accesses on one [`MemoryTracker`]
+//! (so times and previous values are consistent across tables). The only thing a
+//! segment needs from the others is the value of each cell at its start and which
+//! segment left it there (for the boundary table): [`MemoryHistory`] holds, per cell,
+//! the value each segment exported. It is built by one sequential pass
+//! ([`RunWitness::new`]) that generates every segment's witness once and keeps only its
+//! exports; afterwards any segment's witness can be regenerated on its own, in any
+//! order and in parallel (the prover generates each twice: once to commit, once to
+//! prove).
+//!
+//! Every value the tables compute is cross-checked against the interpreter's step
+//! record (the one ISA semantics): a table whose arithmetic disagrees with the VM is a
+//! witness error, never a silently wrong proof.
+
+use crate::alu::AluTable;
+use crate::boundary::{BoundaryRow, BoundaryTable};
+use crate::bus::{cell, ts, AluEvent, AluOp};
+use crate::bytes::Lookups;
+use crate::cpu::col;
+use crate::final_memory::{FinalCell, FinalMemoryTable};
+use crate::gadgets::{AccessWitness, MemoryTracker};
+use crate::memop::MemOpBuilder;
+use crate::muldiv::MulDivTable;
+use crate::rom::{field, Kind, RomRow, RomTable};
+use crate::syscall::SyscallBuilder;
+use crate::table::Table;
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
+use std::collections::{BTreeMap, HashMap};
+use ziskjit_prover::{SegmentWitness, Val};
+use ziskjit_runtime::record::StepRecord;
+use ziskjit_runtime::trace::SegmentTrace;
+use ziskjit_transpiler::Program;
+
+/// Why a witness could not be generated.
+#[derive(Debug, thiserror::Error)]
+pub enum WitnessError {
+    #[error("replaying segment {segment}: {source}")]
+    Replay { segment: usize, source: ziskjit_trace::ReplayError },
+    #[error("step {step} (pc 0x{pc:x}): {message}")]
+    Step { step: u64, pc: u64, message: String },
+}
+
+/// The ELF's initial memory as cells: every non-zero aligned word of the loadable
+/// segments' file bytes, and the initial stack pointer. Every other cell starts at 0.
+pub fn initial_cells(program: &Program) -> BTreeMap<u64, u64> {
+    let mut words: BTreeMap<u64, u64> = BTreeMap::new();
+    for segment in &program.segments {
+        for (i, &byte) in segment.data.iter().enumerate() {
+            if byte != 0 {
+                let addr = segment.vaddr + i as u64;
+                *words.entry(cell::word(addr)).or_default() |= u64::from(byte) << (8 * (addr & 7));
+            }
+        }
+    }
+    words.insert(cell::register(2), ziskjit_runtime::memory::INITIAL_SP);
+    words
+}
+
+/// Per cell, the values segments exported, in segment order.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryHistory {
+    initial: BTreeMap<u64, u64>,
+    exports: HashMap<u64, Vec<(u64, u64)>>,
+}
+
+impl MemoryHistory {
+    /// The value of `cell` when segment number `segment` starts, and the number of the
+    /// segment that left it (0: the initial memory).
+    pub fn before(&self, cell: u64, segment: u64) -> (u64, u64) {
+        let initial = || (self.initial.get(&cell).copied().unwrap_or(0), 0);
+        let Some(list) = self.exports.get(&cell) else { return initial() };
+        match list.partition_point(|&(s, _)| s < segment) {
+            0 => initial(),
+            i => (list[i - 1].1, list[i - 1].0),
+        }
+    }
+}
+
+/// What a segment starts with besides memory.
+#[derive(Clone, Copy, Debug, Default)]
+struct SegmentStart {
+    /// Public output bytes written before it.
+    output_count: u64,
+    /// Private input bytes consumed before it.
+    input_offset: usize,
+}
+
+/// Everything needed to generate any segment's witness: the program, the run's
+/// minimal trace and private input, and what the sequential pass learned.
+pub struct RunWitness<'a> {
+    program: &'a Program,
+    rom: &'a RomTable,
+    segments: &'a [SegmentTrace],
+    input: &'a [u8],
+    history: MemoryHistory,
+    starts: Vec<SegmentStart>,
+    /// The run's public output and exit code, as the tables computed them.
+    pub public_output: Vec<u8>,
+    pub exit_code: u8,
+}
+
+/// One segment's traces before padding into the program's table order.
+struct SegmentTables {
+    cpu: RowMajorMatrix<Val>,
+    rom_counts: HashMap<u64, u64>,
+    alu: Vec<AluEvent>,
+    memop: MemOpBuilder,
+    syscall: SyscallBuilder,
+    boundary: Vec<BoundaryRow>,
+    lookups: Lookups,
+}
+
+impl<'a> RunWitness<'a> {
+    /// Runs the sequential pass over all segments.
+    pub fn new(
+        program: &'a Program,
+        rom: &'a RomTable,
+        segments: &'a [SegmentTrace],
+        input: &'a [u8],
+    ) -> Result<Self, WitnessError> {
+        let _span = tracing::info_span!("witness_plan", segments = segments.len()).entered();
+        let mut run = RunWitness {
+            program,
+            rom,
+            segments,
+            input,
+            history: MemoryHistory { initial: initial_cells(program), exports: HashMap::new() },
+            starts: Vec::with_capacity(segments.len()),
+            public_output: Vec::new(),
+            exit_code: 0,
+        };
+        let mut start = SegmentStart::default();
+        for k in 0..segments.len() {
+            run.starts.push(start);
+            let (tables, end) = run.generate(k)?;
+            for b in &tables.boundary {
+                run.history.exports.entry(b.span.cell).or_default().push((k as u64 + 1, b.span.last));
+            }
+            run.public_output.extend_from_slice(&end.public_output);
+            if let Some(code) = end.exit_code {
+                run.exit_code = code;
+            }
+            start = SegmentStart { output_count: end.output_count, input_offset: end.input_offset };
+        }
+        Ok(run)
+    }
+
+    /// Number of segment proofs: the execution segments and the memory segment.
+    pub fn num_segments(&self) -> usize {
+        self.segments.len() + 1
+    }
+
+    /// The program's tables, in the order of every segment's traces.
+    pub fn tables(rom: &RomTable) -> Vec<Table> {
+        let mut tables = vec![Table::Cpu(crate::cpu::CpuTable), Table::Rom(rom.clone())];
+        tables.extend(AluTable::all().into_iter().map(Table::Alu));
+        tables.extend(MulDivTable::all().into_iter().map(Table::MulDiv));
+        tables.extend([
+            Table::MemOp(crate::memop::MemOpTable),
+            Table::Syscall(crate::syscall::SyscallTable),
+            Table::Boundary(BoundaryTable),
+            Table::FinalMemory(FinalMemoryTable),
+            Table::Bytes(crate::bytes::BytesTable),
+        ]);
+        tables
+    }
+
+    /// The witness of proof segment `index` (the last one is the memory segment).
+    pub fn segment(&self, index: usize) -> Result<SegmentWitness<Val>, WitnessError> {
+        let _span = tracing::info_span!("witness", segment = index).entered();
+        let number = index as u64 + 1;
+        let public_values =
+            crate::segment::public_values(index, self.num_segments()).map(Val::from_u64).to_vec();
+        let (tables, final_cells) = if index < self.segments.len() {
+            (self.generate(index)?.0, Vec::new())
+        } else {
+            (SegmentTables::empty(), self.final_cells())
+        };
+        let SegmentTables { cpu, rom_counts, alu, memop, syscall, boundary, mut lookups } = tables;
+        let (logic, muldiv): (Vec<AluEvent>, Vec<AluEvent>) = alu.into_iter().partition(|e| AluTable::handles(e.op));
+        let mut traces = vec![cpu, self.rom.trace(&rom_counts)];
+        traces.extend(AluTable::traces(&logic, &mut lookups));
+        traces.extend(MulDivTable::traces(&muldiv, &mut lookups));
+        traces.push(memop.trace());
+        traces.push(syscall.trace());
+        traces.push(BoundaryTable::trace(&boundary, number, &mut lookups));
+        traces.push(FinalMemoryTable::trace(&final_cells, &mut lookups));
+        traces.push(lookups.trace());
+        Ok(SegmentWitness { traces, public_values })
+    }
+
+    /// The final memory table's rows: every cell an execution segment touched or the
+    /// image initialises, with its last value.
+    fn final_cells(&self) -> Vec<FinalCell> {
+        let mut cells: BTreeMap<u64, FinalCell> = self
+            .history
+            .initial
+            .iter()
+            .map(|(&cell, &value)| (cell, FinalCell { cell, is_image: true, value, segment: 0 }))
+            .collect();
+        for (&cell, list) in &self.history.exports {
+            let &(segment, value) = list.last().expect("a cell is exported at least once");
+            let is_image = self.history.initial.contains_key(&cell);
+            cells.insert(cell, FinalCell { cell, is_image, value, segment });
+        }
+        cells.into_values().collect()
+    }
+
+    /// Replays execution segment `k` and builds its tables.
+    fn generate(&self, k: usize) -> Result<(SegmentTables, SegmentEnd), WitnessError> {
+        let segment = &self.segments[k];
+        let number = k as u64 + 1;
+        let import = |c: u64| self.history.before(c, number).0;
+        let mut state = StepState {
+            rom: self.rom,
+            tracker: MemoryTracker::new(&import),
+            tables: SegmentTables::empty(),
+            cpu_rows: Vec::with_capacity(segment.steps as usize * col::WIDTH),
+            first_step: segment.start.step,
+            output_count: self.starts[k].output_count,
+            input: self.input,
+            input_offset: self.starts[k].input_offset,
+            public_output: Vec::new(),
+            exit_code: None,
+            error: None,
+        };
+        let replayed = ziskjit_trace::replay_segment(self.program, segment, |record| {
+            if state.error.is_none() {
+                if let Err(e) = state.step(record) {
+                    state.error = Some(e);
+                }
+            }
+        });
+        replayed.map_err(|source| WitnessError::Replay { segment: k, source })?;
+        if let Some(e) = state.error {
+            return Err(e);
+        }
+        let StepState { tracker, mut tables, cpu_rows, .. } = state;
+        tables.cpu = pad_cpu(cpu_rows);
+        tables.boundary = tracker
+            .spans()
+            .into_iter()
+            .map(|span| BoundaryRow { span, in_segment: self.history.before(span.cell, number).1 })
+            .collect();
+        let end = SegmentEnd {
+            output_count: state.output_count,
+            input_offset: state.input_offset,
+            public_output: state.public_output,
+            exit_code: state.exit_code,
+        };
+        Ok((tables, end))
+    }
+}
+
+/// What a segment leaves for the next.
+struct SegmentEnd {
+    output_count: u64,
+    input_offset: usize,
+    public_output: Vec<u8>,
+    exit_code: Option<u8>,
+}
+
+impl SegmentTables {
+    fn empty() -> Self {
+        SegmentTables {
+            cpu: pad_cpu(Vec::new()),
+            rom_counts: HashMap::new(),
+            alu: Vec::new(),
+            memop: MemOpBuilder::new(),
+            syscall: SyscallBuilder::new(),
+            boundary: Vec::new(),
+            lookups: Lookups::default(),
+        }
+    }
+}
+
+/// Marks the last real row as sending the state on (unless it halted) and pads the main
+/// table's rows to a power of two ≥ 2 with rows that only count `clk`.
+fn pad_cpu(mut rows: Vec<Val>) -> RowMajorMatrix<Val> {
+    let real = rows.len() / col::WIDTH;
+    if let Some(last) = real.checked_sub(1) {
+        rows[last * col::WIDTH + col::SENDS_STATE] = Val::ONE - rows[last * col::WIDTH + col::HALTED];
+    }
+    let height = real.next_power_of_two().max(2);
+    for clk in real..height {
+        let mut row = [Val::ZERO; col::WIDTH];
+        row[col::CLK] = Val::from_u64(clk as u64);
+        rows.extend(row);
+    }
+    RowMajorMatrix::new(rows, col::WIDTH)
+}
+
+/// The state of one segment's witness generation, step by step.
+struct StepState<'t, 'i> {
+    rom: &'t RomTable,
+    tracker: MemoryTracker<'i>,
+    tables: SegmentTables,
+    cpu_rows: Vec<Val>,
+    first_step: u64,
+    output_count: u64,
+    input: &'t [u8],
+    input_offset: usize,
+    public_output: Vec<u8>,
+    exit_code: Option<u8>,
+    error: Option<WitnessError>,
+}
+
+impl StepState<'_, '_> {
+    /// Dispatches one step to the tables and appends its main-table row.
+    fn step(&mut self, record: &StepRecord) -> Result<(), WitnessError> {
+        let fail = |message: String| WitnessError::Step { step: record.step, pc: record.pc, message };
+        let row: RomRow = *self.rom.row(record.pc).ok_or_else(|| fail("no provable instruction here".into()))?;
+        let clk = record.step - self.first_step;
+        let lookups = &mut self.tables.lookups;
+        let a = if row.reads_rs1 { record.rs1_value } else { 0 };
+        let b = if row.reads_rs2 { record.rs2_value } else { 0 };
+        let mut read = |reads: bool, reg: u8, value: u64, slot: u64, tracker: &mut MemoryTracker| {
+            if !reads {
+                return Ok(None);
+            }
+            let w = tracker.read(cell::register(reg), ts::at(clk, slot), lookups);
+            if w.prev != value {
+                return Err(fail(format!("x{reg} holds {:#x} in memory, the record says {value:#x}", w.prev)));
+            }
+            Ok(Some(w))
+        };
+        let rs1_access = read(row.reads_rs1, row.rs1, a, ts::RS1, &mut self.tracker)?;
+        let rs2_access = read(row.reads_rs2, row.rs2, b, ts::RS2, &mut self.tracker)?;
+
+        let alu = |op: AluOp, x: u64, y: u64, events: &mut Vec<AluEvent>| {
+            let e = AluEvent::new(op, x, y);
+            events.push(e);
+            e.c
+        };
+        let pc = record.pc;
+        let link = pc + u64::from(row.len);
+        let (mut next_pc, mut next_out, mut halted, mut taken, mut addr) = (link, self.output_count, false, 0, 0);
+        let alu_op = row.alu;
+        let events = &mut self.tables.alu;
+        let result = match row.kind {
+            Kind::AluReg => alu(alu_op.unwrap(), a, b, events),
+            Kind::AluImm => alu(alu_op.unwrap(), a, row.imm, events),
+            Kind::Lui => row.imm,
+            Kind::Auipc => alu(AluOp::Add, pc, row.imm, events),
+            Kind::Jal => {
+                next_pc = pc.wrapping_add(row.imm);
+                link
+            }
+            Kind::Jalr => {
+                addr = alu(AluOp::Add, a, row.imm, events);
+                if addr >> 32 != 0 {
+                    return Err(fail(format!("jump target {addr:#x} outside the 32-bit address space")));
+                }
+                taken = addr & 1;
+                next_pc = addr - taken;
+                link
+            }
+            Kind::Branch => {
+                let cmp = alu(alu_op.unwrap(), a, b, events);
+                taken = cmp ^ u64::from(row.negate);
+                if taken == 1 {
+                    next_pc = pc.wrapping_add(row.imm);
+                }
+                cmp
+            }
+            Kind::Memory => {
+                addr = alu(AluOp::Add, a, row.imm, events);
+                if addr >> 32 != 0 {
+                    return Err(fail(format!("address {addr:#x} outside the 32-bit address space")));
+                }
+                let op = row.mem.expect("memory rows have a memop");
+                self.tables.memop.push(clk, op, addr, b, &mut self.tracker, &mut self.tables.lookups, events)
+            }
+            Kind::Ecall => {
+                let len = self.tracker.peek(cell::register(12));
+                let is_read = self.tracker.peek(cell::register(17)) == ziskjit_runtime::syscall::SYS_READ;
+                let delivered = if is_read {
+                    let n = (len as usize).min(self.input.len() - self.input_offset);
+                    &self.input[self.input_offset..self.input_offset + n]
+                } else {
+                    &[]
+                };
+                let effect = self.tables.syscall.push(
+                    clk,
+                    self.output_count,
+                    delivered,
+                    &mut self.tracker,
+                    &mut self.tables.lookups,
+                );
+                self.input_offset += delivered.len();
+                next_out = effect.next_output_count;
+                halted = effect.halted;
+                self.public_output.extend_from_slice(&effect.public_output);
+                if let Some(code) = effect.exit_code {
+                    self.exit_code = Some(code);
+                }
+                0
+            }
+            Kind::Nop => 0,
+        };
+        if row.writes_rd && result != record.rd_value {
+            return Err(fail(format!("tables compute {result:#x}, the interpreter {:#x}", record.rd_value)));
+        }
+        if !halted && next_pc != record.next_pc {
+            return Err(fail(format!("tables go to {next_pc:#x}, the interpreter to {:#x}", record.next_pc)));
+        }
+        let lookups = &mut self.tables.lookups;
+        let rd_access: Option<AccessWitness> = row
+            .writes_rd
+            .then(|| self.tracker.write(cell::register(row.rd), result, ts::at(clk, ts::RD), lookups));
+
+        let mut r = [Val::ZERO; col::WIDTH];
+        let put = |r: &mut [Val], at: usize, v: u64| {
+            let [lo, hi] = crate::bus::limbs(v);
+            r[at] = Val::from_u64(lo);
+            r[at + 1] = Val::from_u64(hi);
+        };
+        r[col::IS_REAL] = Val::ONE;
+        r[col::CLK] = Val::from_u64(clk);
+        r[col::STEP] = Val::from_u64(record.step);
+        r[col::PC] = Val::from_u64(pc);
+        r[col::NEXT_PC] = Val::from_u64(next_pc);
+        r[col::OUT] = Val::from_u64(self.output_count);
+        r[col::NEXT_OUT] = Val::from_u64(next_out);
+        r[col::HALTED] = Val::from_bool(halted);
+        r[col::TAKEN] = Val::from_u64(taken);
+        r[col::ADDR] = Val::from_u64(addr & 0xffff_ffff);
+        put(&mut r, col::A, a);
+        put(&mut r, col::B, b);
+        put(&mut r, col::C, result);
+        r[col::ROM..col::ROM + crate::rom::FIELDS].copy_from_slice(&row.fields());
+        for (access, at) in [(rs1_access, col::RS1_ACCESS), (rs2_access, col::RS2_ACCESS)] {
+            if let Some(w) = access {
+                r[at..at + 3].copy_from_slice(&w.time_cols());
+            }
+        }
+        if let Some(w) = rd_access {
+            r[col::RD_ACCESS..col::RD_ACCESS + 2].copy_from_slice(&w.prev_cols());
+            r[col::RD_ACCESS + 2..col::RD_ACCESS + 5].copy_from_slice(&w.time_cols());
+        }
+        debug_assert_eq!(r[col::ROM + field::WRITES_RD], Val::from_bool(row.writes_rd));
+        self.cpu_rows.extend(r);
+        *self.tables.rom_counts.entry(pc).or_default() += 1;
+        self.output_count = next_out;
+        Ok(())
+    }
+}

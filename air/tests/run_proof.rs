@@ -1,0 +1,303 @@
+//! End-to-end proofs of whole runs, and soundness: for each family of constraints a
+//! witness or a proof is tampered with and verification must fail.
+//!
+//! The guest is a small assembled program using every instruction kind (ALU, M, loads
+//! and stores of every width and alignment, LR/SC, AMOs, branches, jumps, `read`,
+//! `write`, `exit`), run in segments of a few dozen steps so that registers and memory
+//! cross several segment boundaries.
+
+use p3_field::PrimeCharacteristicRing;
+use std::path::Path;
+use ziskjit_air::cpu::col;
+use ziskjit_air::run_proof::{prove_run, statement, verify_run, ProgramKey, RunProof};
+use ziskjit_air::witness::RunWitness;
+use ziskjit_air::Val;
+use ziskjit_prover::{prove_segments, SegmentWitness};
+use ziskjit_runtime::trace::{record_with_interpreter, SegmentTrace};
+use ziskjit_runtime::Io;
+use ziskjit_testgen::toolchain::assemble;
+use ziskjit_transpiler::Program;
+
+/// Every instruction kind, a loop, private input echoed to the public output.
+const GUEST: &str = r#"
+    .globl _start
+    .pushsection .data
+    .balign 8
+buf:    .dword 0x1122334455667788, 0x99aabbccddeeff00
+lock:   .dword 0
+inbuf:  .zero 16
+    .popsection
+    .text
+_start:
+    la s0, buf
+    li s1, 5                  # loop counter
+    li s2, 0                  # accumulator
+loop:
+    ld t0, 0(s0)
+    lbu t1, 3(s0)
+    lh t2, 5(s0)
+    lw t3, 6(s0)              # spans two words
+    add s2, s2, t0
+    xor s2, s2, t1
+    sub s2, s2, t2
+    sll t4, s2, s1
+    sra t5, t4, s1
+    sltu t6, t5, t4
+    or s2, s2, t6
+    mul a3, s2, t3
+    mulh a4, s2, t0
+    div a5, a3, s1
+    remu a6, a3, s1
+    divw a7, s2, zero         # division by zero
+    add s2, s2, a5
+    xor s2, s2, a6
+    sb s2, 9(s0)
+    sh s2, 13(s0)             # spans two words
+    sw a4, 2(s0)
+    addiw s1, s1, -1
+    bnez s1, loop
+    # atomics
+    la s3, lock
+    lr.d t0, (s3)
+    addi t0, t0, 7
+    sc.d t1, t0, (s3)
+    sc.d t2, t0, (s3)         # fails: no reservation
+    li t3, -3
+    amoadd.w t4, t3, (s3)
+    amomaxu.d t5, s2, (s3)
+    amoswap.w t6, s1, (s3)
+    add s2, s2, t1
+    add s2, s2, t2
+    add s2, s2, t4
+    jal ra, helper
+    # read up to 16 bytes of input into inbuf, then write them and the accumulator
+    li a0, 0
+    la a1, inbuf
+    li a2, 16
+    li a7, 63
+    ecall
+    mv a2, a0
+    li a0, 1
+    la a1, inbuf
+    li a7, 64
+    ecall
+    sd s2, 0(s0)
+    li a0, 1
+    mv a1, s0
+    li a2, 8
+    li a7, 64
+    ecall
+    andi a0, s2, 0x7f
+    li a7, 93
+    ecall
+helper:
+    addi s2, s2, 1
+    ret
+"#;
+
+/// Steps per segment in these tests: small, so a run has several segments.
+const SEGMENT_STEPS: u64 = 64;
+
+struct Run {
+    program: Program,
+    segments: Vec<SegmentTrace>,
+    input: Vec<u8>,
+    exit_code: u8,
+    output: Vec<u8>,
+}
+
+fn run_guest(dir: &Path, source: &str, input: &[u8]) -> Run {
+    let elf = assemble(dir, "guest", source);
+    let program = ziskjit_transpiler::load_elf(&std::fs::read(elf).unwrap()).unwrap();
+    let mut output = Vec::new();
+    let mut segments = Vec::new();
+    let summary = {
+        let mut debug = Vec::new();
+        let mut io = Io::in_memory(input, &mut output, &mut debug);
+        record_with_interpreter(&program, &mut io, SEGMENT_STEPS, 1 << 20, |s| segments.push(s)).unwrap()
+    };
+    Run { program, segments, input: input.to_vec(), exit_code: summary.exit_code, output }
+}
+
+fn guest_run() -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    run_guest(dir.path(), GUEST, b"private input!")
+}
+
+fn prove(run: &Run, key: &ProgramKey) -> RunProof {
+    prove_run(&run.program, key, &run.segments, &run.input, Some((run.exit_code, &run.output)), 0, &|| {}).unwrap()
+}
+
+/// Proves `run` with every segment witness passed through `tamper(segment, witness)`.
+fn prove_tampered(run: &Run, key: &ProgramKey, tamper: impl Fn(usize, &mut SegmentWitness<Val>) + Sync) -> RunProof {
+    let rom = ziskjit_air::rom::RomTable::new(&run.program);
+    let witness = RunWitness::new(&run.program, &rom, &run.segments, &run.input).unwrap();
+    let statement = statement(&run.program, witness.exit_code, &witness.public_output);
+    let proofs = prove_segments(
+        &ziskjit_air::run_proof::config(),
+        &key.pk,
+        &key.tables,
+        &statement,
+        witness.num_segments(),
+        0,
+        |i| {
+            let mut w = witness.segment(i)?;
+            tamper(i, &mut w);
+            Ok::<_, ziskjit_air::witness::WitnessError>(w)
+        },
+    )
+    .unwrap();
+    RunProof { exit_code: witness.exit_code, public_output: witness.public_output.clone(), segments: proofs }
+}
+
+/// The first row of segment `segment`'s main table whose ROM kind flag `kind` is set.
+fn find_row(w: &SegmentWitness<Val>, kind: ziskjit_air::rom::Kind) -> usize {
+    let cpu = &w.traces[0];
+    (0..cpu.values.len() / col::WIDTH)
+        .find(|&r| cpu.values[r * col::WIDTH + col::ROM + ziskjit_air::rom::field::KIND + kind.index()] == Val::ONE)
+        .expect("segment has a row of that kind")
+}
+
+#[test]
+fn a_run_over_several_segments_proves_and_verifies() {
+    let run = guest_run();
+    assert!(run.segments.len() >= 3, "{} segments", run.segments.len());
+    assert_eq!(&run.output[..14], b"private input!");
+    let key = ProgramKey::new(&run.program).unwrap();
+    let proof = prove(&run, &key);
+    assert_eq!(proof.exit_code, run.exit_code);
+    assert_eq!(proof.public_output, run.output);
+    verify_run(&run.program, &key, &proof).unwrap();
+    // The file format round-trips, and rejects truncation.
+    let bytes = proof.encode().unwrap();
+    let decoded = RunProof::decode(&bytes).unwrap();
+    verify_run(&run.program, &key, &decoded).unwrap();
+    for cut in [0, 7, 20, bytes.len() / 2, bytes.len() - 1] {
+        assert!(RunProof::decode(&bytes[..cut]).is_err(), "truncated at {cut}");
+    }
+
+    // The claim: public output and exit code.
+    let mut changed = proof.clone();
+    changed.public_output[3] ^= 1;
+    assert!(verify_run(&run.program, &key, &changed).is_err(), "changed output byte");
+    let mut dropped = proof.clone();
+    dropped.public_output.pop();
+    assert!(verify_run(&run.program, &key, &dropped).is_err(), "dropped output byte");
+    let mut exit = proof.clone();
+    exit.exit_code ^= 1;
+    assert!(verify_run(&run.program, &key, &exit).is_err(), "changed exit code");
+
+    // Segment proofs dropped, duplicated, reordered.
+    let mut fewer = proof.clone();
+    fewer.segments.remove(1);
+    assert!(verify_run(&run.program, &key, &fewer).is_err(), "dropped segment");
+    let mut more = proof.clone();
+    more.segments.insert(1, proof.segments[1].clone());
+    assert!(verify_run(&run.program, &key, &more).is_err(), "duplicated segment");
+    let mut swapped = proof.clone();
+    swapped.segments.swap(1, 2);
+    assert!(verify_run(&run.program, &key, &swapped).is_err(), "swapped segments");
+
+    // Another program's key (one instruction differs), and altered initial memory (one
+    // data byte of the ELF differs).
+    let dir = tempfile::tempdir().unwrap();
+    let other = run_guest(dir.path(), &GUEST.replace("li s1, 5 ", "li s1, 4 "), b"");
+    let other_key = ProgramKey::new(&other.program).unwrap();
+    assert!(verify_run(&other.program, &other_key, &proof).is_err(), "another ELF's key");
+    let mut altered = run.program.clone();
+    let data = altered.segments.iter_mut().find(|s| s.writable && !s.data.is_empty()).unwrap();
+    data.data[0] ^= 0x40;
+    let altered_key = ProgramKey::new(&altered).unwrap();
+    assert!(verify_run(&altered, &altered_key, &proof).is_err(), "altered initial memory");
+}
+
+/// Tampers with one main-table cell of the first row of `kind` in segment 0 and
+/// expects verification to fail.
+fn tampered_main_cell_fails(kind: ziskjit_air::rom::Kind, column: usize, what: &str) {
+    let run = guest_run();
+    let key = ProgramKey::new(&run.program).unwrap();
+    let proof = prove_tampered(&run, &key, |segment, w| {
+        if segment == 0 {
+            let row = find_row(w, kind);
+            w.traces[0].values[row * col::WIDTH + column] += Val::ONE;
+        }
+    });
+    assert!(verify_run(&run.program, &key, &proof).is_err(), "{what} verified");
+}
+
+#[test]
+fn wrong_alu_result_fails() {
+    tampered_main_cell_fails(ziskjit_air::rom::Kind::AluReg, col::C, "a wrong ALU result");
+}
+
+#[test]
+fn wrong_loaded_value_fails() {
+    tampered_main_cell_fails(ziskjit_air::rom::Kind::Memory, col::C, "a wrong loaded value");
+}
+
+#[test]
+fn wrong_branch_target_fails() {
+    tampered_main_cell_fails(ziskjit_air::rom::Kind::Branch, col::NEXT_PC, "a wrong branch target");
+}
+
+#[test]
+fn wrong_store_fails() {
+    // The first store's data (rs2) is one more than the register holds.
+    let run = guest_run();
+    let key = ProgramKey::new(&run.program).unwrap();
+    let proof = prove_tampered(&run, &key, |segment, w| {
+        let cpu = &mut w.traces[0];
+        let store_op = Val::from_u64(ziskjit_air::bus::MemOp::Sb.id());
+        if let Some(row) = (0..cpu.values.len() / col::WIDTH)
+            .find(|&r| cpu.values[r * col::WIDTH + col::ROM + ziskjit_air::rom::field::MEM_OP] == store_op)
+        {
+            if segment <= 1 {
+                cpu.values[row * col::WIDTH + col::B] += Val::ONE;
+            }
+        }
+    });
+    assert!(verify_run(&run.program, &key, &proof).is_err());
+}
+
+#[test]
+fn skipped_or_repeated_step_fails() {
+    let run = guest_run();
+    let key = ProgramKey::new(&run.program).unwrap();
+    for repeat in [false, true] {
+        let proof = prove_tampered(&run, &key, |segment, w| {
+            if segment == 1 {
+                let values = &mut w.traces[0].values;
+                let (from, to) = if repeat { (10, 11) } else { (11, 10) };
+                let row: Vec<Val> = values[from * col::WIDTH..(from + 1) * col::WIDTH].to_vec();
+                values[to * col::WIDTH..(to + 1) * col::WIDTH].copy_from_slice(&row);
+                // Keep the row counter consistent so only the step itself is wrong.
+                values[to * col::WIDTH + col::CLK] = Val::from_u64(to as u64);
+            }
+        });
+        assert!(verify_run(&run.program, &key, &proof).is_err(), "repeat = {repeat}");
+    }
+}
+
+#[test]
+fn changed_register_across_a_segment_boundary_fails() {
+    // The boundary table's import of segment 2's first register is off by one.
+    let run = guest_run();
+    let key = ProgramKey::new(&run.program).unwrap();
+    let boundary = key.tables.iter().position(|t| matches!(t, ziskjit_air::table::Table::Boundary(_))).unwrap();
+    let proof = prove_tampered(&run, &key, |segment, w| {
+        if segment == 2 {
+            // Columns (boundary.rs): 1 the cell, 2 the imported value's low limb.
+            let table = &mut w.traces[boundary];
+            let first_register = Val::from_u64(ziskjit_air::bus::cell::REGISTERS);
+            let row = (0..table.values.len() / 9)
+                .find(|&r| {
+                    use p3_field::PrimeField64;
+                    table.values[r * 9] == Val::ONE
+                        && table.values[r * 9 + 1].as_canonical_u64() > first_register.as_canonical_u64()
+                })
+                .expect("segment 2 touches a register");
+            table.values[row * 9 + 2] += Val::ONE;
+        }
+    });
+    assert!(verify_run(&run.program, &key, &proof).is_err());
+}

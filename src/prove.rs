@@ -1,0 +1,233 @@
+//! `ziskjit prove` and `ziskjit verify`: prove a run end to end (execute with the
+//! minimal trace, then replay, build witnesses and prove every segment), and check a
+//! proof against an ELF. The proof system is the `ziskjit-air` crate's; this file only
+//! handles files, progress, the summary and exit codes.
+
+use crate::cli::{read_input, write_json, CliError, ErrorKind};
+use crate::compile::Guest;
+use crate::run::fault_error;
+use clap::Args;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+use ziskjit_air::run_proof::{prove_run, verify_run, ProgramKey, RunProof};
+use ziskjit_runtime::jit::Jit;
+use ziskjit_runtime::Io;
+use ziskjit_transpiler::lower::Variant;
+
+/// Default steps per segment for proving: 2^18 (a segment's main table has this many
+/// rows; smaller segments prove with less memory, larger ones with less overhead).
+const DEFAULT_PROVE_SEGMENT_STEPS: u64 = 1 << 18;
+
+#[derive(Args)]
+pub struct ProveArgs {
+    /// The guest ELF (riscv64, statically linked), or a precompiled image of it.
+    pub elf: PathBuf,
+    /// Private input file (`-` for stdin). Without it, stdin is read when it is not a terminal.
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Where to write the proof.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Steps per segment: a power of two between 2^4 and 2^22.
+    #[arg(long, default_value_t = DEFAULT_PROVE_SEGMENT_STEPS, value_parser = parse_segment_steps)]
+    pub segment_steps: u64,
+    /// Stop with an error after this many instructions.
+    #[arg(long)]
+    pub max_steps: Option<u64>,
+    /// Segments whose witnesses are in memory at once (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub in_flight: usize,
+    /// Write statistics as one JSON object (steps, segments, seconds per phase, proof_bytes).
+    #[arg(long)]
+    pub stats_json: Option<PathBuf>,
+    /// Compile the ELF even if the image cache has its code, and do not store it there.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The proof file written by `ziskjit prove`.
+    pub proof: PathBuf,
+    /// The guest ELF the proof claims to be about (its verification key is recomputed
+    /// from it).
+    #[arg(long)]
+    pub elf: PathBuf,
+    /// Also require this public output (a file of the expected bytes).
+    #[arg(long)]
+    pub expect_output: Option<PathBuf>,
+    /// Also require this exit code.
+    #[arg(long)]
+    pub expect_exit_code: Option<u8>,
+}
+
+fn parse_segment_steps(text: &str) -> Result<u64, String> {
+    let n: u64 = text.parse().map_err(|e| format!("`{text}` is not a number: {e}"))?;
+    if n.is_power_of_two() && (1 << 4..=1 << 22).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("{n} is not a power of two in [16, 4194304] (e.g. 262144 = 2^18)"))
+    }
+}
+
+pub fn prove(args: &ProveArgs) -> Result<u8, CliError> {
+    let guest = Guest::open(&args.elf)?;
+    let program = &guest.program;
+    let input = read_input(&args.input)?;
+    // Fail on an unwritable output before the work, not after.
+    let mut file = std::fs::File::create(&args.output)
+        .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot create {}: {e}", args.output.display())))?;
+    let started = Instant::now();
+
+    let compiled = guest.compiled(Variant::Trace, args.no_cache)?.0;
+    let mut public = Vec::new();
+    let mut segments = Vec::new();
+    let summary = {
+        let _span = tracing::info_span!("execute_with_trace").entered();
+        let mut io = Io { input: Box::new(&input[..]), public: Box::new(&mut public), debug: Box::new(std::io::sink()) };
+        let mut machine = Jit::new(program, &compiled).map_err(|e| {
+            CliError::new(ErrorKind::GuestFault, format!("cannot start the compiled code: {e}"))
+        })?;
+        machine
+            .record(&mut io, args.segment_steps, args.max_steps.unwrap_or(u64::MAX), |s| segments.push(s))
+            .map_err(|fault| fault_error(program, &fault))?
+    };
+    let execute_seconds = started.elapsed().as_secs_f64();
+
+    let setup_started = Instant::now();
+    let key = ProgramKey::new(program)
+        .map_err(|e| CliError::new(ErrorKind::ProveFailed, format!("setting up the program's tables: {e}")))?;
+    let setup_seconds = setup_started.elapsed().as_secs_f64();
+
+    let progress = Progress::new(2 * (segments.len() + 1));
+    let prove_started = Instant::now();
+    let proof = prove_run(
+        program,
+        &key,
+        &segments,
+        &input,
+        Some((summary.exit_code, &public)),
+        args.in_flight,
+        &|| progress.tick(),
+    )
+    .map_err(|e| CliError::new(ErrorKind::ProveFailed, e.to_string()))?;
+    progress.finish();
+    let prove_seconds = prove_started.elapsed().as_secs_f64();
+    let bytes = proof.encode().map_err(|e| CliError::new(ErrorKind::ProveFailed, format!("encoding the proof: {e}")))?;
+    file.write_all(&bytes)
+        .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot write {}: {e}", args.output.display())))?;
+    let total = started.elapsed().as_secs_f64();
+    eprintln!(
+        "prove: {} steps in {} segments of {} (+1 memory segment); execution {:.3} s, setup {:.3} s, \
+         witness+prove {:.3} s; {:.0} steps/s end to end; proof {} bytes ({:.1} KiB)",
+        summary.steps,
+        segments.len(),
+        args.segment_steps,
+        execute_seconds,
+        setup_seconds,
+        prove_seconds,
+        summary.steps as f64 / total,
+        bytes.len(),
+        bytes.len() as f64 / 1024.0,
+    );
+    if let Some(path) = &args.stats_json {
+        write_json(
+            path,
+            &serde_json::json!({
+                "steps": summary.steps,
+                "segments": segments.len() + 1,
+                "segment_steps": args.segment_steps,
+                "execute_seconds": execute_seconds,
+                "setup_seconds": setup_seconds,
+                "prove_seconds": prove_seconds,
+                "seconds": total,
+                "steps_per_second": summary.steps as f64 / total,
+                "proof_bytes": bytes.len(),
+                "exit_code": summary.exit_code,
+            }),
+        )?;
+    }
+    Ok(0)
+}
+
+pub fn verify(args: &VerifyArgs) -> Result<u8, CliError> {
+    let invalid = |message: String| CliError::new(ErrorKind::InvalidProof, message);
+    let bytes = std::fs::read(&args.proof)
+        .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot read {}: {e}", args.proof.display())))?;
+    let proof = RunProof::decode(&bytes).map_err(|e| invalid(format!("{}: {e}", args.proof.display())))?;
+    if let Some(code) = args.expect_exit_code {
+        if code != proof.exit_code {
+            return Err(invalid(format!("the proof claims exit code {}, expected {code}", proof.exit_code)));
+        }
+    }
+    if let Some(path) = &args.expect_output {
+        let expected = std::fs::read(path)
+            .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot read {}: {e}", path.display())))?;
+        if let Some(at) = first_difference(&expected, &proof.public_output) {
+            return Err(invalid(format!(
+                "the proof claims a public output of {} bytes that differs from {} ({} bytes) at byte {at}",
+                proof.public_output.len(),
+                path.display(),
+                expected.len()
+            )));
+        }
+    }
+    let guest = Guest::open(&args.elf)?;
+    let started = Instant::now();
+    let key = ProgramKey::new(&guest.program)
+        .map_err(|e| CliError::new(ErrorKind::InvalidProof, format!("setting up the program's tables: {e}")))?;
+    verify_run(&guest.program, &key, &proof)
+        .map_err(|e| invalid(format!("the proof is not valid for {}: {e}", args.elf.display())))?;
+    std::io::stdout()
+        .write_all(&proof.public_output)
+        .and_then(|()| std::io::stdout().flush())
+        .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot write the public output to stdout: {e}")))?;
+    eprintln!(
+        "verify: valid; exit code {}, {} bytes of public output, {} segment proofs, {:.3} s",
+        proof.exit_code,
+        proof.public_output.len(),
+        proof.segments.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(0)
+}
+
+/// The first index where `a` and `b` differ (including one being a prefix of the other).
+fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
+    a.iter().zip(b).position(|(x, y)| x != y).or_else(|| (a.len() != b.len()).then(|| a.len().min(b.len())))
+}
+
+/// A progress bar over witness generations (each segment is generated twice: to commit
+/// and to prove), drawn only when stderr is a terminal.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} segment passes, {elapsed}")
+                    .expect("a valid template")
+                    .progress_chars("=> "),
+            );
+            bar.set_message("proving");
+            bar
+        });
+        Progress { bar }
+    }
+
+    fn tick(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
