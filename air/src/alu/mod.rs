@@ -1,0 +1,253 @@
+//! The ALU tables: every [`ALU`] bus message of the base-ISA operations (add/sub,
+//! comparisons, min/max, logic, shifts and their `W` forms) is received here, with
+//! exactly the semantics of [`AluOp::eval`]; the M extension is the
+//! [`muldiv`](crate::muldiv) table's.
+//!
+//! Four tables rather than one wide one: a row pays for every column of its table, and
+//! the operations need very different machinery (an add is 15 columns, a shift 37), so
+//! each operation goes to the cheapest table that can do it:
+//!
+//! | table | operations | columns | interactions per row |
+//! |---|---|---|---|
+//! | [`addsub`] | `Add Sub Addw Subw` | 15 | 5 (ALU, 4 × RANGE16) |
+//! | [`compare`] | `Slt Sltu Eq Min Max Minu Maxu MinW MaxW MinuW MaxuW` | 25 | 7 (ALU, 6 × RANGE16) |
+//! | [`logic`] | `Xor Or And` | 28 | 9 (ALU, 8 × LOGIC) |
+//! | [`shift`] | `Sll Srl Sra Sllw Srlw Sraw` | 37 | 13 (ALU, 12 × RANGE16) |
+//!
+//! Common to all four (see each module for the rest):
+//! * column 0 is `count`, the row's multiplicity on the ALU bus: identical events
+//!   (same op and operands) share one row; rows are in the order of the events' first
+//!   occurrence, then padding rows (`count = 0`, no lookups). `count ≠ 0` forces the
+//!   row's `is_real` flag (boolean, the multiplicity of its lookups) to 1, so a received
+//!   message always comes with all of its row's checks; a negative `count` would only
+//!   *send* a correct message, which helps no forger.
+//! * the senders guarantee well-formed `a` and `b` (limbs < 2^32); each table proves its
+//!   `c` well-formed and equal to `op(a, b)`.
+//! * constraints that padding rows satisfy by construction are not gated by `is_real`
+//!   (a gate would cost a degree); only the lookups are.
+
+pub mod addsub;
+pub mod compare;
+pub mod logic;
+pub mod shift;
+
+use crate::bus::{AluEvent, AluOp, ALU, RANGE16};
+use crate::bytes::Lookups;
+use crate::gadgets::{range32_cols, two16};
+use p3_air::{Air, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
+use std::collections::HashMap;
+use ziskjit_prover::{BusBuilder, TableName, Val};
+
+/// One of the ALU tables (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AluTable {
+    AddSub,
+    Compare,
+    Logic,
+    Shift,
+}
+
+/// The column of every table holding the row's multiplicity on the ALU bus.
+pub const COUNT: usize = 0;
+
+/// What each ALU table provides; [`AluTable`] dispatches to it.
+trait Chip {
+    const NAME: &'static str;
+    const WIDTH: usize;
+    /// Whether this table computes `op`.
+    fn handles(op: AluOp) -> bool;
+    /// Writes the row of `event` except [`COUNT`], reporting its lookups.
+    fn fill(event: &AluEvent, row: &mut [Val], lookups: &mut Lookups);
+    /// Writes a padding row over zeros (which most tables' padding rows are).
+    fn padding(_row: &mut [Val]) {}
+    /// The constraints and bus messages of one row.
+    fn eval<AB: BusBuilder<F = Val>>(builder: &mut AB, row: &[AB::Var]);
+}
+
+/// Calls `$body` with `$C` bound to the chip type of `$table`.
+macro_rules! dispatch {
+    ($table:expr, $C:ident => $body:expr) => {
+        match $table {
+            AluTable::AddSub => {
+                type $C = addsub::AddSub;
+                $body
+            }
+            AluTable::Compare => {
+                type $C = compare::Compare;
+                $body
+            }
+            AluTable::Logic => {
+                type $C = logic::Logic;
+                $body
+            }
+            AluTable::Shift => {
+                type $C = shift::Shift;
+                $body
+            }
+        }
+    };
+}
+
+impl AluTable {
+    /// Every ALU table, in the order [`AluTable::traces`] returns them.
+    pub fn all() -> Vec<AluTable> {
+        vec![AluTable::AddSub, AluTable::Compare, AluTable::Logic, AluTable::Shift]
+    }
+
+    /// Whether `op` is handled by one of the ALU tables (the others go to muldiv).
+    pub fn handles(op: AluOp) -> bool {
+        Self::all().into_iter().any(|t| t.computes(op))
+    }
+
+    /// Whether this table computes `op`.
+    pub fn computes(self, op: AluOp) -> bool {
+        dispatch!(self, C => C::handles(op))
+    }
+
+    /// The traces of [`AluTable::all`] for `events` (all handled here; panics
+    /// otherwise), reporting their lookups.
+    pub fn traces(events: &[AluEvent], lookups: &mut Lookups) -> Vec<RowMajorMatrix<Val>> {
+        if let Some(e) = events.iter().find(|e| !Self::handles(e.op)) {
+            panic!("{:?} is not an ALU-table operation", e.op);
+        }
+        Self::all().into_iter().map(|t| t.trace(events.iter().filter(|e| t.computes(e.op)), lookups)).collect()
+    }
+
+    /// This table's trace for `events` (all of them computed by it).
+    fn trace<'a>(self, events: impl Iterator<Item = &'a AluEvent>, lookups: &mut Lookups) -> RowMajorMatrix<Val> {
+        dispatch!(self, C => trace::<C>(events, lookups))
+    }
+}
+
+/// A table's trace: one row per distinct event, counted, then padding.
+fn trace<'a, C: Chip>(events: impl Iterator<Item = &'a AluEvent>, lookups: &mut Lookups) -> RowMajorMatrix<Val> {
+    let mut rows: Vec<Val> = Vec::new();
+    let mut row_of: HashMap<AluEvent, usize> = HashMap::new();
+    for event in events {
+        assert_eq!(event.c, event.op.eval(event.a, event.b), "wrong result in {event:?}");
+        let row = *row_of.entry(*event).or_insert_with(|| {
+            let start = rows.len();
+            rows.resize(start + C::WIDTH, Val::ZERO);
+            C::fill(event, &mut rows[start..], lookups);
+            start / C::WIDTH
+        });
+        rows[row * C::WIDTH + COUNT] += Val::ONE;
+    }
+    let height = (rows.len() / C::WIDTH).next_power_of_two().max(2);
+    let mut padding = vec![Val::ZERO; C::WIDTH];
+    C::padding(&mut padding);
+    while rows.len() < height * C::WIDTH {
+        rows.extend_from_slice(&padding);
+    }
+    RowMajorMatrix::new(rows, C::WIDTH)
+}
+
+impl TableName for AluTable {
+    fn name(&self) -> String {
+        dispatch!(self, C => format!("alu-{}", C::NAME))
+    }
+}
+
+impl BaseAir<Val> for AluTable {
+    fn width(&self) -> usize {
+        dispatch!(self, C => C::WIDTH)
+    }
+}
+
+impl<AB: BusBuilder<F = Val>> Air<AB> for AluTable {
+    fn eval(&self, builder: &mut AB) {
+        let row = builder.main().current_slice().to_vec();
+        dispatch!(self, C => C::eval(builder, &row))
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Constraint helpers shared by the tables.
+
+/// `x` as a field element.
+fn val(x: u64) -> Val {
+    Val::from_u64(x)
+}
+
+/// `2^32 − 1`, the high limb of a negative sign extension.
+const ONES32: u64 = 0xffff_ffff;
+
+/// `2^32` as a field constant.
+fn two32<E: PrimeCharacteristicRing>() -> E {
+    E::from_u64(1 << 32)
+}
+
+/// `value` as a field constant.
+fn constant<E: PrimeCharacteristicRing>(value: u64) -> E {
+    E::from_u64(value)
+}
+
+/// `is_real` boolean, and `count ≠ 0 ⇒ is_real = 1` (so a row that receives a message
+/// makes its lookups; see the module docs).
+fn count_needs_real<AB: BusBuilder>(builder: &mut AB, count: AB::Var, is_real: AB::Expr) {
+    builder.assert_bool(is_real.clone());
+    builder.assert_zero(count.into() * (AB::Expr::ONE - is_real));
+}
+
+/// Receives `(op, a, b, c)` from the ALU bus `count` times.
+fn receive<AB: BusBuilder>(
+    builder: &mut AB,
+    count: AB::Var,
+    op: AB::Expr,
+    a: [AB::Expr; 2],
+    b: [AB::Expr; 2],
+    c: [AB::Expr; 2],
+) {
+    let [a_lo, a_hi] = a;
+    let [b_lo, b_hi] = b;
+    let [c_lo, c_hi] = c;
+    builder.receive(ALU, [op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi], count);
+}
+
+/// The value `h0 + 2^16·h1 < 2^32` of two 16-bit halves, both range-checked when
+/// `enabled` (the row's `is_real`).
+fn limb16<AB: BusBuilder>(builder: &mut AB, halves: &[AB::Var], enabled: AB::Expr) -> AB::Expr {
+    let (h0, h1) = (halves[0], halves[1]);
+    builder.send(RANGE16, [h0], enabled.clone());
+    builder.send(RANGE16, [h1], enabled);
+    h0.into() + h1.into() * two16::<AB::Expr>()
+}
+
+/// The witness of [`limb16`]: the halves of `value < 2^32`.
+fn limb16_cols(value: u64, lookups: &mut Lookups) -> [Val; 2] {
+    range32_cols(value, lookups)
+}
+
+/// `sign` (`cols[0]`) is bit 31 of `t`, a value already known to be `< 2^32`:
+/// `2t − 2^32·sign = h0 + 2^16·h1` with `h0`, `h1` (`cols[1..3]`) range-checked.
+///
+/// Why it holds: with `sign` boolean, `2t − 2^32·sign` is an integer in
+/// `(−2^32, 2^33)`, far from a multiple of `p` away from `[0, 2^32)`, so being equal in
+/// the field to a value `< 2^32` makes it one as an integer: `t − 2^31·sign ∈ [0, 2^31)`,
+/// which is bit 31. (Checking `t − 2^31·sign` itself against 16-bit halves would not do:
+/// it needs 31 bits, and a 15-bit bound on a half cannot be read off a 16-bit lookup.)
+fn sign_bit<AB: BusBuilder>(builder: &mut AB, t: AB::Expr, cols: &[AB::Var], enabled: AB::Expr) {
+    let sign = cols[0];
+    builder.assert_bool(sign);
+    let checked = limb16(builder, &cols[1..3], enabled);
+    builder.assert_zero(t * AB::Expr::TWO - sign.into() * two32::<AB::Expr>() - checked);
+}
+
+/// The witness of [`sign_bit`] for `t < 2^32`: `[sign, h0, h1]`.
+fn sign_cols(t: u64, lookups: &mut Lookups) -> [Val; 3] {
+    let sign = t >> 31;
+    let [h0, h1] = limb16_cols(2 * t - (sign << 32), lookups);
+    [val(sign), h0, h1]
+}
+
+/// The ids of `ops`, checked to be `first + i·step` (the tables compute an op's id as a
+/// linear expression in their flags, which relies on this numbering).
+const fn assert_ids(ops: &[AluOp], step: u64) {
+    let mut i = 0;
+    while i < ops.len() {
+        assert!(ops[i].id() == ops[0].id() + i as u64 * step);
+        i += 1;
+    }
+}
