@@ -129,10 +129,34 @@ struct Frame {
     return_addr: u64,
 }
 
+/// What retiring a whole block at once needs to know (see the module docs).
+#[derive(Clone, Debug)]
+struct BlockSummary {
+    steps: u64,
+    /// The function every instruction of the block belongs to.
+    func: FuncId,
+    /// Instructions per class.
+    classes: [u64; InstClass::ALL.len()],
+    /// The last instruction and its pc, if it is a `jal`/`jalr`.
+    jump: Option<(u64, Inst)>,
+    /// Times the block was retired through this summary.
+    executions: u64,
+}
+
+/// Marks a ROM slot without a block summary.
+const NO_SUMMARY: u32 = u32::MAX;
+
+/// Marks a ROM slot whose block the summary cannot stand for.
+const UNSUMMARISABLE: u32 = u32::MAX - 1;
+
 /// Consumes retired instructions and builds a [`Profile`].
 pub struct Profiler<'p> {
     program: &'p Program,
     functions: FunctionMap,
+    /// Per ROM slot: the index of the summary of the block starting there, or one
+    /// of the markers above.
+    summary_of: Vec<u32>,
+    summaries: Vec<BlockSummary>,
     limits: Limits,
     frames: Vec<Frame>,
     nodes: Vec<Node>,
@@ -161,6 +185,8 @@ impl<'p> Profiler<'p> {
         Profiler {
             program,
             functions: FunctionMap::new(program),
+            summary_of: vec![NO_SUMMARY; program.code.len()],
+            summaries: Vec::new(),
             limits,
             frames: Vec::new(),
             nodes: vec![root],
@@ -175,7 +201,14 @@ impl<'p> Profiler<'p> {
     /// at `next_pc` (the fields of the same names in `ziskjit-runtime`'s `StepRecord`).
     #[inline]
     pub fn retire(&mut self, pc: u64, inst: &Inst, next_pc: u64) {
-        let func = self.functions.lookup(pc);
+        self.count(self.functions.lookup(pc), 1);
+        self.classes[InstClass::of(inst.op) as usize] += 1;
+        self.transfer(pc, inst, next_pc);
+    }
+
+    /// Charges `steps` steps in `func` to the current stack, after the leaf rule.
+    #[inline]
+    fn count(&mut self, func: FuncId, steps: u64) {
         if self.frames.is_empty() {
             let node = child(&mut self.nodes, ROOT, func);
             self.frames.push(Frame { func, node, return_addr: 0 });
@@ -187,9 +220,13 @@ impl<'p> Profiler<'p> {
             top.node = child(&mut self.nodes, parent, func);
             top.func = func;
         }
-        self.nodes[top.node as usize].steps += 1;
-        self.classes[InstClass::of(inst.op) as usize] += 1;
-        self.steps += 1;
+        self.nodes[top.node as usize].steps += steps;
+        self.steps += steps;
+    }
+
+    /// The calls and returns of `inst` at `pc`, which continued at `next_pc`.
+    #[inline]
+    fn transfer(&mut self, pc: u64, inst: &Inst, next_pc: u64) {
         if matches!(inst.op, Op::Jal | Op::Jalr) {
             let links_rd = is_link(inst.rd);
             let links_rs1 = inst.op == Op::Jalr && is_link(inst.rs1);
@@ -208,15 +245,57 @@ impl<'p> Profiler<'p> {
     /// last falls through (`next = pc + len`); the instructions are read from the ROM.
     /// The result equals calling [`Profiler::retire`] for each of them.
     pub fn retire_block(&mut self, pc: u64, steps: u64, next_pc: u64) -> Result<(), ProfileError> {
-        let program = self.program;
-        let mut at = pc;
-        for i in 0..steps {
-            let inst = program.fetch(at).map_err(|_| ProfileError::NotCode { block: pc, pc: at, steps: i })?;
-            let next = if i + 1 == steps { next_pc } else { at.wrapping_add(u64::from(inst.len)) };
-            self.retire(at, inst, next);
-            at = next;
+        let slot = (pc.wrapping_sub(self.program.code_base) >> 1) as usize;
+        let mut index = self.summary_of.get(slot).copied().filter(|_| pc & 1 == 0).unwrap_or(UNSUMMARISABLE);
+        if index == NO_SUMMARY && steps > 1 {
+            // Single steps (interpreted instructions) are not worth a summary, and
+            // would keep a longer block starting at the same pc from getting one.
+            index = self.summarise(pc, steps)?;
+            self.summary_of[slot] = index;
+        }
+        match self.summaries.get_mut(index as usize).filter(|s| s.steps == steps) {
+            Some(summary) => {
+                summary.executions += 1;
+                let (func, jump) = (summary.func, summary.jump);
+                self.count(func, steps);
+                if let Some((at, inst)) = jump {
+                    self.transfer(at, &inst, next_pc);
+                }
+            }
+            None => {
+                let program = self.program;
+                let mut at = pc;
+                for i in 0..steps {
+                    let inst = program.fetch(at).map_err(|_| ProfileError::NotCode { block: pc, pc: at, steps: i })?;
+                    let next = if i + 1 == steps { next_pc } else { at.wrapping_add(u64::from(inst.len)) };
+                    self.retire(at, inst, next);
+                    at = next;
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Builds the summary of the `steps`-instruction block at `pc` and returns its
+    /// index, or [`UNSUMMARISABLE`].
+    fn summarise(&mut self, pc: u64, steps: u64) -> Result<u32, ProfileError> {
+        let func = self.functions.lookup(pc);
+        let mut classes = [0; InstClass::ALL.len()];
+        let mut jump = None;
+        let mut at = pc;
+        for i in 0..steps {
+            let inst = self.program.fetch(at).map_err(|_| ProfileError::NotCode { block: pc, pc: at, steps: i })?;
+            if self.functions.lookup(at) != func || jump.is_some() {
+                return Ok(UNSUMMARISABLE);
+            }
+            classes[InstClass::of(inst.op) as usize] += 1;
+            if matches!(inst.op, Op::Jal | Op::Jalr) {
+                jump = Some((at, *inst));
+            }
+            at = at.wrapping_add(u64::from(inst.len));
+        }
+        self.summaries.push(BlockSummary { steps, func, classes, jump, executions: 0 });
+        Ok((self.summaries.len() - 1) as u32)
     }
 
     /// A call from the top frame to `target`, returning to `return_addr`.
@@ -258,7 +337,12 @@ impl<'p> Profiler<'p> {
     }
 
     /// The profile of everything retired so far.
-    pub fn finish(self) -> Profile {
+    pub fn finish(mut self) -> Profile {
+        for summary in &self.summaries {
+            for (total, n) in self.classes.iter_mut().zip(summary.classes) {
+                *total += n * summary.executions;
+            }
+        }
         Profile::from_tree(
             &self.functions,
             &self.nodes,

@@ -1,9 +1,13 @@
 //! Shared helpers of the profiler tests: assembling a program and profiling a run of
-//! it on the reference interpreter, the way the CLI does.
+//! it the two ways the CLI does: on the reference interpreter (every step) and on the
+//! compiled profile variant (blocks). Every profile a test looks at is taken both
+//! ways and must be identical, so each test also checks the compiled engine.
 
 use ziskjit_profiler::{Limits, Profile, Profiler};
+use ziskjit_runtime::jit::{Compiled, Jit};
 use ziskjit_runtime::record::StepRecord;
-use ziskjit_runtime::{Interpreter, Io};
+use ziskjit_runtime::{Fault, Interpreter, Io, RunResult};
+use ziskjit_transpiler::lower::Variant;
 use ziskjit_transpiler::Program;
 
 /// Assembles `source` (GNU as, with `_start`) and loads the ELF.
@@ -30,12 +34,41 @@ pub fn run(program: &Program, input: &[u8], observe: impl FnMut(&StepRecord)) ->
     (result.steps, result.exit_code)
 }
 
-/// Profiles a run of `program` with the given stack limits; also returns the
-/// interpreter's own step count.
+/// Profiles a run of `program` with the given stack limits, checking that both engines
+/// give the same profile; also returns the interpreter's own step count.
 pub fn profile_with(program: &Program, input: &[u8], limits: Limits) -> (Profile, u64) {
+    let (profile, outcome) = both_engines(program, input, limits, 1 << 32);
+    let steps = outcome.expect("the guest runs to its exit").steps;
+    (profile, steps)
+}
+
+/// Profiles a run of at most `max_steps` steps on the interpreter and on the compiled
+/// profile variant, asserts that the profiles and outcomes are equal, and returns them.
+pub fn both_engines(
+    program: &Program,
+    input: &[u8],
+    limits: Limits,
+    max_steps: u64,
+) -> (Profile, Result<RunResult, Fault>) {
+    let (mut public, mut debug) = (Vec::new(), Vec::new());
     let mut profiler = Profiler::with_limits(program, limits);
-    let (steps, _) = run(program, input, |r| profiler.retire(r.pc, &r.inst, r.next_pc));
-    (profiler.finish(), steps)
+    let mut machine = Interpreter::new(program).expect("guest memory");
+    let observe = |r: &StepRecord| profiler.retire(r.pc, &r.inst, r.next_pc);
+    let outcome = machine.run_observed(&mut Io::in_memory(input, &mut public, &mut debug), max_steps, Some(observe));
+    let by_step = profiler.finish();
+
+    let compiled = Compiled::new(program, Variant::Profile).expect("compile");
+    let (mut jit_public, mut jit_debug) = (Vec::new(), Vec::new());
+    let mut profiler = Profiler::with_limits(program, limits);
+    let mut machine = Jit::new(program, &compiled).expect("guest memory");
+    let jit_outcome =
+        machine.profile(&mut Io::in_memory(input, &mut jit_public, &mut jit_debug), max_steps, |pc, n, next| {
+            profiler.retire_block(pc, n, next).expect("the compiled code reports blocks of the program")
+        });
+    assert_eq!(jit_outcome, outcome, "the compiled profile run ended differently");
+    assert_eq!(jit_public, public, "the compiled profile run wrote a different public output");
+    assert_eq!(profiler.finish(), by_step, "the compiled engine's profile differs from the interpreter's");
+    (by_step, outcome)
 }
 
 /// [`profile_with`] the default limits.

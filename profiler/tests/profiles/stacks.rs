@@ -8,7 +8,7 @@
 //! instruction pair and change the counts; step counts in the comments are per
 //! execution of the line.
 
-use crate::common::{assemble, check_invariants, counts, parse_folded, profile, profile_with, run};
+use crate::common::{assemble, both_engines, check_invariants, counts, parse_folded, profile, profile_with, run};
 use std::collections::BTreeMap;
 use ziskjit_profiler::{InstClass, Limits, Profiler};
 
@@ -513,4 +513,60 @@ fn empty_profile_has_no_flamegraph() {
     let err = profile.write_flamegraph("empty", Vec::new()).expect_err("nothing to draw");
     assert!(err.to_string().contains("no step was retired"), "{err}");
     assert!(profile.report(10).starts_with("0 steps"));
+}
+
+/// `main` calls `f`, which faults on a load in the middle of a straight-line block:
+/// the compiled engine leaves the block there, and its profile must count exactly the
+/// instructions before the load.
+const FAULT_MID_BLOCK: &str = r#"
+    .option norelax
+    .option norvc
+    .text
+    .globl _start
+    .type _start, @function
+_start:
+    jal ra, main            # 1
+    .size _start, .-_start
+
+    .type main, @function
+main:
+    addi sp, sp, -16        # 1
+    jal ra, f               # 1
+    .size main, .-main
+
+    .type f, @function
+f:
+    li t1, 7                # 1
+    addi t1, t1, 1          # 1
+    ld t2, 0(zero)          # faults: address 0 is unmapped
+    addi t1, t1, 1
+    ret
+    .size f, .-f
+"#;
+
+#[test]
+fn faults_inside_a_compiled_block_count_the_steps_before_them() {
+    let program = assemble("fault", FAULT_MID_BLOCK);
+    let (profile, outcome) = both_engines(&program, &[], Limits::default(), u64::MAX);
+    let fault = outcome.expect_err("the load faults");
+    let f = program.symbols.iter().find(|s| s.name == "f").expect("symbol f");
+    assert_eq!(fault.pc, f.addr + 8, "{fault:?}");
+    assert_eq!(profile.total_steps, 5);
+    assert_eq!(counts(&profile, "f"), (2, 2));
+    assert_eq!(profile.stacks.get("_start;main;f"), Some(&2));
+}
+
+/// A step limit can fall anywhere, also inside a block the compiled engine then does
+/// not enter: the profile covers exactly the steps retired, on both engines.
+#[test]
+fn step_limits_anywhere_give_the_same_profile_on_both_engines() {
+    let program = assemble("calls", CALLS);
+    let (_, outcome) = both_engines(&program, &[], Limits::default(), u64::MAX);
+    let total = outcome.expect("runs to its exit").steps;
+    for max_steps in 1..total {
+        let (profile, outcome) = both_engines(&program, &[], Limits::default(), max_steps);
+        assert!(outcome.is_err(), "stopped by the limit at {max_steps}");
+        assert_eq!(profile.total_steps, max_steps);
+        check_invariants(&profile);
+    }
 }
