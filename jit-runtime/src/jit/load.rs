@@ -176,3 +176,64 @@ fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
     usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ziskjit_transpiler::image::{compile_object, table_symbol};
+    use ziskjit_transpiler::lower::{layout, Variant};
+    use ziskjit_transpiler::{Program, Segment};
+
+    /// Two functions (`_start` calling `f`) so the program has two regions.
+    fn program() -> Program {
+        // _start: jal ra, f; ecall    f: addi a0, a0, 1; ret
+        let words: [u32; 4] = [0x0080_00ef, 0x0000_0073, 0x0015_0513, 0x0000_8067];
+        let data: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let segment = Segment { vaddr: 0x1000, mem_size: 16, data, readable: true, writable: false, executable: true };
+        let symbols = vec![
+            ziskjit_transpiler::Symbol { name: "_start".into(), addr: 0x1000, size: 8 },
+            ziskjit_transpiler::Symbol { name: "f".into(), addr: 0x1008, size: 8 },
+        ];
+        Program::new(0x1000, vec![segment], symbols)
+    }
+
+    /// The tables are zeros in the object and only get their values from relocations:
+    /// after loading, every entry points at distinct code inside the mapping.
+    #[test]
+    fn relocations_fill_the_region_tables() {
+        let program = program();
+        let regions = layout(&program).regions.len();
+        assert_eq!(regions, 2);
+        let object = compile_object(&program, &[Variant::Plain, Variant::Profile]).unwrap();
+        let file = object::File::parse(&object[..]).unwrap();
+        let relocations: usize = file.sections().map(|s| s.relocations().count()).sum();
+        assert_eq!(relocations, 2 * regions, "one relocation per table entry");
+        let map = CodeMap::load(&object).unwrap();
+        let mut seen = Vec::new();
+        for variant in [Variant::Plain, Variant::Profile] {
+            let table = map.table(&object, &table_symbol(variant), regions).unwrap();
+            for address in table {
+                assert!(address >= map.base as usize && address < map.base as usize + map.len);
+                assert!(!seen.contains(&address), "every region has its own code");
+                seen.push(address);
+            }
+        }
+        let err = map.table(&object, &table_symbol(Variant::Trace), regions).unwrap_err();
+        assert!(err.to_string().contains("no `ziskjit_regions_trace` table"), "{err}");
+        let err = map.table(&object, &table_symbol(Variant::Plain), regions + 1).unwrap_err();
+        assert!(err.to_string().contains("has 2 entries, the program has 3"), "{err}");
+    }
+
+    #[test]
+    fn broken_objects_are_refused() {
+        let object = compile_object(&program(), &[Variant::Plain]).unwrap();
+        for len in [0, 10, object.len() / 2] {
+            assert!(CodeMap::load(&object[..len]).is_err(), "a truncated object ({len} bytes)");
+        }
+        // A RISC-V ELF is an object file too, but not code for this host.
+        let mut foreign = object.clone();
+        foreign[18..20].copy_from_slice(&243u16.to_le_bytes());
+        let err = CodeMap::load(&foreign).err().expect("refused");
+        assert!(err.to_string().contains("this host runs x86-64 code only"), "{err}");
+    }
+}
