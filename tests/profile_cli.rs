@@ -66,3 +66,44 @@ fn profile_passes_faults_and_exit_codes_through() {
     assert_eq!(out.exit_code, 104);
     assert!(String::from_utf8_lossy(&out.stderr).contains("step limit"));
 }
+
+/// The default engine (the compiled profile variant) and the interpreter give the same
+/// report, folded stacks and statistics' step counts, on guests of different shapes.
+#[test]
+fn jit_and_interpreter_profiles_are_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("sha256", guests::pseudo_random_bytes(9, 4000)),
+        ("json", guests::json_document(4, 3000).into_bytes()),
+        ("sort", guests::sort_input(&(0..3000u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect::<Vec<_>>())),
+        ("panicking", b"abc".to_vec()),
+    ];
+    for (name, input) in cases {
+        let elf = guests::example_elf(name);
+        let mut outputs = Vec::new();
+        for engine in ["jit", "interp"] {
+            let folded = dir.path().join(format!("{name}-{engine}.folded"));
+            let stats = dir.path().join(format!("{name}-{engine}.json"));
+            let out = ziskjit(
+                &[
+                    "profile".as_ref(),
+                    elf.as_os_str(),
+                    "--engine".as_ref(),
+                    engine.as_ref(),
+                    // Compared byte for byte with the interpreter's stderr: no cache warnings.
+                    "--no-cache".as_ref(),
+                    "--folded".as_ref(),
+                    folded.as_os_str(),
+                    "--stats-json".as_ref(),
+                    stats.as_os_str(),
+                ],
+                &input,
+            );
+            let steps = (out.exit_code == 0).then(|| json(&stats)["steps"].as_u64().unwrap());
+            outputs.push((out.exit_code, out.stdout, out.stderr, std::fs::read_to_string(&folded).unwrap(), steps));
+        }
+        let (jit, interp) = (&outputs[0], &outputs[1]);
+        assert!(!jit.3.is_empty(), "{name}: no folded stacks");
+        assert_eq!(jit, interp, "{name}: the engines' profiles differ");
+    }
+}
