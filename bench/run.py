@@ -12,12 +12,21 @@ guest steps per second of each run, so the native column is the rate the host wo
 need to match the native program. Each run is repeated `--repeat` times and the fastest
 is kept (the machines are shared and noisy). Every run's output must equal QEMU's.
 
+The profile column is the slowdown of `ziskjit profile` (the JIT's profile variant
+feeding the profiler) against the plain JIT run, both without compile time.
+
 A second table covers the minimal trace (`ziskjit trace`, JIT trace variant): trace
 generation alone (`--no-replay`) in MIPS and relative to the plain JIT's execution,
 trace bytes per step, replay throughput per core (steps / summed per-segment replay
 time) and the end-to-end rate of execution plus parallel replay.
 
-Usage: bench/run.py [--repeat N] [--skip-interp] [--skip-trace] [--kernels loop,sha256,...] [--no-examples]
+A third table is the start-up of the largest example (ecdsa, which stops at once
+without input): the whole `ziskjit run` process compiling the ELF (`--no-cache`), loading a
+precompiled image (`ziskjit compile`), and finding the code in the image cache.
+
+All JIT runs of the first two tables pass `--no-cache`, so they include compilation.
+
+Usage: bench/run.py [--repeat N] [--skip-interp] [--skip-trace] [--skip-profile] [--kernels loop,sha256,...] [--no-examples]
 """
 
 import argparse
@@ -66,38 +75,60 @@ def build(target_dir):
     }
 
 
-def timed(cmd, stdin):
+def timed(cmd, stdin, env=None):
     with open(stdin, "rb") as f:
         start = time.perf_counter()
-        out = subprocess.run(cmd, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out = subprocess.run(cmd, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         seconds = time.perf_counter() - start
     return out, seconds
 
 
-def ziskjit(exe, elf, stdin, engine):
+def with_stats(cmd, stdin):
+    """Runs a ziskjit command with `--stats-json`; returns its output and the stats."""
     with tempfile.NamedTemporaryFile(suffix=".json") as stats:
-        out, _ = timed([exe, "run", elf, "--engine", engine, "--stats-json", stats.name], stdin)
+        out, _ = timed(cmd + ["--stats-json", stats.name], stdin)
         if out.returncode >= 100:
-            sys.exit(f"ziskjit ({engine}) failed on {elf}: {out.stderr.decode(errors='replace')}")
+            sys.exit(f"{' '.join(cmd)} failed: {out.stderr.decode(errors='replace')}")
         return out.stdout, json.load(open(stats.name))
+
+
+def ziskjit(exe, elf, stdin, engine):
+    return with_stats([exe, "run", elf, "--engine", engine, "--no-cache"], stdin)
 
 
 def trace(exe, elf, stdin, replay):
     """`ziskjit trace` (the JIT's minimal-trace variant); without replay it measures
     trace generation alone."""
-    with tempfile.NamedTemporaryFile(suffix=".json") as stats:
-        cmd = [exe, "trace", elf, "--stats-json", stats.name] + ([] if replay else ["--no-replay"])
-        out, _ = timed(cmd, stdin)
-        if out.returncode >= 100:
-            sys.exit(f"ziskjit trace failed on {elf}: {out.stderr.decode(errors='replace')}")
-        return out.stdout, json.load(open(stats.name))
+    return with_stats([exe, "trace", elf, "--no-cache"] + ([] if replay else ["--no-replay"]), stdin)
+
+
+def profile(exe, elf, stdin):
+    """`ziskjit profile` on the JIT's profile variant (the report goes to stderr)."""
+    return with_stats([exe, "profile", elf, "--no-cache"], stdin)
+
+
+def startup(exe, elf, repeat, tmp):
+    """Wall seconds of a whole `ziskjit run` of `elf` that compiles, that loads an
+    image, and that hits the image cache (best of `repeat`)."""
+    image = os.path.join(tmp, "startup.zjimg")
+    sh([exe, "compile", elf, "-o", image])
+    env = dict(os.environ, ZISKJIT_CACHE_DIR=os.path.join(tmp, "cache"))
+    subprocess.run([exe, "run", elf], stdin=subprocess.DEVNULL, capture_output=True, env=env)  # fills the cache
+    wall = lambda cmd, env=None: min(timed(cmd, os.devnull, env)[1] for _ in range(repeat))
+    return {
+        "compile": wall([exe, "run", elf, "--no-cache"]),
+        "image": wall([exe, "run", image]),
+        "cache": wall([exe, "run", elf], env),
+        "image_bytes": os.path.getsize(image),
+        "elf_bytes": os.path.getsize(elf),
+    }
 
 
 def best(runs, key):
     return min(runs, key=key)
 
 
-def measure(name, elf, stdin, native_cmd, exe, repeat, skip_interp, skip_trace):
+def measure(name, elf, stdin, native_cmd, exe, repeat, skip_interp, skip_trace, skip_profile):
     row = {"name": name}
     qemu = [timed(["qemu-riscv64", elf], stdin) for _ in range(repeat)]
     reference = qemu[0][0].stdout
@@ -114,6 +145,13 @@ def measure(name, elf, stdin, native_cmd, exe, repeat, skip_interp, skip_trace):
         assert out == reference, f"{name}: interpreter output differs from qemu-riscv64"
         assert istats["steps"] == row["steps"], f"{name}: step counts differ"
         row["interp_s"] = istats["seconds"]
+    if not skip_profile:
+        profiled = [profile(exe, elf, stdin) for _ in range(repeat)]
+        for out, _ in profiled:
+            assert out == reference, f"{name}: profiled output differs from qemu-riscv64"
+        pstats = best([s for _, s in profiled], key=lambda s: s["seconds"] - s["compile_seconds"])
+        assert pstats["steps"] == row["steps"], f"{name}: profiled step count differs"
+        row["profile_exec_s"] = pstats["seconds"] - pstats["compile_seconds"]
     if not skip_trace:
         traced = [trace(exe, elf, stdin, replay=False) for _ in range(repeat)]
         for out, _ in traced:
@@ -143,15 +181,17 @@ def fmt(x, digits=0):
 
 def table(rows):
     head = ("| program | guest steps | JIT MIPS | JIT exec MIPS | compile s | interp MIPS | qemu MIPS | native MIPS "
-            "| JIT/QEMU | JIT/interp |")
-    lines = [head, "|" + "---|" * 10]
+            "| JIT/QEMU | JIT/interp | profile exec MIPS | profile overhead |")
+    lines = [head, "|" + "---|" * 12]
     for r in rows:
         jit = mips(r, "jit_s")
         exec_mips = r["steps"] / max(r["jit_s"] - r["compile_s"], 1e-9) / 1e6
+        profile_mips = mips(r, "profile_exec_s")
         lines.append(
             f"| {r['name']} | {fmt(r['steps'])} | {fmt(jit)} | {fmt(exec_mips)} | {fmt(r['compile_s'], 3)} "
             f"| {fmt(mips(r, 'interp_s'))} | {fmt(mips(r, 'qemu_s'))} | {fmt(mips(r, 'native_s'))} "
-            f"| {fmt(jit / mips(r, 'qemu_s'), 2)} | {fmt(jit / mips(r, 'interp_s'), 1)} |"
+            f"| {fmt(jit / mips(r, 'qemu_s'), 2)} | {fmt(jit / mips(r, 'interp_s'), 1)} "
+            f"| {fmt(profile_mips)} | {fmt(exec_mips / profile_mips, 1) + '×' if 'profile_exec_s' in r else '—'} |"
         )
     kernels = [r for r in rows if r["name"] in KERNELS]
     exec_mips = lambda r: r["steps"] / max(r["jit_s"] - r["compile_s"], 1e-9) / 1e6
@@ -176,6 +216,19 @@ def table(rows):
             ratio = geo([mips(r, "trace_s") / exec_mips(r) for r in traced_kernels])
             lines.append(f"\nGeometric mean over the {len(traced_kernels)} kernels: trace / JIT exec {ratio:.2f}")
     return "\n".join(lines)
+
+
+def startup_table(name, s):
+    return "\n".join([
+        f"Start-up of `ziskjit run` on {name} (whole process, wall seconds; ELF {s['elf_bytes']:,} bytes, "
+        f"image {s['image_bytes']:,} bytes):",
+        "",
+        "| from | seconds | vs compiling |",
+        "|---|---|---|",
+        f"| ELF, compiled (`--no-cache`) | {s['compile']:.3f} | 1 |",
+        f"| image (`ziskjit compile`) | {s['image']:.3f} | {s['compile'] / s['image']:.1f}× faster |",
+        f"| ELF, image cache hit | {s['cache']:.3f} | {s['compile'] / s['cache']:.1f}× faster |",
+    ])
 
 
 def example_inputs(tmp):
@@ -205,6 +258,7 @@ def main():
     ap.add_argument("--kernels", default=",".join(KERNELS))
     ap.add_argument("--no-examples", action="store_true")
     ap.add_argument("--skip-trace", action="store_true")
+    ap.add_argument("--skip-profile", action="store_true")
     ap.add_argument("--target-dir", default=os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")))
     args = ap.parse_args()
     paths = build(args.target_dir)
@@ -212,14 +266,18 @@ def main():
     for k in args.kernels.split(","):
         elf = os.path.join(paths["guests"], k)
         rows.append(measure(k, elf, os.devnull, [paths["native"], k], paths["ziskjit"], args.repeat,
-                            args.skip_interp, args.skip_trace))
-    if not args.no_examples:
-        with tempfile.TemporaryDirectory() as tmp:
+                            args.skip_interp, args.skip_trace, args.skip_profile))
+    tables = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.no_examples:
             for name, stdin in example_inputs(tmp):
                 elf = os.path.join(paths["examples"], name)
                 rows.append(measure(f"example {name}", elf, stdin, None, paths["ziskjit"], args.repeat,
-                                    args.skip_interp, args.skip_trace))
-    print(table(rows))
+                                    args.skip_interp, args.skip_trace, args.skip_profile))
+        tables.append(table(rows))
+        largest = os.path.join(paths["examples"], "ecdsa")
+        tables.append(startup_table("the ecdsa example", startup(paths["ziskjit"], largest, max(args.repeat, 3), tmp)))
+    print("\n\n".join(tables))
 
 
 if __name__ == "__main__":
