@@ -85,9 +85,9 @@ pub mod perm {
 }
 
 /// What the compiled code does besides executing the guest. Every variant runs the
-/// same guest semantics; later variants add hooks (logging loaded words for the
-/// minimal trace, counting block executions for the profiler) at the points the plain
-/// variant already has (memory accesses, block entries).
+/// same guest semantics; the others add hooks (logging loaded words for the minimal
+/// trace, logging entered blocks for the profiler) at the points the plain variant
+/// already has (memory accesses, block entries).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Variant {
     /// Execute only.
