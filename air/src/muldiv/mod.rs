@@ -1,0 +1,325 @@
+//! The mul/div tables: the M extension, received from the [`ALU`](crate::bus::ALU) bus.
+//!
+//! Two tables, one row per event, each receiving `(op, a_lo, a_hi, b_lo, b_hi, c_lo,
+//! c_hi)` with multiplicity `is_real` (0 or 1: one row per event, no deduplication):
+//!
+//! | table | ops | columns | interactions per row |
+//! |---|---|---:|---:|
+//! | [`MulDivTable::Mul`] ([`mul`]) | `Mul Mulh Mulhsu Mulhu Mulw` | 32 | 23 (1 ALU, 20 RANGE16, 2 BYTE_PAIR) |
+//! | [`MulDivTable::Div`] ([`div`]) | `Div Divu Rem Remu Divw Divuw Remw Remuw` | 41 | 25 (1 ALU, 22 RANGE16, 2 BYTE_PAIR) |
+//!
+//! Splitting pays: a division row needs a remainder, a comparison `|r| < |b|` and the
+//! division-by-zero gadget (9 more columns, 2 more interactions) that multiplications,
+//! usually far more frequent, would otherwise carry.
+//!
+//! Both tables are built on one gadget ([`product`]): `X·Y + Z ≡ P (mod 2^128)` over
+//! 16-bit limbs of operands sign- or zero-extended to 128 bits, checked as four 32-bit
+//! digit equations with range-checked carries. The mul table reads `X = a`, `Y = b`,
+//! `Z = 0` and takes its result from `P`; the div table reads `X = q`, `Y = b`, `Z = r`,
+//! `P = a` (truncated signed division is `a = b·q + r` with `|r| < |b|` and `r` zero or of
+//! the sign of `a`).
+//!
+//! Each table's row is written once, generically over the ring ([`RowSink`]): the AIR
+//! evaluates it over the builder's expressions, the witness generator over field values
+//! to report exactly the lookups the AIR sends.
+//!
+//! # Limbs and signs
+//!
+//! Every limb a table creates is range-checked (RANGE16). Inputs `a`, `b` are
+//! well-formed (the senders' guarantee, limbs `< 2^32`), which saves a lookup wherever a
+//! sign bit is taken: for a trusted 32-bit `v = lo + 2^16·hi` with `lo` range-checked,
+//! the single lookup `hi + 2^15 − 2^16·s < 2^16` (with `s` boolean) forces `hi` to be a
+//! small integer, then `hi = (v − lo)/2^16 < 2^16` over the integers, and `s` is its top
+//! bit. (On a value the table creates the same lookup alone would not do: `hi` could be
+//! `v − 2^15` with the limb below off by `2^16`, so created values take their plain
+//! range checks and a separate sign lookup.)
+//!
+//! # Test support
+//!
+//! [`MulDivTable::reading`], [`MulDivTable::row`] and [`MulDivTable::columns`] are public
+//! for the tests, which forge rows (a wrong reading of a sign, a quotient with `r ≥ b`)
+//! to check that no such row can be proved.
+
+mod div;
+mod mul;
+mod product;
+
+use crate::bus::{AluEvent, AluOp, BYTE_PAIR, RANGE16};
+use crate::bytes::Lookups;
+use p3_air::{Air, BaseAir, WindowAccess};
+use p3_field::{PrimeCharacteristicRing, PrimeField64};
+use p3_matrix::dense::RowMajorMatrix;
+use std::ops::Range;
+use ziskjit_prover::{BusBuilder, BusId, TableName, Val};
+
+/// Declares a table's column layout once: `Cols<T>` (one row by column group), `WIDTH`,
+/// reading and writing a row, and [`columns`](MulDivTable::columns) by group name.
+macro_rules! columns {
+    ($($(#[$doc:meta])* $name:ident: $n:literal),* $(,)?) => {
+        /// One row, by column group (see the module docs).
+        #[derive(Clone, Debug, Default)]
+        pub(super) struct Cols<T> {
+            $($(#[$doc])* pub $name: [T; $n],)*
+        }
+
+        /// Number of columns.
+        pub(super) const WIDTH: usize = 0 $(+ $n)*;
+
+        impl<T: Clone> Cols<T> {
+            pub(super) fn read(row: &[T]) -> Self {
+                let mut at = 0;
+                $(
+                    let $name = std::array::from_fn(|k| row[at + k].clone());
+                    at += $n;
+                )*
+                debug_assert_eq!(at, WIDTH);
+                Self { $($name,)* }
+            }
+
+            pub(super) fn write(&self, row: &mut [T]) {
+                let mut at = 0;
+                $(
+                    row[at..at + $n].clone_from_slice(&self.$name);
+                    at += $n;
+                )*
+                debug_assert_eq!(at, WIDTH);
+            }
+        }
+
+        /// The columns of group `name`.
+        pub(super) fn columns(name: &str) -> Option<std::ops::Range<usize>> {
+            let mut at = 0;
+            $(
+                if name == stringify!($name) {
+                    return Some(at..at + $n);
+                }
+                at += $n;
+            )*
+            None
+        }
+    };
+}
+use columns;
+
+/// The mul/div tables (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MulDivTable {
+    /// `Mul Mulh Mulhsu Mulhu Mulw`.
+    Mul,
+    /// `Div Divu Rem Remu Divw Divuw Remw Remuw`.
+    Div,
+}
+
+/// How a row reads its operation as integers: `a` and `b` as the 128-bit values the
+/// product uses (sign- or zero-extended, `a` being the product's `P` in the div table),
+/// and for the div table the quotient `q` and remainder `r` it claims (the other table
+/// ignores them). [`MulDivTable::reading`] gives the honest reading; tests forge others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reading {
+    pub a: i128,
+    pub b: i128,
+    pub q: i128,
+    pub r: i128,
+}
+
+impl MulDivTable {
+    /// Both tables, in the order of [`Self::traces`].
+    pub fn all() -> Vec<MulDivTable> {
+        vec![Self::Mul, Self::Div]
+    }
+
+    /// The table receiving `op`, if one does.
+    pub fn of(op: AluOp) -> Option<MulDivTable> {
+        if mul::OPS.contains(&op) {
+            Some(Self::Mul)
+        } else if div::OPS.contains(&op) {
+            Some(Self::Div)
+        } else {
+            None
+        }
+    }
+
+    /// Whether `op` is an M-extension operation (received by these tables).
+    pub fn handles(op: AluOp) -> bool {
+        Self::of(op).is_some()
+    }
+
+    /// The traces of [`Self::all`] for the M-extension `events` (events of other
+    /// operations are skipped: they belong to the alu table), reporting their lookups.
+    /// A row holds `op(a, b)` whatever the event's `c`: an event with a wrong `c` leaves
+    /// the bus unbalanced.
+    pub fn traces(events: &[AluEvent], lookups: &mut Lookups) -> Vec<RowMajorMatrix<Val>> {
+        Self::all().into_iter().map(|table| table.trace(events, lookups)).collect()
+    }
+
+    /// This table's trace for the events it handles among `events`.
+    pub fn trace(self, events: &[AluEvent], lookups: &mut Lookups) -> RowMajorMatrix<Val> {
+        let mine: Vec<&AluEvent> = events.iter().filter(|e| Self::of(e.op) == Some(self)).collect();
+        let width = self.width();
+        let height = mine.len().next_power_of_two().max(2);
+        // Zero rows are the padding: every constraint holds, every multiplicity is 0.
+        let mut values = vec![Val::ZERO; height * width];
+        for (event, out) in mine.into_iter().zip(values.chunks_mut(width)) {
+            let row = self.row(event.op, event.a, event.b, Self::reading(event.op, event.a, event.b));
+            self.eval_row(&row, &mut LookupSink { lookups });
+            out.copy_from_slice(&row);
+        }
+        RowMajorMatrix::new(values, width)
+    }
+
+    /// The honest [`Reading`] of `op(a, b)`.
+    pub fn reading(op: AluOp, a: u64, b: u64) -> Reading {
+        match Self::of(op) {
+            Some(Self::Mul) => mul::reading(op, a, b),
+            Some(Self::Div) => div::reading(op, a, b),
+            None => panic!("{op:?} is not an M-extension operation"),
+        }
+    }
+
+    /// The row of this table for the event `op(a, b)` read as `reading` (honest or
+    /// forged; lookups are not reported). Panics if `op` belongs to the other table.
+    pub fn row(self, op: AluOp, a: u64, b: u64, reading: Reading) -> Vec<Val> {
+        assert_eq!(Self::of(op), Some(self), "{op:?} is not an op of the {self:?} table");
+        let mut row = vec![Val::ZERO; self.width()];
+        match self {
+            Self::Mul => mul::row(op, reading).write(&mut row),
+            Self::Div => div::row(op, a, b, reading).write(&mut row),
+        }
+        row
+    }
+
+    /// The columns of group `name` (as named in the tables' docs), for tests that tamper
+    /// with a witness.
+    pub fn columns(self, name: &str) -> Option<Range<usize>> {
+        match self {
+            Self::Mul => mul::columns(name),
+            Self::Div => div::columns(name),
+        }
+    }
+
+    fn eval_row<E: PrimeCharacteristicRing, S: RowSink<E>>(self, row: &[E], sink: &mut S) {
+        match self {
+            Self::Mul => mul::eval(row, sink),
+            Self::Div => div::eval(row, sink),
+        }
+    }
+}
+
+impl TableName for MulDivTable {
+    fn name(&self) -> String {
+        match self {
+            Self::Mul => "mul".into(),
+            Self::Div => "div".into(),
+        }
+    }
+}
+
+impl BaseAir<Val> for MulDivTable {
+    fn width(&self) -> usize {
+        match self {
+            Self::Mul => mul::WIDTH,
+            Self::Div => div::WIDTH,
+        }
+    }
+}
+
+impl<AB: BusBuilder<F = Val>> Air<AB> for MulDivTable {
+    fn eval(&self, builder: &mut AB) {
+        let row: Vec<AB::Expr> = builder.main().current_slice().iter().map(|&v| v.into()).collect();
+        self.eval_row(&row, &mut AirSink(builder));
+    }
+}
+
+/// Where a row's constraints and bus messages go: the AIR builder, or the witness
+/// generator's lookup report. A table's row is written once against this.
+pub(super) trait RowSink<E> {
+    /// `e = 0` on every row.
+    fn zero(&mut self, e: E);
+    /// `multiplicity` copies of `values` on `bus` (negative: a receive).
+    fn interact(&mut self, bus: BusId, values: Vec<E>, multiplicity: E);
+
+    /// `value < 2^16` when `enabled` is 1.
+    fn range16(&mut self, value: E, enabled: E) {
+        self.interact(RANGE16, vec![value], enabled);
+    }
+}
+
+/// The AIR side: constraints and messages go to the builder.
+struct AirSink<'a, AB>(&'a mut AB);
+
+impl<AB: BusBuilder> RowSink<AB::Expr> for AirSink<'_, AB> {
+    fn zero(&mut self, e: AB::Expr) {
+        self.0.assert_zero(e);
+    }
+
+    fn interact(&mut self, bus: BusId, values: Vec<AB::Expr>, multiplicity: AB::Expr) {
+        self.0.interact(bus, values, multiplicity);
+    }
+}
+
+/// The witness side: reports the row's lookups (every multiplicity is 0 or 1).
+struct LookupSink<'a> {
+    lookups: &'a mut Lookups,
+}
+
+impl RowSink<Val> for LookupSink<'_> {
+    fn zero(&mut self, e: Val) {
+        debug_assert_eq!(e, Val::ZERO, "a mul/div witness row breaks a constraint");
+    }
+
+    fn interact(&mut self, bus: BusId, values: Vec<Val>, multiplicity: Val) {
+        if multiplicity == Val::ZERO || (bus != RANGE16 && bus != BYTE_PAIR) {
+            return;
+        }
+        assert_eq!(multiplicity, Val::ONE, "lookups are sent once");
+        let v: Vec<u64> = values.iter().map(|v| v.as_canonical_u64()).collect();
+        match bus {
+            RANGE16 => self.lookups.range16(v[0]),
+            _ => self.lookups.byte_pair(v[0], v[1]),
+        }
+    }
+}
+
+/// A constant.
+fn k<E: PrimeCharacteristicRing>(v: u64) -> E {
+    E::from_u64(v)
+}
+
+/// `lo + 2^16·hi`: two 16-bit limbs as one 32-bit value.
+fn join<E: PrimeCharacteristicRing>(lo: &E, hi: &E) -> E {
+    lo.clone() + hi.clone() * k::<E>(1 << 16)
+}
+
+/// `Σ values`.
+fn sum<E: PrimeCharacteristicRing>(values: &[E]) -> E {
+    values.iter().cloned().sum()
+}
+
+/// The sign lookup's value for the 16-bit limb `top`: `top + 2^15·signed − 2^16·sign`,
+/// in `[0, 2^16)` iff `sign` is the top bit of `top` (for `top < 2^16`, `signed = 1`,
+/// `sign` boolean), and just `top` when `signed = sign = 0`.
+fn signed_top<E: PrimeCharacteristicRing>(top: &E, signed: &E, sign: &E) -> E {
+    top.clone() + signed.clone() * k::<E>(1 << 15) - sign.clone() * k::<E>(1 << 16)
+}
+
+/// `x·(1 − x) = 0`.
+fn boolean<E: PrimeCharacteristicRing, S: RowSink<E>>(sink: &mut S, x: &E) {
+    sink.zero(x.clone() * (E::ONE - x.clone()));
+}
+
+/// `x·(allowed − x) = 0`: `x` is boolean if `allowed` is 1 and zero if it is 0.
+fn bit_if<E: PrimeCharacteristicRing, S: RowSink<E>>(sink: &mut S, x: &E, allowed: &E) {
+    sink.zero(x.clone() * (allowed.clone() - x.clone()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_m_op_has_one_table() {
+        let m = AluOp::ALL.iter().filter(|&&op| MulDivTable::handles(op)).count();
+        assert_eq!(m, 13);
+        assert_eq!(mul::OPS.len() + div::OPS.len(), 13);
+    }
+}

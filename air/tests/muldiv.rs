@@ -1,0 +1,456 @@
+//! The mul/div tables: `AluOp::eval` against the interpreter for the M extension; every
+//! op with random and corner-case operands proved and verified; forged rows (a wrong
+//! result, `r ≥ |b|`, a remainder of the wrong sign, a misread sign, a quotient other
+//! than all ones for `b = 0`, non-canonical limbs, non-boolean flags) rejected.
+
+mod common;
+
+use common::{prove_and_verify, prove_and_verify_checked, vals};
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
+use p3_matrix::Matrix;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use ziskjit_air::bus::{AluEvent, AluOp, ALU, BYTE_PAIR, RANGE16};
+use ziskjit_air::bytes::{BytesTable, Lookups};
+use ziskjit_air::debug::bus_imbalance;
+use ziskjit_air::muldiv::{MulDivTable, Reading};
+use ziskjit_air::table::Table;
+use ziskjit_air::Val;
+use ziskjit_prover::BusMessage;
+use ziskjit_runtime::{step, Bus, Cpu, FaultKind, SyscallOutcome};
+
+use AluOp::*;
+
+/// The M-extension ops.
+const OPS: [AluOp; 13] = [Mul, Mulh, Mulhsu, Mulhu, Mulw, Div, Divu, Rem, Remu, Divw, Divuw, Remw, Remuw];
+
+const MIN: u64 = 1 << 63;
+
+/// Operands that hit the corner cases: zero, ±1, ±2, MIN, MAX, around 2^32 and 2^31,
+/// 32-bit corner cases under garbage high halves (for the W forms).
+const CORNERS: [u64; 20] = [
+    0,
+    1,
+    2,
+    3,
+    7,
+    u64::MAX,      // -1
+    u64::MAX - 1,  // -2
+    u64::MAX - 6,  // -7
+    MIN,           // i64::MIN
+    MIN - 1,       // i64::MAX
+    0xffff_ffff,   // 2^32 - 1
+    1 << 32,       // 2^32
+    (1 << 32) + 1, // 2^32 + 1
+    0x8000_0000,   // i32::MIN as a low half
+    0x7fff_ffff,   // i32::MAX
+    0xffff_ffff_8000_0000,
+    0xdead_beef_ffff_ffff, // -1 in the low half
+    0x1234_5678_8000_0000, // i32::MIN in the low half
+    0xfeed_f00d_0000_0000, // 0 in the low half
+    0x0000_0001_0000_0007,
+];
+
+fn tables() -> Vec<Table> {
+    vec![Table::MulDiv(MulDivTable::Mul), Table::MulDiv(MulDivTable::Div), Table::Bytes(BytesTable)]
+}
+
+/// A random operand: uniform, small (of either sign), a sign-extended 32-bit value, or a
+/// random low half under a random high half.
+fn random_value(rng: &mut ChaCha8Rng) -> u64 {
+    match rng.gen_range(0..5) {
+        0 => rng.gen(),
+        1 => rng.gen_range(-20i64..20) as u64,
+        2 => rng.gen::<i32>() as i64 as u64,
+        3 => (rng.gen::<u64>() << 32) | u64::from(rng.gen_range(0..8u32).wrapping_sub(4)),
+        _ => 1u64.wrapping_shl(rng.gen_range(0..64)).wrapping_add(rng.gen_range(0..3)).wrapping_sub(1),
+    }
+}
+
+/// Every op on every pair of corner values, and random pairs.
+fn events() -> Vec<AluEvent> {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let mut events = Vec::new();
+    for op in OPS {
+        for &a in &CORNERS {
+            for &b in &CORNERS {
+                events.push(AluEvent::new(op, a, b));
+            }
+        }
+        for _ in 0..100 {
+            events.push(AluEvent::new(op, random_value(&mut rng), random_value(&mut rng)));
+        }
+    }
+    events
+}
+
+/// Memory and syscalls for an M instruction: never used.
+struct NoBus;
+
+impl Bus for NoBus {
+    fn load(&mut self, _: u64, _: u8) -> Result<u64, FaultKind> {
+        unreachable!("M instructions do not load")
+    }
+    fn store(&mut self, _: u64, _: u8, _: u64) -> Result<(), FaultKind> {
+        unreachable!("M instructions do not store")
+    }
+    fn ecall(&mut self, _: &mut [u64; 32]) -> Result<SyscallOutcome, FaultKind> {
+        unreachable!("M instructions do not call")
+    }
+}
+
+/// `op x3, x1, x2` with `x1 = a`, `x2 = b`, encoded, decoded and executed by the
+/// interpreter: its `x3`.
+fn interpreter(op: AluOp, a: u64, b: u64) -> u64 {
+    let position = OPS.iter().position(|&o| o == op).unwrap() as u32;
+    // OP (0x33) for the 64-bit forms, funct3 = position; OP-32 (0x3b) for the W forms.
+    let (opcode, funct3) = match position {
+        0..=3 => (0x33, position),
+        4 => (0x3b, 0),
+        5..=8 => (0x33, position - 1),
+        _ => (0x3b, position - 5),
+    };
+    let raw = (1 << 25) | (2 << 20) | (1 << 15) | (funct3 << 12) | (3 << 7) | opcode;
+    let inst = ziskjit_transpiler::decode::decode32(raw);
+    assert_eq!(format!("{:?}", inst.op), format!("{op:?}"), "encoding {raw:#010x}");
+    let mut cpu = Cpu::new(0x1000);
+    cpu.regs[1] = a;
+    cpu.regs[2] = b;
+    step(&mut cpu, &inst, &mut NoBus).unwrap();
+    cpu.regs[3]
+}
+
+#[test]
+fn eval_is_the_interpreter() {
+    for event in events() {
+        let AluEvent { op, a, b, c } = event;
+        assert_eq!(c, interpreter(op, a, b), "{op:?}({a:#x}, {b:#x})");
+    }
+}
+
+#[test]
+fn every_op_proves_and_verifies() {
+    let events = events();
+    let mut lookups = Lookups::default();
+    let mut traces = MulDivTable::traces(&events, &mut lookups);
+    traces.push(lookups.trace());
+    // The statement plays the main table: it sends every event.
+    let boundary = events.iter().map(|e| BusMessage::send(ALU, vals(&e.tuple()))).collect();
+    prove_and_verify_checked(&tables(), traces, boundary).unwrap();
+}
+
+#[test]
+fn an_event_with_a_wrong_result_is_not_received() {
+    let events = vec![AluEvent::new(Mulhu, u64::MAX, 3), AluEvent::new(Remw, 17, 5)];
+    for wrong in 0..events.len() {
+        let mut lookups = Lookups::default();
+        let mut traces = MulDivTable::traces(&events, &mut lookups);
+        traces.push(lookups.trace());
+        let mut sent = events.clone();
+        sent[wrong].c ^= 1 << 40;
+        let boundary = sent.iter().map(|e| BusMessage::send(ALU, vals(&e.tuple()))).collect();
+        assert!(prove_and_verify(&tables(), traces, boundary).is_err(), "{:?}", sent[wrong]);
+    }
+}
+
+#[test]
+fn empty_tables_are_padding() {
+    let mut lookups = Lookups::default();
+    let mut traces = MulDivTable::traces(&[AluEvent::new(Add, 1, 2)], &mut lookups);
+    assert_eq!(traces.iter().map(|t| t.height()).collect::<Vec<_>>(), [2, 2]);
+    traces.push(lookups.trace());
+    prove_and_verify_checked(&tables(), traces, vec![]).unwrap();
+}
+
+// ---------------------------------------------------------------------------------
+// Forged rows. Each test builds rows, possibly forged, and proves them with a bytes
+// table holding every in-range lookup the rows make and a statement sending whatever
+// tuple the rows receive: the only things left to fail are the tables' constraints and
+// out-of-range lookups.
+
+/// One row of the table of `op`: honest, or forged through its reading and cells.
+struct Row {
+    op: AluOp,
+    a: u64,
+    b: u64,
+    reading: Reading,
+    /// `(column group, index in the group, new value)`.
+    cells: Vec<(&'static str, usize, Val)>,
+}
+
+impl Row {
+    fn honest(op: AluOp, a: u64, b: u64) -> Self {
+        Row { op, a, b, reading: MulDivTable::reading(op, a, b), cells: vec![] }
+    }
+
+    fn reading(op: AluOp, a: u64, b: u64, reading: Reading) -> Self {
+        Row { op, a, b, reading, cells: vec![] }
+    }
+
+    fn set(mut self, group: &'static str, index: usize, value: i64) -> Self {
+        self.cells.push((group, index, Val::from_i64(value)));
+        self
+    }
+
+    fn table(&self) -> MulDivTable {
+        MulDivTable::of(self.op).unwrap()
+    }
+
+    fn values(&self) -> Vec<Val> {
+        let table = self.table();
+        let mut row = table.row(self.op, self.a, self.b, self.reading);
+        for &(group, index, value) in &self.cells {
+            let columns = table.columns(group).unwrap_or_else(|| panic!("no column group {group}"));
+            assert!(index < columns.len());
+            row[columns.start + index] = value;
+        }
+        row
+    }
+
+    /// The value of a cell of the honest or forged row.
+    fn cell(&self, group: &str, index: usize) -> u64 {
+        use p3_field::PrimeField64;
+        self.values()[self.table().columns(group).unwrap().start + index].as_canonical_u64()
+    }
+}
+
+/// What a set of rows receives on the ALU bus, and whether they prove (see above).
+fn prove_rows(rows: &[Row]) -> (Vec<[u64; 7]>, Result<(), String>) {
+    let md = [MulDivTable::Mul, MulDivTable::Div];
+    let traces: Vec<RowMajorMatrix<Val>> = md
+        .iter()
+        .map(|&table| {
+            let width = p3_air::BaseAir::<Val>::width(&table);
+            let mut values: Vec<Val> = rows.iter().filter(|r| r.table() == table).flat_map(Row::values).collect();
+            let height = (values.len() / width).next_power_of_two().max(2);
+            values.resize(height * width, Val::ZERO);
+            RowMajorMatrix::new(values, width)
+        })
+        .collect();
+    let muldiv: Vec<Table> = md.into_iter().map(Table::MulDiv).collect();
+    let mut lookups = Lookups::default();
+    let (mut received, mut boundary) = (Vec::new(), Vec::new());
+    for u in bus_imbalance(&muldiv, &traces, &[], &[]) {
+        let v = &u.values;
+        match u.bus {
+            RANGE16 if v[0] < 1 << 16 => (0..u.count).for_each(|_| lookups.range16(v[0])),
+            BYTE_PAIR if v[0] < 256 && v[1] < 256 => (0..u.count).for_each(|_| lookups.byte_pair(v[0], v[1])),
+            ALU => {
+                received.push(v.clone().try_into().unwrap());
+                (0..-u.count).for_each(|_| boundary.push(BusMessage::send(ALU, vals(v))));
+            }
+            _ => {} // out of range: no bytes-table row can take it
+        }
+    }
+    let mut traces = traces;
+    traces.push(lookups.trace());
+    (received, prove_and_verify(&tables(), traces, boundary))
+}
+
+/// The tuple of `op(a, b) = c`.
+fn tuple(op: AluOp, a: u64, b: u64, c: u64) -> [u64; 7] {
+    AluEvent { op, a, b, c }.tuple()
+}
+
+/// `rows` (one forged among honest ones) do not prove, though the forged row receives
+/// `forged`, a tuple with a wrong result.
+fn assert_rejected(rows: Vec<Row>, forged: [u64; 7]) {
+    let (received, result) = prove_rows(&rows);
+    assert!(received.contains(&forged), "the forgery receives {forged:?}; received {received:?}");
+    let [op, a_lo, a_hi, b_lo, b_hi, ..] = forged;
+    let op = AluOp::ALL[op as usize - 1];
+    let right = AluEvent::new(op, a_lo | (a_hi << 32), b_lo | (b_hi << 32));
+    assert_ne!(right.tuple(), forged, "not a forgery");
+    assert!(result.is_err(), "a forged {op:?} row was proved");
+}
+
+/// Honest companions for the forged rows, so both tables have real rows.
+fn honest() -> Vec<Row> {
+    vec![Row::honest(Mulh, MIN, 3), Row::honest(Rem, u64::MAX - 6, 2)]
+}
+
+fn with_honest(row: Row) -> Vec<Row> {
+    let mut rows = honest();
+    rows.push(row);
+    rows
+}
+
+#[test]
+fn honest_rows_prove_through_the_forgery_harness() {
+    let rows: Vec<Row> = [(Mul, 5, 7), (Mulw, u64::MAX, 3), (Divu, 100, 7), (Divw, 0x8000_0000, u64::MAX)]
+        .into_iter()
+        .map(|(op, a, b)| Row::honest(op, a, b))
+        .chain(honest())
+        .collect();
+    let (received, result) = prove_rows(&rows);
+    result.unwrap();
+    assert!(received.contains(&AluEvent::new(Divw, 0x8000_0000, u64::MAX).tuple()));
+}
+
+/// Adds `delta` to one 16-bit limb of the result (`group[index]`) of an honest row.
+fn wrong_limb(op: AluOp, a: u64, b: u64, group: &'static str, index: usize, delta: i64, c: u64) {
+    let row = Row::honest(op, a, b);
+    let value = row.cell(group, index) as i64 + delta;
+    assert_rejected(with_honest(row.set(group, index, value)), tuple(op, a, b, c));
+}
+
+#[test]
+fn a_wrong_result_limb_fails() {
+    let (a, b): (u64, u64) = (0x1234_5678_9abc_def0, 0x0fed_cba9_8765_4321);
+    let mul = a.wrapping_mul(b);
+    wrong_limb(Mul, a, b, "p", 1, 1, mul.wrapping_add(1 << 16)); // c_lo
+    wrong_limb(Mul, a, b, "p", 2, -1, mul.wrapping_sub(1 << 32)); // c_hi
+    let mulh = Mulh.eval(a, b);
+    wrong_limb(Mulh, a, b, "p", 4, 1, mulh.wrapping_add(1)); // c_lo
+    wrong_limb(Mulh, a, b, "p", 7, 1, mulh.wrapping_add(1 << 48)); // c_hi
+    let (q, r) = (a / b, a % b);
+    wrong_limb(Divu, a, b, "x", 0, 1, q + 1); // c_lo
+    wrong_limb(Remu, a, b, "z", 3, 1, r + (1 << 48)); // c_hi
+}
+
+#[test]
+fn a_wrong_w_sign_extension_fails() {
+    // Mulw: the product's bit 31 is set; claim it is not (c_hi = 0).
+    let (a, b) = (0x4000_0000, 3);
+    let c = Mulw.eval(a, b) & 0xffff_ffff;
+    assert_rejected(with_honest(Row::honest(Mulw, a, b).set("s_p", 0, 0)), tuple(Mulw, a, b, c));
+    // Divw MIN / -1 = MIN, sign-extended; claim the 32-bit value zero-extended.
+    let (a, b) = (0x8000_0000, u64::MAX);
+    assert_rejected(with_honest(Row::honest(Divw, a, b).set("s_c", 0, 0)), tuple(Divw, a, b, 0x8000_0000));
+    // Remuw 0xffff_fffe % 0xffff_ffff: the sign of an unsigned result is its bit 31 too.
+    let (a, b) = (0xffff_fffe, 0xffff_ffff);
+    assert_rejected(with_honest(Row::honest(Remuw, a, b).set("s_c", 0, 0)), tuple(Remuw, a, b, 0xffff_fffe));
+}
+
+#[test]
+fn a_misread_operand_sign_fails() {
+    // -100 and 7.
+    let (neg, pos) = (u64::MAX - 99, 7u64);
+    // Mulh reading a negative `a` as unsigned (s_x = 0): the unsigned-by-signed product.
+    let reading = Reading { a: neg as i128, b: pos as i128, q: 0, r: 0 };
+    let c = ((neg as i128 * pos as i128) >> 64) as u64;
+    assert_rejected(with_honest(Row::reading(Mulh, neg, pos, reading)), tuple(Mulh, neg, pos, c));
+    // Mulh reading a positive `b` as negative (s_y = 1).
+    let reading = Reading { a: neg as i64 as i128, b: pos as i128 - (1 << 64), q: 0, r: 0 };
+    let c = ((reading.a * reading.b) >> 64) as u64;
+    assert_rejected(with_honest(Row::reading(Mulh, neg, pos, reading)), tuple(Mulh, neg, pos, c));
+    // Mulhsu reading `b` as signed: s_y must be 0 there.
+    let reading = Reading { a: pos as i128, b: neg as i64 as i128, q: 0, r: 0 };
+    let c = ((reading.a * reading.b) >> 64) as u64;
+    assert_rejected(with_honest(Row::reading(Mulhsu, pos, neg, reading)), tuple(Mulhsu, pos, neg, c));
+    // Div reading a negative `a` as unsigned: (2^64 - 100) / 7.
+    let (q, r) = (neg as i128 / 7, neg as i128 % 7);
+    let reading = Reading { a: neg as i128, b: 7, q, r };
+    assert_rejected(with_honest(Row::reading(Div, neg, pos, reading)), tuple(Div, neg, pos, q as u64));
+    // Div reading a negative `b` as unsigned: 700 / (2^64 - 100) = 0 rem 700.
+    let reading = Reading { a: 700, b: neg as i128, q: 0, r: 700 };
+    assert_rejected(with_honest(Row::reading(Div, 700, neg, reading)), tuple(Div, 700, neg, 0));
+    // Divw reading the low half of `b` as unsigned.
+    let b = 0xabcd_0000_ffff_fff9; // -7 in the low half
+    let reading = Reading { a: 100, b: 0xffff_fff9, q: 0, r: 100 };
+    assert_rejected(with_honest(Row::reading(Divw, 100, b, reading)), tuple(Divw, 100, b, 0));
+}
+
+#[test]
+fn a_remainder_not_below_the_divisor_fails() {
+    // 100 = 7·13 + 9: unsigned, and signed (-100 = 7·(-13) - 9).
+    let reading = Reading { a: 100, b: 7, q: 13, r: 9 };
+    assert_rejected(with_honest(Row::reading(Divu, 100, 7, reading)), tuple(Divu, 100, 7, 13));
+    let neg = (-100i64) as u64;
+    let reading = Reading { a: -100, b: 7, q: -13, r: -9 };
+    assert_rejected(with_honest(Row::reading(Rem, neg, 7, reading)), tuple(Rem, neg, 7, (-9i64) as u64));
+    // 2^64 - 1 = 2^32·(2^32 - 2) + (2^33 - 1): the remainder's high limbs matter.
+    let (a, b) = (u64::MAX, 1 << 32);
+    let reading = Reading { a: a as i128, b: b as i128, q: (1 << 32) - 2, r: (1 << 33) - 1 };
+    assert_rejected(with_honest(Row::reading(Remu, a, b, reading)), tuple(Remu, a, b, (1 << 33) - 1));
+    // |r| = |b|: -8 = -2·4 + 0 written as -2·3 - 2.
+    let (a, b) = ((-8i64) as u64, (-2i64) as u64);
+    let reading = Reading { a: -8, b: -2, q: 3, r: -2 };
+    assert_rejected(with_honest(Row::reading(Div, a, b, reading)), tuple(Div, a, b, 3));
+}
+
+#[test]
+fn a_remainder_of_the_wrong_sign_fails() {
+    // Floor instead of truncation: -7 = 2·(-4) + 1, and 7 = -2·(-4) - 1.
+    let a = (-7i64) as u64;
+    let reading = Reading { a: -7, b: 2, q: -4, r: 1 };
+    assert_rejected(with_honest(Row::reading(Div, a, 2, reading)), tuple(Div, a, 2, (-4i64) as u64));
+    let b = (-2i64) as u64;
+    let reading = Reading { a: 7, b: -2, q: -4, r: -1 };
+    assert_rejected(with_honest(Row::reading(Remw, 7, b, reading)), tuple(Remw, 7, b, u64::MAX));
+}
+
+#[test]
+fn division_by_zero_must_give_all_ones() {
+    // a = 0·q + a holds for any q.
+    let reading = Reading { a: 5, b: 0, q: 7, r: 5 };
+    assert_rejected(with_honest(Row::reading(Divu, 5, 0, reading)), tuple(Divu, 5, 0, 7));
+    let b = 0x1234_5678_0000_0000; // zero low half
+    let reading = Reading { a: 5, b: 0, q: 7, r: 5 };
+    assert_rejected(with_honest(Row::reading(Divuw, 5, b, reading)), tuple(Divuw, 5, b, 7));
+    // Claiming b = 0 for b = 3 (b_zero = 1) to get q = -1, r = 5 + 3.
+    let reading = Reading { a: 5, b: 3, q: -1, r: 8 };
+    let row = Row::reading(Div, 5, 3, reading).set("b_zero", 0, 1);
+    assert_rejected(with_honest(row), tuple(Div, 5, 3, u64::MAX));
+}
+
+#[test]
+fn a_non_canonical_limb_fails() {
+    // Mul: c_lo + 2^32 and c_hi - 1 (p1 + 2^16, carry_0 - 1, p2 - 1): every digit
+    // equation still holds in the field.
+    let (a, b) = (0xffff_ffff, 0xffff_ffff);
+    let row = Row::honest(Mul, a, b);
+    let (p1, p2, carry) = (row.cell("p", 1) as i64, row.cell("p", 2) as i64, row.cell("carry_lo", 0) as i64);
+    assert!(p2 >= 1 && carry >= 1);
+    let row = row.set("p", 1, p1 + (1 << 16)).set("p", 2, p2 - 1).set("carry_lo", 0, carry - 1);
+    let c = a * b;
+    let mut forged = tuple(Mul, a, b, c);
+    forged[5] += 1 << 32;
+    forged[6] -= 1;
+    assert_rejected(with_honest(row), forged);
+    // Divu: q's c_lo + 2^32 and c_hi - 1 (x1 + 2^16, x2 - 1): the same integer q.
+    let (a, b) = (MIN, 3);
+    let row = Row::honest(Divu, a, b);
+    let (x1, x2) = (row.cell("x", 1) as i64, row.cell("x", 2) as i64);
+    let row = row.set("x", 1, x1 + (1 << 16)).set("x", 2, x2 - 1);
+    let mut forged = tuple(Divu, a, b, a / b);
+    forged[5] += 1 << 32;
+    forged[6] -= 1;
+    assert_rejected(with_honest(row), forged);
+}
+
+/// Rows whose tampering keeps the received tuple: they must still be rejected (a
+/// non-canonical carry, a non-boolean flag or sign).
+#[test]
+fn non_canonical_intermediates_fail() {
+    let carried = Row::honest(Mul, 0xffff_ffff, 0xffff_ffff);
+    let (lo, hi) = (carried.cell("carry_lo", 0) as i64, carried.cell("carry_hi", 0) as i64);
+    let cases = [
+        // carry_0 as (lo - 2^16, hi + 1): the same carry.
+        carried.set("carry_lo", 0, lo - (1 << 16)).set("carry_hi", 0, hi + 1),
+        // A sign of 2.
+        Row::honest(Mulh, 5, 7).set("s_x", 0, 2),
+        // b_zero = 0 for b = 0 (the comparison would then have to hold).
+        Row::honest(Remu, 9, 0).set("b_zero", 0, 0),
+        // borrow = 3.
+        Row::honest(Divu, 100, 7).set("borrow", 0, 3),
+    ];
+    for (i, row) in cases.into_iter().enumerate() {
+        let op = row.op;
+        let (_, result) = prove_rows(&with_honest(row));
+        assert!(result.is_err(), "case {i} ({op:?}) was proved");
+    }
+}
+
+#[test]
+fn a_non_boolean_flag_fails() {
+    // Flags (Mul = 2, Mulh = -1) still sum to 1: op id 2·25 - 26 = 24 (MaxuW) and
+    // c = 2·low - high = 84, claiming MaxuW(6, 7) = 84.
+    let row = Row::honest(Mul, 6, 7).set("flags", 0, 2).set("flags", 1, -1);
+    assert_rejected(with_honest(row), tuple(MaxuW, 6, 7, 84));
+    // Div flags (div = 2, rem = -1, unsigned = 1): op 2·29 - 31 + 1 = 28 (Mulhu) and
+    // c = 2·q - r = 26, claiming Mulhu(100, 7) = 26.
+    let row = Row::honest(Divu, 100, 7).set("flags", 0, 2).set("flags", 1, -1);
+    assert_rejected(with_honest(row), tuple(Mulhu, 100, 7, 26));
+}
