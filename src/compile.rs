@@ -117,7 +117,7 @@ impl Guest {
                 (compiled, CodeOrigin::Image)
             }
             Code::Elf(elf) => match cache_entry(elf, variant).filter(|_| !no_cache) {
-                Some(entry) => match self.from_cache(&entry, elf, variant) {
+                Some(entry) => match self.cached(&entry, elf, variant) {
                     Some(compiled) => (compiled, CodeOrigin::Cache),
                     None => (self.compile_into_cache(&entry, elf, variant)?, CodeOrigin::Compiled),
                 },
@@ -140,7 +140,7 @@ impl Guest {
     }
 
     /// The cached code at `entry`, if there is a valid entry; a bad one is reported.
-    fn from_cache(&self, entry: &Path, elf: &[u8], variant: Variant) -> Option<Compiled> {
+    fn cached(&self, entry: &Path, elf: &[u8], variant: Variant) -> Option<Compiled> {
         let bytes = match std::fs::read(entry) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,

@@ -166,7 +166,7 @@ fn stale_foreign_and_corrupted_images_are_refused() {
         ("truncated", good[..good.len() / 3].to_vec(), "corrupted image"),
         ("header only", good[..30].to_vec(), "truncated image"),
         ("flipped", flipped, "corrupted image"),
-        ("version", wrong_version, &"image format version"),
+        ("version", wrong_version, "image format version"),
         ("host", Image { host: "riscv64gc-unknown-linux-gnu []", ..image.clone() }.to_bytes(), "compiled for the host"),
         ("compiler", Image { compiler: "ziskjit-transpiler 0.0.1", ..image.clone() }.to_bytes(), "compiled by"),
         ("elf hash", Image { elf: &other_elf, ..image.clone() }.to_bytes(), "does not match the ELF hash"),
