@@ -39,6 +39,12 @@
 //!   cell's value before and after (little-endian, limbs `Σ b_i 256^i`);
 //! * `flag[8]`: word rows: which bytes of the word are in the buffer.
 //!
+//! # Constraints
+//!
+//! 76, of degree ≤ 3 (selectors included): kinds and flags boolean and one-hot, block
+//! structure and carried columns (transitions), the per-kind checks below, word-row
+//! flag runs and cells, the access's time-gap decomposition.
+//!
 //! # Bus messages per row (22 interactions)
 //!
 //! * memory access (receive + send on `MEMORY`, 2 × `RANGE16` for the time gap) of

@@ -145,7 +145,7 @@ fn run(ecalls: &[Ecall]) -> Segment {
             // Main's write (its own range check is not in these tables' lookups).
             let (c, time) = (cell::register(r as u8), ts::at(clk - 1, ts::RD));
             let w = tracker.write(c, v, time, &mut Lookups::default());
-            let [(lo, hi), (plo, phi)] = [limbs(v), limbs(w.prev)].map(|[lo, hi]| (lo, hi));
+            let ([lo, hi], [plo, phi]) = (limbs(v), limbs(w.prev));
             main.push(msg(MEMORY, &[c, plo, phi, w.prev_time], false));
             main.push(msg(MEMORY, &[c, lo, hi, time], true));
             regs[r] = v;
@@ -291,7 +291,7 @@ fn set_bytes(bytes: &mut [Val], value: u64) {
 /// `claims = None` whatever the trace sends.
 fn tampered(rows: Vec<SyscallCols<Val>>, main: &[BusMessage<Val>], claims: Option<&[BusMessage<Val>]>) -> Verdict {
     let trace = matrix(rows);
-    let net = bus_imbalance(&[Table::Syscall(SyscallTable)], &[trace.clone()], &[], main);
+    let net = bus_imbalance(&[Table::Syscall(SyscallTable)], std::slice::from_ref(&trace), &[], main);
     let mut lookups = Lookups::default();
     let mut latest: BTreeMap<u64, Option<Vec<u64>>> = BTreeMap::new();
     let mut statement = [main, claims.unwrap_or_default()].concat();
@@ -542,7 +542,7 @@ fn wrong_write_result() {
     // Main's next write of a0 takes the token with whatever value it holds.
     let mut main = seg.main.clone();
     let a0 = Val::from_u64(cell::register(A0 as u8));
-    let next = main.iter_mut().filter(|m| m.bus == MEMORY && m.values[0] == a0 && m.multiplicity == Val::NEG_ONE);
+    let mut next = main.iter_mut().filter(|m| m.bus == MEMORY && m.values[0] == a0 && m.multiplicity == Val::NEG_ONE);
     next.nth(2).expect("a0 set-up of the read").values[1] = Val::from_u64(6);
     assert_eq!(tampered(rows, &main, Some(&seg.claims)), CAUGHT_BY_CONSTRAINTS);
 }
