@@ -105,6 +105,12 @@ fn handles_exactly_the_base_operations() {
     }
 }
 
+#[test]
+#[should_panic(expected = "Mul is not an ALU-table operation")]
+fn muldiv_events_are_refused() {
+    AluTable::traces(&[AluEvent::new(AluOp::Mul, 2, 3)], &mut Lookups::default());
+}
+
 /// Memory of one word for the AMOs, recording the store.
 struct OneWord {
     value: u64,
@@ -299,8 +305,8 @@ fn with_result(event: AluEvent, c_lo: u64, c_hi: u64) -> [u64; 7] {
 
 /// Asserts the forgery breaks a constraint and does not verify.
 fn assert_breaks_a_constraint(f: Forgery) {
-    assert!(!f.constraints_hold, "the tampered witness satisfies every constraint");
     assert!(f.verified.is_err(), "a forgery verified");
+    assert!(!f.constraints_hold, "the tampered witness satisfies every constraint");
 }
 
 /// Asserts the forgery satisfies every constraint but needs the out-of-range lookups

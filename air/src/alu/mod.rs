@@ -91,14 +91,17 @@ macro_rules! dispatch {
 }
 
 impl AluTable {
+    /// The tables of [`AluTable::all`].
+    const ALL: [AluTable; 4] = [AluTable::AddSub, AluTable::Compare, AluTable::Logic, AluTable::Shift];
+
     /// Every ALU table, in the order [`AluTable::traces`] returns them.
     pub fn all() -> Vec<AluTable> {
-        vec![AluTable::AddSub, AluTable::Compare, AluTable::Logic, AluTable::Shift]
+        Self::ALL.to_vec()
     }
 
     /// Whether `op` is handled by one of the ALU tables (the others go to muldiv).
     pub fn handles(op: AluOp) -> bool {
-        Self::all().into_iter().any(|t| t.computes(op))
+        Self::ALL.iter().any(|t| t.computes(op))
     }
 
     /// Whether this table computes `op`.
@@ -106,13 +109,13 @@ impl AluTable {
         dispatch!(self, C => C::handles(op))
     }
 
-    /// The traces of [`AluTable::all`] for `events` (all handled here; panics
-    /// otherwise), reporting their lookups.
+    /// The traces of [`AluTable::all`] for `events`, reporting their lookups. Panics on
+    /// an event not handled here or with a wrong result (a bug in its sender).
     pub fn traces(events: &[AluEvent], lookups: &mut Lookups) -> Vec<RowMajorMatrix<Val>> {
         if let Some(e) = events.iter().find(|e| !Self::handles(e.op)) {
             panic!("{:?} is not an ALU-table operation", e.op);
         }
-        Self::all().into_iter().map(|t| t.trace(events.iter().filter(|e| t.computes(e.op)), lookups)).collect()
+        Self::ALL.iter().map(|t| t.trace(events.iter().filter(|e| t.computes(e.op)), lookups)).collect()
     }
 
     /// This table's trace for `events` (all of them computed by it).
