@@ -54,8 +54,7 @@ impl BoundaryTable {
             let [in_lo, in_hi] = crate::bus::limbs(r.span.first);
             let [out_lo, out_hi] = crate::bus::limbs(r.span.last);
             row.copy_from_slice(
-                &[1, r.span.cell, in_lo, in_hi, r.in_segment, gap, out_lo, out_hi, r.span.last_time]
-                    .map(Val::from_u64),
+                &[1, r.span.cell, in_lo, in_hi, r.in_segment, gap, out_lo, out_hi, r.span.last_time].map(Val::from_u64),
             );
         }
         RowMajorMatrix::new(values, WIDTH)
@@ -85,9 +84,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for BoundaryTable {
         let c = |i: usize| local[i].clone();
         let is_real = c(IS_REAL);
         builder.assert_bool(is_real.clone());
-        builder.assert_zero(
-            is_real.clone() * (segment.clone() - c(IN_SEGMENT) - AB::Expr::ONE - c(GAP)),
-        );
+        builder.assert_zero(is_real.clone() * (segment.clone() - c(IN_SEGMENT) - AB::Expr::ONE - c(GAP)));
         builder.send(RANGE16, [c(GAP)], is_real.clone());
         builder.receive(GLOBAL_MEMORY, [c(CELL), c(IN), c(IN + 1), c(IN_SEGMENT)], is_real.clone());
         builder.send(MEMORY, [c(CELL), c(IN), c(IN + 1), AB::Expr::ZERO], is_real.clone());

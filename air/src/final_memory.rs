@@ -67,7 +67,8 @@ impl FinalMemoryTable {
         // Row r range-checks its gap columns iff row r + 1 (cyclically) is real.
         for r in 0..height {
             if (r + 1) % height < cells.len() {
-                let gap = values[r * WIDTH + GAP].as_canonical_u64() + (values[r * WIDTH + GAP + 1].as_canonical_u64() << 16);
+                let gap =
+                    values[r * WIDTH + GAP].as_canonical_u64() + (values[r * WIDTH + GAP + 1].as_canonical_u64() << 16);
                 lookups.range32(gap);
             }
         }
@@ -107,18 +108,15 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for FinalMemoryTable {
         let mut t = builder.when_transition();
         t.assert_zero((AB::Expr::ONE - is_real.clone()) * next_real.clone());
         t.assert_zero(
-            next_real.clone() * (next[CELL].clone() - c(CELL) - AB::Expr::ONE - c(GAP) - c(GAP + 1) * two16::<AB::Expr>()),
+            next_real.clone()
+                * (next[CELL].clone() - c(CELL) - AB::Expr::ONE - c(GAP) - c(GAP + 1) * two16::<AB::Expr>()),
         );
         // On the last row the successor is row 0: its gap is not constrained above, and
         // the range checks of zeros there are harmless.
         builder.send(RANGE16, [c(GAP)], next_real.clone());
         builder.send(RANGE16, [c(GAP + 1)], next_real);
         let zero = AB::Expr::ZERO;
-        builder.send(
-            GLOBAL_MEMORY,
-            [c(CELL), zero.clone(), zero.clone(), zero],
-            is_real.clone() - is_image,
-        );
+        builder.send(GLOBAL_MEMORY, [c(CELL), zero.clone(), zero.clone(), zero], is_real.clone() - is_image);
         builder.receive(GLOBAL_MEMORY, [c(CELL), c(FINAL), c(FINAL + 1), c(FINAL_SEGMENT)], is_real);
     }
 }

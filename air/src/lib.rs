@@ -51,14 +51,16 @@
 
 pub mod boundary;
 pub mod bus;
+pub mod bytes;
 pub mod cpu;
 pub mod debug;
 pub mod final_memory;
-pub mod rom;
-pub mod segment;
-pub mod bytes;
 pub mod gadgets;
+pub mod rom;
+pub mod run_proof;
+pub mod segment;
 pub mod table;
+pub mod witness;
 
 pub mod alu;
 pub mod memop;

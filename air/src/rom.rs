@@ -192,8 +192,7 @@ impl RomRow {
             Unsupported(_) | Illegal => return None,
         };
         // Stores, branches, ecall, fences write no register; x0 is never written.
-        let has_rd = !matches!(kind, Kind::Branch | Kind::Ecall | Kind::Nop)
-            && !matches!(inst.op, Sb | Sh | Sw | Sd);
+        let has_rd = !matches!(kind, Kind::Branch | Kind::Ecall | Kind::Nop) && !matches!(inst.op, Sb | Sh | Sw | Sd);
         Some(RomRow {
             pc,
             kind,

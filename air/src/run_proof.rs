@@ -15,9 +15,11 @@ use crate::rom::RomTable;
 use crate::table::Table;
 use crate::witness::{initial_cells, RunWitness, WitnessError};
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
+use rayon::prelude::*;
 use ziskjit_prover::{
-    decode_proofs, encode_proofs, prove_segments, setup, verify_segments, BusMessage, Config, FormatError,
-    FriSettings, Poseidon2Stark, ProveError, ProvingKey, SegmentProof, SetupError, Statement, Val, VerifyError,
+    commit_segment, decode_proofs, encode_proofs, global_challenge, prove_committed, setup, verify_segments,
+    BusMessage, Config, FormatError, FriSettings, Poseidon2Stark, ProveError, ProvingKey, SegmentCommitment,
+    SegmentProof, SetupError, Statement, Val, VerifyError,
 };
 use ziskjit_runtime::trace::SegmentTrace;
 use ziskjit_transpiler::Program;
@@ -60,8 +62,8 @@ pub enum ProveRunError {
     Witness(#[from] WitnessError),
     #[error("proving: {0}")]
     Prove(#[from] ProveError),
-    #[error("the tables compute {what} {tables}, the run gave {run}")]
-    Mismatch { what: &'static str, tables: String, run: String },
+    #[error("the run has no exit: a proof needs a run that ends with the exit syscall")]
+    NoExit,
 }
 
 /// Why a run proof was rejected.
@@ -91,60 +93,100 @@ pub fn statement(program: &Program, exit_code: u8, public_output: &[u8]) -> Stat
     Statement { public_values: vec![], boundary }
 }
 
-/// Proves the run whose minimal trace is `segments` (with private input `input`),
-/// keeping at most `max_in_flight` segment witnesses in memory (0: one per thread).
-/// The public output and exit code are those the tables computed; `expected`, if
-/// given (the run's own result), must agree. `on_witness` is called after each
-/// segment witness is built (twice per segment: to commit and to prove), for progress.
+/// Proves a run from its minimal trace, streaming: `segments` yields the execution
+/// segments in order (typically from a channel fed by the running guest); each is
+/// turned into its witness by the sequential pass as it arrives and committed (phase 1)
+/// on the rayon pool while the next ones are executed and generated. With every
+/// commitment known, the global challenge is drawn and phase 2 regenerates and proves
+/// the segments in parallel. At most `max_in_flight` witnesses (0: one per thread) are
+/// in memory at once in either phase. `on_witness` is called after each witness is
+/// built (twice per segment), for progress.
+///
+/// The proven public output and exit code are those the tables computed: the caller
+/// compares them with the run's own (a mismatch is a bug, reported by the witness
+/// generator's cross-checks first).
 pub fn prove_run(
     program: &Program,
     key: &ProgramKey,
-    segments: &[SegmentTrace],
+    segments: impl Iterator<Item = SegmentTrace>,
     input: &[u8],
-    expected: Option<(u8, &[u8])>,
     max_in_flight: usize,
     on_witness: &(dyn Fn() + Sync),
 ) -> Result<RunProof, ProveRunError> {
-    let witness = RunWitness::new(program, &key.rom, segments, input)?;
-    if let Some((code, output)) = expected {
-        if code != witness.exit_code {
-            return Err(ProveRunError::Mismatch {
-                what: "exit code",
-                tables: witness.exit_code.to_string(),
-                run: code.to_string(),
-            });
-        }
-        if output != witness.public_output {
-            return Err(ProveRunError::Mismatch {
-                what: "public output of",
-                tables: format!("{} bytes", witness.public_output.len()),
-                run: format!("{} bytes", output.len()),
-            });
-        }
+    let config = config();
+    let in_flight = if max_in_flight == 0 { rayon::current_num_threads() } else { max_in_flight }.max(1);
+    let mut witness = RunWitness::new(program, &key.rom, input);
+    let commitments = std::sync::Mutex::new(Vec::new());
+    let failure = std::sync::Mutex::new(None);
+    // Phase 1: a pool of `in_flight` tokens bounds the witnesses alive at once.
+    let (tokens, token_pool) = std::sync::mpsc::sync_channel(in_flight);
+    for _ in 0..in_flight {
+        tokens.send(()).expect("the pool is open");
     }
-    let statement = statement(program, witness.exit_code, &witness.public_output);
-    let _span = tracing::info_span!("prove", segments = witness.num_segments()).entered();
-    let proofs = prove_segments(
-        &config(),
-        &key.pk,
-        &key.tables,
-        &statement,
-        witness.num_segments(),
-        max_in_flight,
-        |i| {
-            let w = witness.segment(i);
+    let commit = |index: usize, w| match commit_segment(&config, &key.pk, index, w) {
+        Ok(c) => commitments.lock().unwrap().push(c.commitment),
+        Err(e) => *failure.lock().unwrap() = Some(ProveRunError::Prove(e)),
+    };
+    let planned: Result<(), ProveRunError> = rayon::in_place_scope(|scope| {
+        let _span = tracing::info_span!("phase1").entered();
+        for trace in segments {
+            let (index, w) = witness.push(trace)?;
             on_witness();
-            w
-        },
-    )?;
-    Ok(RunProof { exit_code: witness.exit_code, public_output: witness.public_output.clone(), segments: proofs })
+            token_pool.recv().expect("tokens come back");
+            let (commit, tokens) = (&commit, tokens.clone());
+            scope.spawn(move |_| {
+                commit(index, w);
+                let _ = tokens.send(());
+            });
+        }
+        Ok(())
+    });
+    planned?;
+    let memory_index = witness.num_segments() - 1;
+    let memory = witness.segment(memory_index)?;
+    on_witness();
+    commit(memory_index, memory);
+    if let Some(e) = failure.into_inner().unwrap() {
+        return Err(e);
+    }
+    let mut commitments = commitments.into_inner().unwrap();
+    commitments.sort_by_key(|c| c.index);
+    let exit_code = witness.exit_code.ok_or(ProveRunError::NoExit)?;
+    let statement = statement(program, exit_code, &witness.public_output);
+    let challenge = global_challenge(&config, &key.pk.vk, &statement, &commitments);
+
+    let _span = tracing::info_span!("phase2", segments = witness.num_segments()).entered();
+    let count = witness.num_segments();
+    let mut proofs = Vec::with_capacity(count);
+    for start in (0..count).step_by(in_flight) {
+        let part: Vec<SegmentProof<Poseidon2Stark>> = (start..(start + in_flight).min(count))
+            .into_par_iter()
+            .map(|i| {
+                let w = witness.segment(i)?;
+                on_witness();
+                let committed = commit_segment(&config, &key.pk, i, w)?;
+                if !same_commitment(&committed.commitment, &commitments[i]) {
+                    return Err(ProveRunError::Prove(ProveError::NonDeterministicWitness { segment: i }));
+                }
+                Ok(prove_committed(&config, &key.pk, &key.tables, committed, &challenge)?)
+            })
+            .collect::<Result<_, ProveRunError>>()?;
+        proofs.extend(part);
+    }
+    Ok(RunProof { exit_code, public_output: witness.public_output.clone(), segments: proofs })
+}
+
+/// Whether two phase-1 commitments are the same (through their serialization: the
+/// commitment types promise serde, not `PartialEq`).
+fn same_commitment(a: &SegmentCommitment<Poseidon2Stark>, b: &SegmentCommitment<Poseidon2Stark>) -> bool {
+    matches!((postcard::to_allocvec(a), postcard::to_allocvec(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// Verifies `proof` against `program` (whose key `key` is).
 pub fn verify_run(program: &Program, key: &ProgramKey, proof: &RunProof) -> Result<(), VerifyRunError> {
     let count = proof.segments.len();
     for (position, segment) in proof.segments.iter().enumerate() {
-        let expected = crate::segment::public_values(position, count).to_vec();
+        let expected = crate::segment::public_values(position, position + 1 == count).to_vec();
         let found: Vec<u64> = segment.commitment.public_values.iter().map(|v| v.as_canonical_u64()).collect();
         if found != expected {
             return Err(VerifyRunError::SegmentPosition { position, found, expected });

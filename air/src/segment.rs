@@ -10,7 +10,7 @@ pub const NUMBER: usize = 0;
 /// Index of the is-memory-segment flag.
 pub const IS_MEMORY: usize = 1;
 
-/// The public values of the segment at `position` in a proof of `count` segments.
-pub fn public_values(position: usize, count: usize) -> [u64; PUBLIC_VALUES] {
-    [position as u64 + 1, u64::from(position + 1 == count)]
+/// The public values of the segment at `position`; the memory segment is the last.
+pub fn public_values(position: usize, is_memory: bool) -> [u64; PUBLIC_VALUES] {
+    [position as u64 + 1, u64::from(is_memory)]
 }

@@ -3,12 +3,12 @@
 
 use crate::alu::AluTable;
 use crate::boundary::BoundaryTable;
+use crate::bytes::BytesTable;
 use crate::cpu::CpuTable;
 use crate::final_memory::FinalMemoryTable;
-use crate::rom::RomTable;
-use crate::bytes::BytesTable;
 use crate::memop::MemOpTable;
 use crate::muldiv::MulDivTable;
+use crate::rom::RomTable;
 use crate::syscall::SyscallTable;
 use p3_air::{Air, BaseAir};
 use p3_matrix::dense::RowMajorMatrix;

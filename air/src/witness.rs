@@ -7,10 +7,10 @@
 //! segment needs from the others is the value of each cell at its start and which
 //! segment left it there (for the boundary table): [`MemoryHistory`] holds, per cell,
 //! the value each segment exported. It is built by one sequential pass
-//! ([`RunWitness::new`]) that generates every segment's witness once and keeps only its
-//! exports; afterwards any segment's witness can be regenerated on its own, in any
-//! order and in parallel (the prover generates each twice: once to commit, once to
-//! prove).
+//! ([`RunWitness::push`]) that generates every segment's witness once and keeps only its
+//! exports (it runs as the segments arrive from execution, and hands each witness to
+//! phase 1 at once); afterwards any segment's witness can be regenerated on its own,
+//! in any order and in parallel (for phase 2).
 //!
 //! Every value the tables compute is cross-checked against the interpreter's step
 //! record (the one ISA semantics): a table whose arithmetic disagrees with the VM is a
@@ -91,17 +91,19 @@ struct SegmentStart {
 }
 
 /// Everything needed to generate any segment's witness: the program, the run's
-/// minimal trace and private input, and what the sequential pass learned.
+/// minimal trace (kept: the prover regenerates each segment's witness for phase 2) and
+/// private input, and what the sequential pass learned.
 pub struct RunWitness<'a> {
     program: &'a Program,
     rom: &'a RomTable,
-    segments: &'a [SegmentTrace],
     input: &'a [u8],
+    segments: Vec<SegmentTrace>,
     history: MemoryHistory,
     starts: Vec<SegmentStart>,
-    /// The run's public output and exit code, as the tables computed them.
+    next_start: SegmentStart,
+    /// The run's public output and exit code so far, as the tables computed them.
     pub public_output: Vec<u8>,
-    pub exit_code: u8,
+    pub exit_code: Option<u8>,
 }
 
 /// One segment's traces before padding into the program's table order.
@@ -116,38 +118,38 @@ struct SegmentTables {
 }
 
 impl<'a> RunWitness<'a> {
-    /// Runs the sequential pass over all segments.
-    pub fn new(
-        program: &'a Program,
-        rom: &'a RomTable,
-        segments: &'a [SegmentTrace],
-        input: &'a [u8],
-    ) -> Result<Self, WitnessError> {
-        let _span = tracing::info_span!("witness_plan", segments = segments.len()).entered();
-        let mut run = RunWitness {
+    /// A run of `program` on `input`, before its first segment.
+    pub fn new(program: &'a Program, rom: &'a RomTable, input: &'a [u8]) -> Self {
+        RunWitness {
             program,
             rom,
-            segments,
             input,
+            segments: Vec::new(),
             history: MemoryHistory { initial: initial_cells(program), exports: HashMap::new() },
-            starts: Vec::with_capacity(segments.len()),
+            starts: Vec::new(),
+            next_start: SegmentStart::default(),
             public_output: Vec::new(),
-            exit_code: 0,
-        };
-        let mut start = SegmentStart::default();
-        for k in 0..segments.len() {
-            run.starts.push(start);
-            let (tables, end) = run.generate(k)?;
-            for b in &tables.boundary {
-                run.history.exports.entry(b.span.cell).or_default().push((k as u64 + 1, b.span.last));
-            }
-            run.public_output.extend_from_slice(&end.public_output);
-            if let Some(code) = end.exit_code {
-                run.exit_code = code;
-            }
-            start = SegmentStart { output_count: end.output_count, input_offset: end.input_offset };
+            exit_code: None,
         }
-        Ok(run)
+    }
+
+    /// Adds the run's next execution segment (segments must come in order) and returns
+    /// its position and witness. This is the sequential pass: it records what the
+    /// segment leaves in memory for the segments after it.
+    pub fn push(&mut self, trace: SegmentTrace) -> Result<(usize, SegmentWitness<Val>), WitnessError> {
+        let k = self.segments.len();
+        self.segments.push(trace);
+        self.starts.push(self.next_start);
+        let (tables, end) = self.generate(k)?;
+        for b in &tables.boundary {
+            self.history.exports.entry(b.span.cell).or_default().push((k as u64 + 1, b.span.last));
+        }
+        self.public_output.extend_from_slice(&end.public_output);
+        if end.exit_code.is_some() {
+            self.exit_code = end.exit_code;
+        }
+        self.next_start = SegmentStart { output_count: end.output_count, input_offset: end.input_offset };
+        Ok((k, self.assemble(k, tables, Vec::new(), false)))
     }
 
     /// Number of segment proofs: the execution segments and the memory segment.
@@ -170,28 +172,38 @@ impl<'a> RunWitness<'a> {
         tables
     }
 
-    /// The witness of proof segment `index` (the last one is the memory segment).
+    /// The witness of proof segment `index` (after the last [`RunWitness::push`], index
+    /// `num_segments() − 1` is the memory segment).
     pub fn segment(&self, index: usize) -> Result<SegmentWitness<Val>, WitnessError> {
         let _span = tracing::info_span!("witness", segment = index).entered();
-        let number = index as u64 + 1;
-        let public_values =
-            crate::segment::public_values(index, self.num_segments()).map(Val::from_u64).to_vec();
-        let (tables, final_cells) = if index < self.segments.len() {
-            (self.generate(index)?.0, Vec::new())
+        if index < self.segments.len() {
+            Ok(self.assemble(index, self.generate(index)?.0, Vec::new(), false))
         } else {
-            (SegmentTables::empty(), self.final_cells())
-        };
+            Ok(self.assemble(index, SegmentTables::empty(), self.final_cells(), true))
+        }
+    }
+
+    /// Puts a segment's tables in the program's table order.
+    fn assemble(
+        &self,
+        index: usize,
+        tables: SegmentTables,
+        final_cells: Vec<FinalCell>,
+        is_memory: bool,
+    ) -> SegmentWitness<Val> {
+        let number = index as u64 + 1;
+        let public_values = crate::segment::public_values(index, is_memory).map(Val::from_u64).to_vec();
         let SegmentTables { cpu, rom_counts, alu, memop, syscall, boundary, mut lookups } = tables;
-        let (logic, muldiv): (Vec<AluEvent>, Vec<AluEvent>) = alu.into_iter().partition(|e| AluTable::handles(e.op));
+        let (base, muldiv): (Vec<AluEvent>, Vec<AluEvent>) = alu.into_iter().partition(|e| AluTable::handles(e.op));
         let mut traces = vec![cpu, self.rom.trace(&rom_counts)];
-        traces.extend(AluTable::traces(&logic, &mut lookups));
+        traces.extend(AluTable::traces(&base, &mut lookups));
         traces.extend(MulDivTable::traces(&muldiv, &mut lookups));
         traces.push(memop.trace());
         traces.push(syscall.trace());
         traces.push(BoundaryTable::trace(&boundary, number, &mut lookups));
         traces.push(FinalMemoryTable::trace(&final_cells, &mut lookups));
         traces.push(lookups.trace());
-        Ok(SegmentWitness { traces, public_values })
+        SegmentWitness { traces, public_values }
     }
 
     /// The final memory table's rows: every cell an execution segment touched or the

@@ -125,14 +125,18 @@ fn guest_run() -> Run {
 }
 
 fn prove(run: &Run, key: &ProgramKey) -> RunProof {
-    prove_run(&run.program, key, &run.segments, &run.input, Some((run.exit_code, &run.output)), 0, &|| {}).unwrap()
+    prove_run(&run.program, key, run.segments.clone().into_iter(), &run.input, 0, &|| {}).unwrap()
 }
 
 /// Proves `run` with every segment witness passed through `tamper(segment, witness)`.
 fn prove_tampered(run: &Run, key: &ProgramKey, tamper: impl Fn(usize, &mut SegmentWitness<Val>) + Sync) -> RunProof {
     let rom = ziskjit_air::rom::RomTable::new(&run.program);
-    let witness = RunWitness::new(&run.program, &rom, &run.segments, &run.input).unwrap();
-    let statement = statement(&run.program, witness.exit_code, &witness.public_output);
+    let mut witness = RunWitness::new(&run.program, &rom, &run.input);
+    for trace in &run.segments {
+        witness.push(trace.clone()).unwrap();
+    }
+    let exit_code = witness.exit_code.unwrap();
+    let statement = statement(&run.program, exit_code, &witness.public_output);
     let proofs = prove_segments(
         &ziskjit_air::run_proof::config(),
         &key.pk,
@@ -147,7 +151,7 @@ fn prove_tampered(run: &Run, key: &ProgramKey, tamper: impl Fn(usize, &mut Segme
         },
     )
     .unwrap();
-    RunProof { exit_code: witness.exit_code, public_output: witness.public_output.clone(), segments: proofs }
+    RunProof { exit_code, public_output: witness.public_output.clone(), segments: proofs }
 }
 
 /// The first row of segment `segment`'s main table whose ROM kind flag `kind` is set.
