@@ -3,10 +3,10 @@
 //! Two tables, one row per event, each receiving `(op, a_lo, a_hi, b_lo, b_hi, c_lo,
 //! c_hi)` with multiplicity `is_real` (0 or 1: one row per event, no deduplication):
 //!
-//! | table | ops | columns | interactions per row |
-//! |---|---|---:|---:|
-//! | [`MulDivTable::Mul`] ([`mul`]) | `Mul Mulh Mulhsu Mulhu Mulw` | 32 | 23 (1 ALU, 20 RANGE16, 2 BYTE_PAIR) |
-//! | [`MulDivTable::Div`] ([`div`]) | `Div Divu Rem Remu Divw Divuw Remw Remuw` | 41 | 25 (1 ALU, 22 RANGE16, 2 BYTE_PAIR) |
+//! | table | ops | columns | constraints | interactions per row |
+//! |---|---|---:|---:|---:|
+//! | [`MulDivTable::Mul`] ([`mul`]) | `Mul Mulh Mulhsu Mulhu Mulw` | 32 | 13 | 23 (1 ALU, 20 RANGE16, 2 BYTE_PAIR) |
+//! | [`MulDivTable::Div`] ([`div`]) | `Div Divu Rem Remu Divw Divuw Remw Remuw` | 41 | 29 | 25 (1 ALU, 22 RANGE16, 2 BYTE_PAIR) |
 //!
 //! Splitting pays: a division row needs a remainder, a comparison `|r| < |b|` and the
 //! division-by-zero gadget (9 more columns, 2 more interactions) that multiplications,
@@ -19,7 +19,7 @@
 //! `P = a` (truncated signed division is `a = b·q + r` with `|r| < |b|` and `r` zero or of
 //! the sign of `a`).
 //!
-//! Each table's row is written once, generically over the ring ([`RowSink`]): the AIR
+//! Each table's row is written once, generically over the ring (`RowSink`): the AIR
 //! evaluates it over the builder's expressions, the witness generator over field values
 //! to report exactly the lookups the AIR sends.
 //!
@@ -40,9 +40,9 @@
 //! for the tests, which forge rows (a wrong reading of a sign, a quotient with `r ≥ b`)
 //! to check that no such row can be proved.
 
-mod div;
-mod mul;
-mod product;
+pub mod div;
+pub mod mul;
+pub mod product;
 
 use crate::bus::{AluEvent, AluOp, BYTE_PAIR, RANGE16};
 use crate::bytes::Lookups;
@@ -315,6 +315,35 @@ fn bit_if<E: PrimeCharacteristicRing, S: RowSink<E>>(sink: &mut S, x: &E, allowe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts a row's constraints and interactions.
+    #[derive(Default)]
+    struct Count {
+        constraints: usize,
+        interactions: usize,
+    }
+
+    impl RowSink<Val> for Count {
+        fn zero(&mut self, _: Val) {
+            self.constraints += 1;
+        }
+
+        fn interact(&mut self, _: BusId, _: Vec<Val>, _: Val) {
+            self.interactions += 1;
+        }
+    }
+
+    #[test]
+    fn the_docs_count_columns_and_interactions() {
+        for (table, width, constraints, interactions) in
+            [(MulDivTable::Mul, 32, 13, 23), (MulDivTable::Div, 41, 29, 25)]
+        {
+            assert_eq!(table.width(), width, "{table:?}");
+            let mut count = Count::default();
+            table.eval_row(&vec![Val::ZERO; width], &mut count);
+            assert_eq!((count.constraints, count.interactions), (constraints, interactions), "{table:?}");
+        }
+    }
 
     #[test]
     fn every_m_op_has_one_table() {
