@@ -409,6 +409,15 @@ fn store_changing_an_uncovered_byte_is_rejected() {
     let word = run.last(cell::word(0x402));
     *word = word.wrapping_add(1 << 24);
     run.assert_rejected("sb of a non-byte", Catch::Bus(BYTE_PAIR));
+
+    // Stored bytes other than `data`'s (low and high limb), memory agreeing with them.
+    for (i, shift) in [(1, 8), (6, 48)] {
+        let (mut run, row) = single(Event { op: MemOp::Sd, addr: 0x408, data: 0x8070_6050_4030_2010 });
+        run.add(row, "x", i, 1);
+        run.add(row, "e", i, 1);
+        *run.last(cell::word(0x408)) += 1 << shift;
+        run.assert_rejected("sd of other bytes", Catch::Constraint);
+    }
 }
 
 #[test]
@@ -440,6 +449,7 @@ fn sc_without_reservation_claimed_successful_is_rejected() {
     assert_eq!(run.memops[row][5], 1, "the SC fails");
     run.claim_result(row, 0);
     *run.cell(row, "success", 0) = Val::ONE;
+    *run.cell(row, "inv", 0) = Val::ZERO;
     run.assert_rejected("SC success without LR", Catch::Constraint);
 
     // The same after an LR of another address.
@@ -449,7 +459,19 @@ fn sc_without_reservation_claimed_successful_is_rejected() {
     assert_eq!(run.memops[1][5], 1, "the SC fails");
     run.claim_result(1, 0);
     *run.cell(1, "success", 0) = Val::ONE;
+    *run.cell(1, "inv", 0) = Val::ZERO;
     run.assert_rejected("SC success with another reservation", Catch::Constraint);
+
+    // A failed SC (result 1) that writes its data all the same.
+    let data = 0x0102_0304_0506_0708;
+    let (mut run, row) = single(Event { op: MemOp::ScD, addr, data });
+    for j in 0..8 {
+        let (new, old) = (data >> (8 * j) & 0xff, run.get(row, "x", j));
+        *run.cell(row, "x", j) = Val::from_u64(new);
+        *run.cell(row, "e", j) = Val::from_u64(new) - Val::from_u64(old);
+    }
+    *run.last(cell::word(addr)) = data;
+    run.assert_rejected("failed SC writing", Catch::Constraint);
 }
 
 #[test]
