@@ -316,13 +316,17 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
         };
         let is = |kind: fn(&OpInfo) -> bool| sel(&|op| u64::from(kind(op)));
 
-        // One-hot flags: at most one op per row, none on padding rows.
+        // One-hot flags: at most one op per row, none on padding rows. Every per-op
+        // property below is a linear combination of them, so a non-boolean or a second
+        // flag would mix two ops' rules; `is_real` (0/1) gates every message.
         let is_real = sel(&|_| 1);
         for flag in &c.flags {
             builder.assert_bool(flag.clone());
         }
         builder.assert_bool(is_real.clone());
-        // One-hot offset, and the address it decomposes (see the soundness note).
+        // One-hot offset, and the address it decomposes: `w` in two range-checked
+        // halves makes `8·w + o` an integer identity, so a forged offset (with `w`
+        // solved in the field) puts a half out of range.
         for s in &c.s {
             builder.assert_bool(s.clone());
         }
@@ -337,10 +341,18 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
         let by_offset = |f: &dyn Fn(&OpInfo, usize) -> bool| -> AB::Expr {
             c.s.iter().enumerate().map(|(k, s)| s.clone() * sel(&|op| u64::from(f(op, k)))).sum()
         };
+        // `span` gates the second word's access: pinned, so a spanning access cannot
+        // skip (or a non-spanning one invent) the token of word `w + 1`.
         builder.assert_eq(span.clone(), by_offset(&|op, k| k + op.size > 8));
+        // Atomics are naturally aligned (the VM faults otherwise): they then never span,
+        // which lets LR/SC use the second slot for the reservation.
         builder.assert_zero(by_offset(&|op, k| op.is_atomic() && k % op.size != 0));
 
-        // The old window: bytes range-checked in pairs, limbs, and the accessed bytes.
+        // The old window: bytes range-checked in pairs (so the decomposition of each
+        // token limb is unique and `v` is the true old value), limbs, and the accessed
+        // bytes `v_j = b[o + j]`. The written bytes `x` are range-checked too: `data` or
+        // the ALU result decomposes into them uniquely, and shifted by `o` they land in
+        // other limbs, where a non-byte would carry into a neighbouring byte.
         for pair in c.b.chunks(2).chain(c.x.chunks(2)) {
             builder.send(BYTE_PAIR, pair.to_vec(), is_real.clone());
         }
@@ -349,7 +361,8 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
             (0..8).map(|j| c.s.iter().enumerate().map(|(k, s)| s.clone() * c.b[k + j].clone()).sum()).collect();
 
         // Writes. `e_j` is the change of value byte `j`: zero beyond the written width
-        // (so no other byte changes), and zero for a failed SC.
+        // (so no other byte changes), `x_j − v_j` within it (so the new byte is `x_j`),
+        // and zero for a failed SC (which has no data tie below, so `x` is free there).
         let is_sc = is(|op| op.kind == Kind::Sc);
         for (j, e) in c.e.iter().enumerate() {
             let wmask = sel(&|op| u64::from(j < op.write_bytes()));
@@ -365,6 +378,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
         // though only `size` of them are written), the ALU result for AMOs.
         let x_lo = from_bytes(c.x[..4].iter().cloned());
         let x_hi = from_bytes(c.x[4..].iter().cloned());
+        // `success` (0 off SC rows) makes a successful SC store its data.
         let takes_data = is(OpInfo::writes_data) + success.clone();
         builder.assert_zero(takes_data.clone() * (data_lo.clone() - x_lo.clone()));
         builder.assert_zero(takes_data * (data_hi.clone() - x_hi.clone()));
@@ -389,12 +403,17 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
         builder.assert_eq(result_hi.clone(), value_limb(4..8) + sgn * fill(1));
 
         // SC: success iff the reservation (the second slot's old `lo`) is `addr + 1`.
+        // With `d = mismatch`: `d ≠ 0` forces `success = 0` (second constraint), and
+        // `d = 0` gives `success = is_sc` whatever `inv` is (first one). Off SC rows,
+        // `success = 0`.
         let is_lr = is(|op| op.kind == Kind::Lr);
         let mismatch = old[2].clone() - addr.clone() - AB::Expr::ONE;
         builder.assert_eq(success.clone(), is_sc.clone() * (AB::Expr::ONE - mismatch.clone() * inv));
         builder.assert_zero(mismatch * success);
 
-        // AMOs: new = op(old, data), old being the (sign-extended) result.
+        // AMOs: new = op(old, data), old being the (sign-extended) result; the ALU
+        // table proves the relation. `.D` AMOs store the whole result, so its high limb
+        // must be the stored bytes; `.W` AMOs store the low limb only.
         let is_amo_d = is(|op| op.alu_op().is_some() && op.size == 8);
         builder.assert_zero(is_amo_d * (alu_hi.clone() - x_hi));
         builder.send(
