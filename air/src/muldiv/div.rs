@@ -61,7 +61,8 @@
 //!
 //! * receive ALU `(op, a_lo, a_hi, join(y0, y1), b_hi', c_lo, c_hi)` with multiplicity
 //!   `is_real`, `op = Σ id·flag + unsigned`, `b_hi' = join(y2, y3)` (W: the `b_hi`
-//!   column), `c` = `q`'s or `r`'s limbs, for W forms `(join(0, 1), (2^32 − 1)·s_c)`;
+//!   column), `c` = `q`'s or `r`'s limbs, for W forms `(join(limb 0, limb 1),
+//!   (2^32 − 1)·s_c)`;
 //! * RANGE16 (`is_real`) of `x0 x1 x2 x3`, `y0 y1 y2`, `y3 + 2^15·signed − 2^16·s_y`,
 //!   `z0 z1 z2 z3`, where on W rows the slot of limb 2 (the extension, already pinned)
 //!   checks limb 1's sign instead: `x1 + 2^15 − 2^16·s_c` (`divw`), `y1 + 2^15·signed −
@@ -72,8 +73,8 @@
 //! * RANGE16 (`cmp`) of `d0..d3`;
 //! * the product's 4 RANGE16 + 2 BYTE_PAIR carry lookups (`is_real`).
 //!
-//! Cells left free, none of which can change a result: `d` and `borrow` when `b = 0`,
-//! `a_top` on unsigned rows, `e_x` on signed rows with `b = 0`.
+//! Cells left free, none of which can change a result: `d`, `borrow` and `b_inv` when
+//! `b = 0`, `a_top` on unsigned rows, `e_x` on signed rows with `b = 0`.
 
 use super::product::{limbs, mul_add, mul_add_witness, Wide};
 use super::{bit_if, boolean, columns, join, k, signed_top, sum, Reading, RowSink};

@@ -30,9 +30,9 @@
 //! sign bit is taken: for a trusted 32-bit `v = lo + 2^16·hi` with `lo` range-checked,
 //! the single lookup `hi + 2^15 − 2^16·s < 2^16` (with `s` boolean) forces `hi` to be a
 //! small integer, then `hi = (v − lo)/2^16 < 2^16` over the integers, and `s` is its top
-//! bit. (On a value the table creates the same lookup alone would not do: `hi` could be
-//! `v − 2^15` with the limb below off by `2^16`, so created values take their plain
-//! range checks and a separate sign lookup.)
+//! bit. (A value the table creates has no trusted `v`: the lookup alone only gives
+//! `hi ∈ [−2^15, 2^16 + 2^15)`, so created limbs take their plain range check and, where
+//! a sign is needed, a second lookup.)
 //!
 //! # Test support
 //!
