@@ -34,6 +34,13 @@ pub enum Command {
     /// Compile a guest ELF ahead of time into a precompiled image (all variants), which
     /// every subcommand accepts in place of the ELF.
     Compile(crate::compile::CompileArgs),
+    /// Prove a run: execute with the minimal trace, build every segment's witness and
+    /// prove it (STARK over Goldilocks, FRI and Poseidon2, ≥ 100 bits of conjectured
+    /// security; see the README). Writes the proof to `-o`, a summary to stderr.
+    Prove(crate::prove::ProveArgs),
+    /// Verify a proof against an ELF: exit 0 iff it is valid, printing the proven public
+    /// output to stdout.
+    Verify(crate::prove::VerifyArgs),
 }
 
 /// The execution engine.
@@ -86,6 +93,10 @@ pub enum ErrorKind {
     TraceMismatch,
     /// A precompiled image is stale, foreign to this host, or corrupted.
     InvalidImage,
+    /// A proof is corrupt or does not verify.
+    InvalidProof,
+    /// Proving failed (the witness disagreed with the run, or the prover failed).
+    ProveFailed,
 }
 
 impl ErrorKind {
@@ -97,6 +108,8 @@ impl ErrorKind {
             ErrorKind::StepLimit => 104,
             ErrorKind::TraceMismatch => 105,
             ErrorKind::InvalidImage => 106,
+            ErrorKind::InvalidProof => 107,
+            ErrorKind::ProveFailed => 108,
         }
     }
 }

@@ -8,6 +8,7 @@
 mod cli;
 mod compile;
 mod profile;
+mod prove;
 mod run;
 mod trace;
 
@@ -30,6 +31,8 @@ fn main() -> ExitCode {
         cli::Command::Trace(trace_args) => trace::trace(&trace_args),
         cli::Command::Profile(profile_args) => profile::profile(&profile_args),
         cli::Command::Compile(compile_args) => compile::compile(&compile_args),
+        cli::Command::Prove(prove_args) => prove::prove(&prove_args),
+        cli::Command::Verify(verify_args) => prove::verify(&verify_args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

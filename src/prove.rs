@@ -79,53 +79,70 @@ pub fn prove(args: &ProveArgs) -> Result<u8, CliError> {
     let mut file = std::fs::File::create(&args.output)
         .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot create {}: {e}", args.output.display())))?;
     let started = Instant::now();
-
-    let compiled = guest.compiled(Variant::Trace, args.no_cache)?.0;
-    let mut public = Vec::new();
-    let mut segments = Vec::new();
-    let summary = {
-        let _span = tracing::info_span!("execute_with_trace").entered();
-        let mut io = Io { input: Box::new(&input[..]), public: Box::new(&mut public), debug: Box::new(std::io::sink()) };
-        let mut machine = Jit::new(program, &compiled).map_err(|e| {
-            CliError::new(ErrorKind::GuestFault, format!("cannot start the compiled code: {e}"))
-        })?;
-        machine
-            .record(&mut io, args.segment_steps, args.max_steps.unwrap_or(u64::MAX), |s| segments.push(s))
-            .map_err(|fault| fault_error(program, &fault))?
-    };
-    let execute_seconds = started.elapsed().as_secs_f64();
-
     let setup_started = Instant::now();
     let key = ProgramKey::new(program)
         .map_err(|e| CliError::new(ErrorKind::ProveFailed, format!("setting up the program's tables: {e}")))?;
     let setup_seconds = setup_started.elapsed().as_secs_f64();
+    let compiled = guest.compiled(Variant::Trace, args.no_cache)?.0;
 
-    let progress = Progress::new(2 * (segments.len() + 1));
+    // The guest runs on this thread and hands each finished segment to the prover
+    // thread through a short channel: execution, witness generation and phase-1
+    // commitments overlap, and memory holds only the segments in flight.
+    let progress = Progress::new();
+    let mut public = Vec::new();
     let prove_started = Instant::now();
-    let proof = prove_run(
-        program,
-        &key,
-        &segments,
-        &input,
-        Some((summary.exit_code, &public)),
-        args.in_flight,
-        &|| progress.tick(),
-    )
-    .map_err(|e| CliError::new(ErrorKind::ProveFailed, e.to_string()))?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+    let (recorded, proved, execute_seconds) = std::thread::scope(|scope| {
+        let (key, input, progress) = (&key, &input, &progress);
+        let prover = scope.spawn(move || prove_run(program, key, receiver.into_iter(), input, args.in_flight, &|| progress.tick()));
+        let recorded = {
+            let _span = tracing::info_span!("execute_with_trace").entered();
+            let mut io =
+                Io { input: Box::new(&input[..]), public: Box::new(&mut public), debug: Box::new(std::io::sink()) };
+            Jit::new(program, &compiled)
+                .map_err(|e| CliError::new(ErrorKind::GuestFault, format!("cannot start the compiled code: {e}")))
+                .and_then(|mut machine| {
+                    // The receiver only goes away if proving failed; its error is reported below.
+                    let on_segment = |segment| {
+                        let _ = sender.send(segment);
+                    };
+                    machine
+                        .record(&mut io, args.segment_steps, args.max_steps.unwrap_or(u64::MAX), on_segment)
+                        .map_err(|fault| fault_error(program, &fault))
+                })
+        };
+        let execute_seconds = prove_started.elapsed().as_secs_f64();
+        drop(sender);
+        (recorded, prover.join().expect("the prover thread panicked"), execute_seconds)
+    });
     progress.finish();
+    let summary = recorded?;
+    let proof = proved.map_err(|e| CliError::new(ErrorKind::ProveFailed, e.to_string()))?;
+    if proof.exit_code != summary.exit_code || proof.public_output != public {
+        return Err(CliError::new(
+            ErrorKind::ProveFailed,
+            format!(
+                "the tables compute exit code {} and {} output bytes, the run gave {} and {} bytes",
+                proof.exit_code,
+                proof.public_output.len(),
+                summary.exit_code,
+                public.len()
+            ),
+        ));
+    }
     let prove_seconds = prove_started.elapsed().as_secs_f64();
     let bytes = proof.encode().map_err(|e| CliError::new(ErrorKind::ProveFailed, format!("encoding the proof: {e}")))?;
     file.write_all(&bytes)
         .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot write {}: {e}", args.output.display())))?;
     let total = started.elapsed().as_secs_f64();
     eprintln!(
-        "prove: {} steps in {} segments of {} (+1 memory segment); execution {:.3} s, setup {:.3} s, \
-         witness+prove {:.3} s; {:.0} steps/s end to end; proof {} bytes ({:.1} KiB)",
+        "prove: {} steps in {} segments of {} (+1 memory segment); setup {:.3} s, execution {:.3} s \
+         (overlapped), proving {:.3} s; {:.0} steps/s end to end; proof {} bytes ({:.1} KiB)",
         summary.steps,
-        segments.len(),
+        proof.segments.len() - 1,
         args.segment_steps,
-        execute_seconds,
         setup_seconds,
+        execute_seconds,
         prove_seconds,
         summary.steps as f64 / total,
         bytes.len(),
@@ -136,7 +153,7 @@ pub fn prove(args: &ProveArgs) -> Result<u8, CliError> {
             path,
             &serde_json::json!({
                 "steps": summary.steps,
-                "segments": segments.len() + 1,
+                "segments": proof.segments.len(),
                 "segment_steps": args.segment_steps,
                 "execute_seconds": execute_seconds,
                 "setup_seconds": setup_seconds,
@@ -198,21 +215,22 @@ fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
     a.iter().zip(b).position(|(x, y)| x != y).or_else(|| (a.len() != b.len()).then(|| a.len().min(b.len())))
 }
 
-/// A progress bar over witness generations (each segment is generated twice: to commit
-/// and to prove), drawn only when stderr is a terminal.
+/// A progress indicator over witness generations (each segment's witness is built
+/// twice: to commit and to prove; the total is unknown while the guest runs), drawn
+/// only when stderr is a terminal.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
 }
 
 impl Progress {
-    fn new(total: usize) -> Progress {
+    fn new() -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(total as u64);
+            let bar = indicatif::ProgressBar::new_spinner();
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} segment passes, {elapsed}")
-                    .expect("a valid template")
-                    .progress_chars("=> "),
+                indicatif::ProgressStyle::with_template("{spinner} {msg}: {pos} segment witnesses built, {elapsed}")
+                    .expect("a valid template"),
             );
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
             bar.set_message("proving");
             bar
         });
