@@ -24,7 +24,7 @@
 //! | `flags` | 4 | one-hot `div rem divw remw` (each with its unsigned twin), all 0 on padding; `is_real = Σ flags`, `is_w = divw + remw` |
 //! | `unsigned` | 1 | the unsigned twin (`Divu Remu Divuw Remuw`); `signed = is_real − unsigned` |
 //! | `a` | 2 | `a_lo`, `a_hi` as on the bus (`a_hi` unused by W forms) |
-//! | `b_hi` | 1 | W forms: `b_hi` as on the bus (unused); 0 otherwise |
+//! | `b_hi` | 1 | W forms: `b_hi` as on the bus (unused); other rows ignore it (the witness puts 0) |
 //! | `x`, `y`, `z` | 12 | 16-bit limbs of `q`, `b`, `r`; for W forms limbs 2, 3 are the extension `0xffff·e` |
 //! | `a_top` | 1 | the top 16 bits of `a`'s 32-bit half holding its sign (`a_hi`; W: `a_lo`) |
 //! | `s_c` | 1 | W forms: bit 31 of the result (`q` or `r`); 0 otherwise |
@@ -74,7 +74,8 @@
 //! * the product's 4 RANGE16 + 2 BYTE_PAIR carry lookups (`is_real`).
 //!
 //! Cells left free, none of which can change a result: `d`, `borrow` and `b_inv` when
-//! `b = 0`, `a_top` on unsigned rows, `e_x` on signed rows with `b = 0`.
+//! `b = 0`, `a_top` on unsigned rows, `e_x` on signed rows with `b = 0`, `b_hi` on
+//! non-W rows (and on padding rows whatever no constraint reaches: they send nothing).
 
 use super::product::{limbs, mul_add, mul_add_witness, Wide};
 use super::{bit_if, boolean, columns, join, k, signed_top, sum, Reading, RowSink};
@@ -130,30 +131,37 @@ pub(super) fn eval<E: PrimeCharacteristicRing, S: RowSink<E>>(row: &[E], sink: &
     boolean(sink, &is_real);
     bit_if(sink, unsigned, &is_real);
     bit_if(sink, s_c, &is_w);
+    // Bits where the op is signed; zero otherwise, as a free extension would change an
+    // unsigned operand's value.
     for sign in [e_x, e_z, s_y, s_a] {
         bit_if(sink, sign, &signed);
     }
+    // W forms: limbs 2, 3 are the extension, so each operand is its 32-bit value.
     for (limbs, ext) in [(x, e_x), (y, s_y), (z, e_z)] {
         for limb in &limbs[2..] {
             sink.zero(is_w.clone() * (limb.clone() - ext.clone() * k::<E>(ONES)));
         }
     }
 
-    // a = b·q + r.
+    // a = b·q + r over the integers (mod 2^128, which the operands' bounds make exact).
     let ext = s_a.clone() * k::<E>(0xffff_ffff);
     let digits = [a_lo.clone(), a_hi.clone() + is_w.clone() * (ext.clone() - a_hi.clone()), ext.clone(), ext];
     let operands = [&Wide::new(x.clone(), e_x), &Wide::new(y.clone(), s_y), &Wide::new(z.clone(), e_z)];
     mul_add(sink, operands, digits, [&c.carry_lo, &c.carry_hi], &is_real);
+    // A nonzero remainder has a's sign (truncation toward zero; with |r| < |b| this makes
+    // q and r unique). Σz, a sum of range-checked limbs, is 0 iff r = 0.
     sink.zero((s_a.clone() - e_z.clone()) * sum(z));
 
-    // b = 0: q is all ones.
+    // b_zero = [b = 0] on real rows (Σy is 0 iff every limb is), 0 on padding rows; then
+    // RISC-V's q = all ones (r = a follows from the identity).
     let b_sum = sum(y);
     sink.zero(b_zero.clone() * b_sum.clone());
     sink.zero(b_zero.clone() - is_real.clone() * (E::ONE - b_sum * b_inv.clone()));
     sink.zero(b_zero.clone() * (x[0].clone() + x[1].clone() - k::<E>(2 * ONES)));
     sink.zero(b_zero.clone() * (E::ONE - is_w.clone()) * (x[2].clone() + x[3].clone() - k::<E>(2 * ONES)));
 
-    // b ≠ 0: |r| < |b|.
+    // b ≠ 0: |b| − |r| − 1 = join(d0, d1) + 2^32·join(d2, d3) ≥ 0, exact as every term is
+    // below 2^36; the borrow (0..=2) carries e0 ≥ −2^32 − 1 into the high digit.
     let cmp = is_real.clone() - b_zero.clone();
     let [e0, e1] = magnitude_gap(&c);
     sink.zero(cmp.clone() * (e0 + borrow.clone() * k::<E>(1 << 32) - join(&d[0], &d[1])));
@@ -165,6 +173,7 @@ pub(super) fn eval<E: PrimeCharacteristicRing, S: RowSink<E>>(row: &[E], sink: &
         .into_iter()
         .sum::<E>()
         + unsigned.clone();
+    // The tuple binds a, b to the sender's well-formed values and c to this row's result.
     let y_hi = join(&y[2], &y[3]);
     let b_hi = y_hi.clone() + is_w.clone() * (b_hi.clone() - y_hi);
     let c_lo = (div.clone() + divw.clone()) * join(&x[0], &x[1]) + (rem.clone() + remw.clone()) * join(&z[0], &z[1]);
@@ -193,6 +202,8 @@ pub(super) fn eval<E: PrimeCharacteristicRing, S: RowSink<E>>(row: &[E], sink: &
     for slot in slots {
         sink.range16(slot, is_real.clone());
     }
+    // a's sign: with a_sel trusted and its low 16 bits range-checked, the sign lookup pins
+    // a_top < 2^16 and s_a to its top bit (see the module docs of `muldiv`).
     let a_sel = a_hi.clone() + is_w * (a_lo.clone() - a_hi.clone());
     sink.range16(a_sel - a_top.clone() * k::<E>(1 << 16), signed.clone());
     sink.range16(signed_top(a_top, &E::ONE, s_a), signed);

@@ -75,23 +75,30 @@ pub(super) fn eval<E: PrimeCharacteristicRing, S: RowSink<E>>(row: &[E], sink: &
     for flag in &c.flags {
         boolean(sink, flag);
     }
+    // One op per real row, none on padding rows.
     boolean(sink, &is_real);
+    // Sign bits where the op reads the operand signed; zero otherwise (a free sign would
+    // extend an unsigned operand).
     bit_if(sink, s_x, &signed_x);
     bit_if(sink, s_y, &mulh);
     bit_if(sink, s_p, &mulw);
 
+    // P = a·b mod 2^128 with the operands extended by their signs.
     let digits = [0, 1, 2, 3].map(|d| join(&p[2 * d], &p[2 * d + 1]));
     let zero = Wide { limbs: [E::ZERO, E::ZERO, E::ZERO, E::ZERO], ext: E::ZERO };
     let operands = [&Wide::new(x.clone(), s_x), &Wide::new(y.clone(), s_y), &zero];
     mul_add(sink, operands, digits.clone(), [&c.carry_lo, &c.carry_hi], &is_real);
 
     let op = OPS.iter().zip(&c.flags).map(|(op, f)| f.clone() * k::<E>(op.id())).sum::<E>();
+    // The tuple binds x, y to the sender's well-formed a, b and c to P's chosen limbs.
     let low = mul.clone() + mulw.clone();
     let c_lo = low * digits[0].clone() + high.clone() * digits[2].clone();
     let c_hi = mul * digits[1].clone() + high * digits[3].clone() + mulw.clone() * s_p.clone() * k::<E>(0xffff_ffff);
     let tuple = vec![op, join(&x[0], &x[1]), join(&x[2], &x[3]), join(&y[0], &y[1]), join(&y[2], &y[3]), c_lo, c_hi];
     sink.interact(ALU, tuple, -is_real.clone());
 
+    // Canonical limbs; the signs of a_hi, b_hi (trusted) and, on Mulw rows in p4's slot,
+    // of p1 (range-checked itself), see the module docs.
     let p4_slot = p[4].clone() + mulw * (signed_top(&p[1], &E::ONE, s_p) - p[4].clone());
     let slots = [
         x[0].clone(),
