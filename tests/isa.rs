@@ -1,7 +1,8 @@
 //! ISA conformance tests: small RV64IMAC programs, each run under `qemu-riscv64` (which
 //! validates the program itself against an emulator we did not write) and under
 //! `ziskjit run --engine interp` (the reference interpreter, the one specification of
-//! the ISA in this project). Both must exit 0.
+//! the ISA in this project). Both must exit 0. Every program is then proved with
+//! `ziskjit prove` and its proof must verify with the same exit code.
 //!
 //! Most programs are generated from Rust tables of operations and operands, with the
 //! expected results computed here by Rust's own integer operations (never by ziskjit
@@ -147,6 +148,55 @@ fn check_programs(programs: &[Program], expected_exit: i32) {
         failures.extend(program.mismatch("ziskjit run --engine interp", &outcome, expected_exit));
     }
     assert!(failures.is_empty(), "{} of {} programs fail:\n{}", failures.len(), programs.len(), failures.join("\n"));
+    for (program, elf) in programs.iter().zip(&elves) {
+        failures.extend(prove_and_verify(dir.path(), program, elf, expected_exit).err());
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} programs fail to prove:\n{}",
+        failures.len(),
+        programs.len(),
+        failures.join("\n")
+    );
+}
+
+/// Proves `elf` with `ziskjit prove` (segments of 2^11 steps, so the longer programs
+/// span several) and checks `ziskjit verify` accepts the proof with the expected exit code.
+fn prove_and_verify(
+    dir: &std::path::Path,
+    program: &Program,
+    elf: &std::path::Path,
+    expected_exit: i32,
+) -> Result<(), String> {
+    use std::ffi::OsStr;
+    use ziskjit_testgen::toolchain::run_command;
+    let proof = dir.join(format!("{}.proof", program.name));
+    let prove: [&OsStr; 6] = [
+        "prove".as_ref(),
+        elf.as_os_str(),
+        "-o".as_ref(),
+        proof.as_os_str(),
+        "--segment-steps".as_ref(),
+        "2048".as_ref(),
+    ];
+    let proved = run_command(support::ZISKJIT, &prove, b"");
+    if proved.exit_code != 0 {
+        return Err(format!("{}: prove: {}", program.name, String::from_utf8_lossy(&proved.stderr).trim()));
+    }
+    let code = expected_exit.to_string();
+    let verify: [&OsStr; 6] = [
+        "verify".as_ref(),
+        proof.as_os_str(),
+        "--elf".as_ref(),
+        elf.as_os_str(),
+        "--expect-exit-code".as_ref(),
+        code.as_ref(),
+    ];
+    let verified = run_command(support::ZISKJIT, &verify, b"");
+    match verified.exit_code {
+        0 => Ok(()),
+        _ => Err(format!("{}: verify: {}", program.name, String::from_utf8_lossy(&verified.stderr).trim())),
+    }
 }
 
 fn check_hand_written(name: &str, body: &str) {
