@@ -94,7 +94,8 @@ pub fn prove(args: &ProveArgs) -> Result<u8, CliError> {
     let (sender, receiver) = std::sync::mpsc::sync_channel(2);
     let (recorded, proved, execute_seconds) = std::thread::scope(|scope| {
         let (key, input, progress) = (&key, &input, &progress);
-        let prover = scope.spawn(move || prove_run(program, key, receiver.into_iter(), input, args.in_flight, &|| progress.tick()));
+        let prover = scope
+            .spawn(move || prove_run(program, key, receiver.into_iter(), input, args.in_flight, &|| progress.tick()));
         let recorded = {
             let _span = tracing::info_span!("execute_with_trace").entered();
             let mut io =
@@ -131,7 +132,8 @@ pub fn prove(args: &ProveArgs) -> Result<u8, CliError> {
         ));
     }
     let prove_seconds = prove_started.elapsed().as_secs_f64();
-    let bytes = proof.encode().map_err(|e| CliError::new(ErrorKind::ProveFailed, format!("encoding the proof: {e}")))?;
+    let bytes =
+        proof.encode().map_err(|e| CliError::new(ErrorKind::ProveFailed, format!("encoding the proof: {e}")))?;
     file.write_all(&bytes)
         .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot write {}: {e}", args.output.display())))?;
     let total = started.elapsed().as_secs_f64();

@@ -422,9 +422,8 @@ impl StepState<'_, '_> {
             return Err(fail(format!("tables go to {next_pc:#x}, the interpreter to {:#x}", record.next_pc)));
         }
         let lookups = &mut self.tables.lookups;
-        let rd_access: Option<AccessWitness> = row
-            .writes_rd
-            .then(|| self.tracker.write(cell::register(row.rd), result, ts::at(clk, ts::RD), lookups));
+        let rd_access: Option<AccessWitness> =
+            row.writes_rd.then(|| self.tracker.write(cell::register(row.rd), result, ts::at(clk, ts::RD), lookups));
 
         let mut r = [Val::ZERO; col::WIDTH];
         let put = |r: &mut [Val], at: usize, v: u64| {
