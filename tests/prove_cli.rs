@@ -110,18 +110,26 @@ fn bad_proofs_and_wrong_claims_are_refused() {
     for (what, content, needle) in [
         ("truncated", bytes[..bytes.len() / 2].to_vec(), ""),
         ("empty", Vec::new(), "not a ziskjit proof"),
-        ("flipped byte", {
-            let mut b = bytes.clone();
-            let i = b.len() * 3 / 4;
-            b[i] ^= 0x10;
-            b
-        }, ""),
-        ("changed output", {
-            // The first public output byte (after magic, version, exit code, length).
-            let mut b = bytes.clone();
-            b[21] ^= 1;
-            b
-        }, "not valid"),
+        (
+            "flipped byte",
+            {
+                let mut b = bytes.clone();
+                let i = b.len() * 3 / 4;
+                b[i] ^= 0x10;
+                b
+            },
+            "",
+        ),
+        (
+            "changed output",
+            {
+                // The first public output byte (after magic, version, exit code, length).
+                let mut b = bytes.clone();
+                b[21] ^= 1;
+                b
+            },
+            "not valid",
+        ),
     ] {
         std::fs::write(&tampered, &content).unwrap();
         let outcome = verify(&tampered, &elf, &[]);
