@@ -77,6 +77,17 @@ pub struct RunArgs {
     pub no_cache: bool,
 }
 
+/// Parses a step count that must be a power of two `2^k` with `min_log ≤ k ≤ max_log`
+/// (segment lengths), for clap's `value_parser`.
+pub fn parse_power_of_two(text: &str, min_log: u32, max_log: u32) -> Result<u64, String> {
+    let n: u64 = text.parse().map_err(|e| format!("`{text}` is not a number: {e}"))?;
+    if n.is_power_of_two() && (min_log..=max_log).contains(&n.ilog2()) {
+        Ok(n)
+    } else {
+        Err(format!("{n} is not a power of two in [2^{min_log}, 2^{max_log}] (e.g. 262144 = 2^18)"))
+    }
+}
+
 /// Classes of failure, each with its own process exit code (all ≥ 100, so they are
 /// told apart from guest exit codes in scripts that only use small codes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -62,13 +62,10 @@ pub struct VerifyArgs {
     pub expect_exit_code: Option<u8>,
 }
 
+/// Segments of 2^4 to 2^22 steps: the main table has one row per step, and the
+/// security figure (README) holds up to 2^22 rows.
 fn parse_segment_steps(text: &str) -> Result<u64, String> {
-    let n: u64 = text.parse().map_err(|e| format!("`{text}` is not a number: {e}"))?;
-    if n.is_power_of_two() && (1 << 4..=1 << 22).contains(&n) {
-        Ok(n)
-    } else {
-        Err(format!("{n} is not a power of two in [16, 4194304] (e.g. 262144 = 2^18)"))
-    }
+    crate::cli::parse_power_of_two(text, 4, 22)
 }
 
 pub fn prove(args: &ProveArgs) -> Result<u8, CliError> {

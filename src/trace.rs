@@ -48,12 +48,7 @@ pub struct TraceArgs {
 }
 
 fn parse_segment_steps(text: &str) -> Result<u64, String> {
-    let n: u64 = text.parse().map_err(|e| format!("`{text}` is not a number: {e}"))?;
-    if n.is_power_of_two() && n >= 2 {
-        Ok(n)
-    } else {
-        Err(format!("{n} is not a power of two ≥ 2 (e.g. 262144 = 2^18)"))
-    }
+    crate::cli::parse_power_of_two(text, 1, u64::BITS - 1)
 }
 
 pub fn trace(args: &TraceArgs) -> Result<u8, CliError> {

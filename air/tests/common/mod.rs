@@ -7,7 +7,7 @@ use p3_matrix::dense::RowMajorMatrix;
 use ziskjit_air::table::Table;
 use ziskjit_air::Val;
 use ziskjit_prover::{
-    check_witness, prove_segments, setup, verify_segments, Blake3Stark, BusMessage, Config, FriSettings,
+    check_witness, prove_segments, setup, verify_segments, Blake3Stark, BusMessage, Config, FriSettings, ProvingKey,
     SegmentWitness, Statement,
 };
 
@@ -28,11 +28,21 @@ pub fn prove_and_verify(
 ) -> Result<(), String> {
     let config = config();
     let pk = setup(&config, tables).map_err(|e| format!("setup: {e}"))?;
+    prove_and_verify_with(&config, &pk, tables, traces, boundary)
+}
+
+fn prove_and_verify_with(
+    config: &Config<Blake3Stark>,
+    pk: &ProvingKey<Blake3Stark>,
+    tables: &[Table],
+    traces: Vec<RowMajorMatrix<Val>>,
+    boundary: Vec<BusMessage<Val>>,
+) -> Result<(), String> {
     let witness = SegmentWitness { traces, public_values: vec![] };
     let statement = Statement { public_values: vec![], boundary };
-    let proofs = prove_segments(&config, &pk, tables, &statement, 1, 1, |_| Ok::<_, String>(witness.clone()))
+    let proofs = prove_segments(config, pk, tables, &statement, 1, 1, |_| Ok::<_, String>(witness.clone()))
         .map_err(|e| format!("prove: {e}"))?;
-    verify_segments(&config, tables, &pk.vk, &statement, &proofs).map_err(|e| e.to_string())
+    verify_segments(config, tables, &pk.vk, &statement, &proofs).map_err(|e| e.to_string())
 }
 
 /// Like [`prove_and_verify`], but first requires every constraint to hold (for
@@ -46,7 +56,7 @@ pub fn prove_and_verify_checked(
     let pk = setup(&config, tables).map_err(|e| format!("setup: {e}"))?;
     let witness = SegmentWitness { traces: traces.clone(), public_values: vec![] };
     check_witness(&config, &pk, tables, 0, &witness).map_err(|e| format!("constraints: {e}"))?;
-    prove_and_verify(tables, traces, boundary)
+    prove_and_verify_with(&config, &pk, tables, traces, boundary)
 }
 
 /// The statement's side of the memory tokens a segment's accesses leave: it sends each
