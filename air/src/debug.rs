@@ -20,6 +20,9 @@ pub struct Unbalanced {
     pub first_seen: Option<(String, usize)>,
 }
 
+/// Per tuple: the net count and where it was first seen.
+type Sums = BTreeMap<(BusId, Vec<u64>), (i64, Option<(String, usize)>)>;
+
 /// Collects the interactions of one row.
 struct Collector<'a> {
     main: RowWindow<'a, Val>,
@@ -96,7 +99,7 @@ pub fn bus_imbalance(
     public_values: &[Val],
     boundary: &[BusMessage<Val>],
 ) -> Vec<Unbalanced> {
-    let mut sums: BTreeMap<(BusId, Vec<u64>), (i64, Option<(String, usize)>)> = BTreeMap::new();
+    let mut sums = Sums::new();
     for m in boundary {
         let entry = sums.entry((m.bus, m.values.iter().map(|v| v.as_canonical_u64()).collect())).or_default();
         entry.0 += signed(m.multiplicity);
