@@ -15,11 +15,10 @@ use crate::rom::RomTable;
 use crate::table::Table;
 use crate::witness::{initial_cells, RunWitness, WitnessError};
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
-use rayon::prelude::*;
 use ziskjit_prover::{
-    commit_segment, decode_proofs, encode_proofs, global_challenge, prove_committed, setup, verify_segments,
-    BusMessage, Config, FormatError, FriSettings, Poseidon2Stark, ProveError, ProvingKey, SegmentCommitment,
-    SegmentProof, SetupError, Statement, Val, VerifyError,
+    commit_segment, decode_proofs, encode_proofs, global_challenge, prove_phase_two, setup, verify_segments,
+    BusMessage, Config, FormatError, FriSettings, Poseidon2Stark, ProveError, ProvingKey, SegmentProof, SetupError,
+    Statement, Val, VerifyError,
 };
 use ziskjit_runtime::trace::SegmentTrace;
 use ziskjit_transpiler::Program;
@@ -156,30 +155,12 @@ pub fn prove_run(
     let challenge = global_challenge(&config, &key.pk.vk, &statement, &commitments);
 
     let _span = tracing::info_span!("phase2", segments = witness.num_segments()).entered();
-    let count = witness.num_segments();
-    let mut proofs = Vec::with_capacity(count);
-    for start in (0..count).step_by(in_flight) {
-        let part: Vec<SegmentProof<Poseidon2Stark>> = (start..(start + in_flight).min(count))
-            .into_par_iter()
-            .map(|i| {
-                let w = witness.segment(i)?;
-                on_witness();
-                let committed = commit_segment(&config, &key.pk, i, w)?;
-                if !same_commitment(&committed.commitment, &commitments[i]) {
-                    return Err(ProveRunError::Prove(ProveError::NonDeterministicWitness { segment: i }));
-                }
-                Ok(prove_committed(&config, &key.pk, &key.tables, committed, &challenge)?)
-            })
-            .collect::<Result<_, ProveRunError>>()?;
-        proofs.extend(part);
-    }
+    let proofs = prove_phase_two(&config, &key.pk, &key.tables, &commitments, &challenge, in_flight, |i| {
+        let w = witness.segment(i);
+        on_witness();
+        w
+    })?;
     Ok(RunProof { exit_code, public_output: witness.public_output.clone(), segments: proofs })
-}
-
-/// Whether two phase-1 commitments are the same (through their serialization: the
-/// commitment types promise serde, not `PartialEq`).
-fn same_commitment(a: &SegmentCommitment<Poseidon2Stark>, b: &SegmentCommitment<Poseidon2Stark>) -> bool {
-    matches!((postcard::to_allocvec(a), postcard::to_allocvec(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// Verifies `proof` against `program` (whose key `key` is).

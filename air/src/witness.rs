@@ -25,7 +25,7 @@ use crate::final_memory::{FinalCell, FinalMemoryTable};
 use crate::gadgets::{AccessWitness, MemoryTracker};
 use crate::memop::MemOpBuilder;
 use crate::muldiv::MulDivTable;
-use crate::rom::{field, Kind, RomRow, RomTable};
+use crate::rom::{Kind, RomRow, RomTable};
 use crate::syscall::SyscallBuilder;
 use crate::table::Table;
 use p3_field::PrimeCharacteristicRing;
@@ -454,7 +454,6 @@ impl StepState<'_, '_> {
             r[col::RD_ACCESS..col::RD_ACCESS + 2].copy_from_slice(&w.prev_cols());
             r[col::RD_ACCESS + 2..col::RD_ACCESS + 5].copy_from_slice(&w.time_cols());
         }
-        debug_assert_eq!(r[col::ROM + field::WRITES_RD], Val::from_bool(row.writes_rd));
         self.cpu_rows.extend(r);
         *self.tables.rom_counts.entry(pc).or_default() += 1;
         self.output_count = next_out;

@@ -72,7 +72,8 @@ pub use keys::{setup, ProvingKey, TableKey, VerifyingKey};
 pub use logup::{BusChallenge, GlobalChallenge};
 pub use proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
 pub use prover::{
-    check_witness, commit_segment, global_challenge, prove_committed, prove_segments, CommittedSegment, SegmentWitness,
+    check_witness, commit_segment, global_challenge, prove_committed, prove_phase_two, prove_segments,
+    CommittedSegment, SegmentWitness,
 };
 pub use transcript::check_global_challenge;
 pub use verifier::{verify_segment, verify_segments};

@@ -573,17 +573,45 @@ where
         commitments.extend(part);
     }
     let challenge = global_challenge(config, &pk.vk, statement, &commitments);
+    prove_phase_two(config, pk, tables, &commitments, &challenge, max_in_flight, witness)
+}
+
+/// Phase 2 for segments whose phase-1 `commitments` are known: regenerates each witness
+/// `witness(i)` (which must match its commitment), commits it again and proves it under
+/// `challenge`, with at most `max_in_flight` segments (0: one per rayon thread) in memory.
+pub fn prove_phase_two<SC, T, W, E>(
+    config: &Config<SC>,
+    pk: &ProvingKey<SC>,
+    tables: &[T],
+    commitments: &[SegmentCommitment<SC>],
+    challenge: &GlobalChallenge<Val<SC>, SC::Challenge>,
+    max_in_flight: usize,
+    witness: W,
+) -> Result<Vec<SegmentProof<SC>>, ProveError>
+where
+    SC: StarkGenericConfig,
+    T: StarkTable<SC>,
+    W: Fn(usize) -> Result<SegmentWitness<Val<SC>>, E> + Sync,
+    E: Display,
+    SC: Sync,
+    p3_uni_stark::Com<SC>: Send + Sync,
+    crate::proof::PcsProof<SC>: Send,
+    PcsData<SC>: Sync,
+{
+    let batch = if max_in_flight == 0 { rayon::current_num_threads() } else { max_in_flight };
+    let num_segments = commitments.len();
     let mut proofs = Vec::with_capacity(num_segments);
     for start in (0..num_segments).step_by(batch) {
         let end = (start + batch).min(num_segments);
         let part: Vec<SegmentProof<SC>> = (start..end)
             .into_par_iter()
             .map(|i| {
-                let committed = commit_segment(config, pk, i, generate(i)?)?;
+                let w = witness(i).map_err(|e| ProveError::Witness { segment: i, message: e.to_string() })?;
+                let committed = commit_segment(config, pk, i, w)?;
                 if !same_commitment(&committed.commitment, &commitments[i]) {
                     return Err(ProveError::NonDeterministicWitness { segment: i });
                 }
-                prove_committed(config, pk, tables, committed, &challenge)
+                prove_committed(config, pk, tables, committed, challenge)
             })
             .collect::<Result<_, ProveError>>()?;
         proofs.extend(part);
