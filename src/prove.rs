@@ -38,6 +38,10 @@ pub struct ProveArgs {
     /// Segments whose witnesses are in memory at once (0: one per core).
     #[arg(long, default_value_t = 0)]
     pub in_flight: usize,
+    /// Memory (MiB) for keeping the first segments' phase-1 commitments until phase 2,
+    /// which then need not recompute them (default: half of the available memory).
+    #[arg(long, value_name = "MIB")]
+    pub keep_memory: Option<usize>,
     /// Write statistics as one JSON object (steps, segments, seconds per phase, proof_bytes).
     #[arg(long)]
     pub stats_json: Option<PathBuf>,
@@ -68,6 +72,16 @@ fn parse_segment_steps(text: &str) -> Result<u64, String> {
     crate::cli::parse_power_of_two(text, 4, 22)
 }
 
+/// The default `--keep-memory`: half of what the kernel reports as available
+/// (`MemAvailable`), or 1 GiB where that cannot be read.
+fn default_keep_bytes() -> usize {
+    let available_kib = std::fs::read_to_string("/proc/meminfo").ok().and_then(|info| {
+        let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        line.split_whitespace().nth(1)?.parse::<usize>().ok()
+    });
+    available_kib.map_or(1 << 30, |kib| kib.saturating_mul(1024) / 2)
+}
+
 pub fn prove(args: &ProveArgs) -> Result<u8, CliError> {
     let guest = Guest::open(&args.elf)?;
     let program = &guest.program;
@@ -88,11 +102,13 @@ pub fn prove(args: &ProveArgs) -> Result<u8, CliError> {
     let progress = Progress::new();
     let mut public = Vec::new();
     let prove_started = Instant::now();
+    let keep_bytes = args.keep_memory.map_or_else(default_keep_bytes, |mib| mib.saturating_mul(1 << 20));
     let (sender, receiver) = std::sync::mpsc::sync_channel(2);
     let (recorded, proved, execute_seconds) = std::thread::scope(|scope| {
         let (key, input, progress) = (&key, &input, &progress);
-        let prover = scope
-            .spawn(move || prove_run(program, key, receiver.into_iter(), input, args.in_flight, &|| progress.tick()));
+        let prover = scope.spawn(move || {
+            prove_run(program, key, receiver.into_iter(), input, args.in_flight, keep_bytes, &|| progress.tick())
+        });
         let recorded = {
             let _span = tracing::info_span!("execute_with_trace").entered();
             let mut io =

@@ -98,8 +98,11 @@ pub fn statement(program: &Program, exit_code: u8, public_output: &[u8]) -> Stat
 /// on the rayon pool while the next ones are executed and generated. With every
 /// commitment known, the global challenge is drawn and phase 2 regenerates and proves
 /// the segments in parallel. At most `max_in_flight` witnesses (0: one per thread) are
-/// in memory at once in either phase. `on_witness` is called after each witness is
-/// built (twice per segment), for progress.
+/// in memory at once in either phase, plus the phase-1 results kept for phase 2: those
+/// of the first segments, up to `keep_bytes` in total, are kept, so phase 2 neither
+/// regenerates nor recommits them (a whole commitment saved per kept segment; a run
+/// that fits is committed once). `on_witness` is called after each witness is built
+/// (once per segment, twice for those not kept), for progress.
 ///
 /// The proven public output and exit code are those the tables computed: the caller
 /// compares them with the run's own (a mismatch is a bug, reported by the witness
@@ -110,12 +113,14 @@ pub fn prove_run(
     segments: impl Iterator<Item = SegmentTrace>,
     input: &[u8],
     max_in_flight: usize,
+    keep_bytes: usize,
     on_witness: &(dyn Fn() + Sync),
 ) -> Result<RunProof, ProveRunError> {
     let config = config();
     let in_flight = if max_in_flight == 0 { rayon::current_num_threads() } else { max_in_flight }.max(1);
     let mut witness = RunWitness::new(program, &key.rom, input);
     let commitments = std::sync::Mutex::new(Vec::new());
+    let kept = std::sync::Mutex::new((0usize, Vec::new()));
     let failure = std::sync::Mutex::new(None);
     // Phase 1: a pool of `in_flight` tokens bounds the witnesses alive at once.
     let (tokens, token_pool) = std::sync::mpsc::sync_channel(in_flight);
@@ -123,7 +128,16 @@ pub fn prove_run(
         tokens.send(()).expect("the pool is open");
     }
     let commit = |index: usize, w| match commit_segment(&config, &key.pk, index, w) {
-        Ok(c) => commitments.lock().unwrap().push(c.commitment),
+        Ok(c) => {
+            commitments.lock().unwrap().push(c.commitment.clone());
+            let mut kept = kept.lock().unwrap();
+            let (used, segments) = &mut *kept;
+            if *used + c.resident_bytes() <= keep_bytes {
+                *used += c.resident_bytes();
+                segments.resize_with(segments.len().max(index + 1), || None);
+                segments[index] = Some(c);
+            }
+        }
         Err(e) => *failure.lock().unwrap() = Some(ProveRunError::Prove(e)),
     };
     let planned: Result<(), ProveRunError> = rayon::in_place_scope(|scope| {
@@ -155,7 +169,8 @@ pub fn prove_run(
     let challenge = global_challenge(&config, &key.pk.vk, &statement, &commitments);
 
     let _span = tracing::info_span!("phase2", segments = witness.num_segments()).entered();
-    let proofs = prove_phase_two(&config, &key.pk, &key.tables, &commitments, &challenge, in_flight, |i| {
+    let kept = kept.into_inner().unwrap().1;
+    let proofs = prove_phase_two(&config, &key.pk, &key.tables, &commitments, kept, &challenge, in_flight, |i| {
         let w = witness.segment(i);
         on_witness();
         w
@@ -180,7 +195,7 @@ pub fn verify_run(program: &Program, key: &ProgramKey, proof: &RunProof) -> Resu
 
 /// The proof file's magic and version.
 const MAGIC: [u8; 8] = *b"ZKJITRUN";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// Why a proof file could not be read.
 #[derive(Debug, thiserror::Error)]

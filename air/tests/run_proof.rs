@@ -12,7 +12,7 @@ use ziskjit_air::cpu::col;
 use ziskjit_air::run_proof::{prove_run, statement, verify_run, ProgramKey, RunProof};
 use ziskjit_air::witness::RunWitness;
 use ziskjit_air::Val;
-use ziskjit_prover::{prove_segments, SegmentWitness};
+use ziskjit_prover::{commit_segment, prove_segments, SegmentWitness};
 use ziskjit_runtime::trace::{record_with_interpreter, SegmentTrace};
 use ziskjit_runtime::Io;
 use ziskjit_testgen::toolchain::assemble;
@@ -124,8 +124,15 @@ fn guest_run() -> Run {
     run_guest(dir.path(), GUEST, b"private input!")
 }
 
-fn prove(run: &Run, key: &ProgramKey) -> RunProof {
-    prove_run(&run.program, key, run.segments.clone().into_iter(), &run.input, 0, &|| {}).unwrap()
+/// Proves `run`, keeping up to `keep_bytes` of phase-1 results for phase 2; returns the
+/// proof and the number of witnesses built (one per kept segment, two per other).
+fn prove_keeping(run: &Run, key: &ProgramKey, keep_bytes: usize) -> (RunProof, usize) {
+    let built = std::sync::atomic::AtomicUsize::new(0);
+    let count = || {
+        built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    let proof = prove_run(&run.program, key, run.segments.clone().into_iter(), &run.input, 0, keep_bytes, &count);
+    (proof.unwrap(), built.into_inner())
 }
 
 /// Proves `run` with every segment witness passed through `tamper(segment, witness)`.
@@ -168,7 +175,23 @@ fn a_run_over_several_segments_proves_and_verifies() {
     assert!(run.segments.len() >= 3, "{} segments", run.segments.len());
     assert_eq!(&run.output[..14], b"private input!");
     let key = ProgramKey::new(&run.program).unwrap();
-    let proof = prove(&run, &key);
+    // Every phase-1 result kept (each witness built once), none kept (twice), and a
+    // budget holding some: phase 2 proves each from what it has.
+    let segments = run.segments.len() + 1;
+    let (proof, built) = prove_keeping(&run, &key, usize::MAX);
+    assert_eq!(built, segments);
+    let (rebuilt, built) = prove_keeping(&run, &key, 0);
+    assert_eq!(built, 2 * segments);
+    verify_run(&run.program, &key, &rebuilt).unwrap();
+    let one_segment = {
+        let rom = ziskjit_air::rom::RomTable::new(&run.program);
+        let mut witness = RunWitness::new(&run.program, &rom, &run.input);
+        let (index, w) = witness.push(run.segments[0].clone()).unwrap();
+        commit_segment(&ziskjit_air::run_proof::config(), &key.pk, index, w).unwrap().resident_bytes()
+    };
+    let (partial, built) = prove_keeping(&run, &key, 2 * one_segment);
+    assert!(segments < built && built < 2 * segments, "{built} witnesses for {segments} segments");
+    verify_run(&run.program, &key, &partial).unwrap();
     assert_eq!(proof.exit_code, run.exit_code);
     assert_eq!(proof.public_output, run.output);
     verify_run(&run.program, &key, &proof).unwrap();

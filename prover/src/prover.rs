@@ -49,12 +49,23 @@ pub struct SegmentWitness<F> {
 
 /// A segment after phase 1: its commitment, plus what phase 2 needs: the prover data and
 /// the traces of the tables with bus interactions (the others live on only as LDEs).
-/// needs.
+///
+/// Phase 2 can start from it directly; a prover short of memory keeps only the
+/// [`SegmentCommitment`] and lets [`prove_phase_two`] rebuild the rest from the witness.
 pub struct CommittedSegment<SC: StarkGenericConfig> {
     /// What goes into the global challenge.
     pub commitment: SegmentCommitment<SC>,
     traces: Vec<Option<RowMajorMatrix<Val<SC>>>>,
     main_data: PcsData<SC>,
+    resident_bytes: usize,
+}
+
+impl<SC: StarkGenericConfig> CommittedSegment<SC> {
+    /// The memory this segment holds (trace copies and low-degree extensions; the Merkle
+    /// digests add a few percent): what keeping it for phase 2 costs.
+    pub fn resident_bytes(&self) -> usize {
+        self.resident_bytes
+    }
 }
 
 /// Checks the witness's shapes against the key.
@@ -114,10 +125,15 @@ pub fn commit_segment<SC: StarkGenericConfig>(
     // Keep a copy only of the traces whose rows phase 2 reads (bus interactions).
     let mut kept = Vec::with_capacity(witness.traces.len());
     let mut inputs = Vec::with_capacity(witness.traces.len());
+    let mut resident_bytes = 0;
     for (trace, key) in witness.traces.into_iter().zip(&pk.vk.tables) {
-        kept.push((!key.analysis.interactions.is_empty()).then(|| trace.clone()));
+        let copy = (!key.analysis.interactions.is_empty()).then(|| trace.clone());
+        let bytes = trace.values.len() * size_of::<Val<SC>>();
+        resident_bytes += (bytes << config.fri.log_blowup) + copy.as_ref().map_or(0, |_| bytes);
+        kept.push(copy);
         inputs.push((pcs.natural_domain_for_degree(trace.height()), trace));
     }
+    let _span = tracing::info_span!("commit_main", segment = index).entered();
     let (main, main_data) = pcs.commit(inputs).map_err(|e| ProveError::Pcs {
         segment: index,
         phase: "main trace commitment",
@@ -127,6 +143,7 @@ pub fn commit_segment<SC: StarkGenericConfig>(
         commitment: SegmentCommitment { index: segment_index, log_heights, public_values: witness.public_values, main },
         traces: kept,
         main_data,
+        resident_bytes,
     })
 }
 
@@ -400,6 +417,7 @@ where
         committed.commitment.log_heights.iter().map(|&h| pcs.natural_domain_for_degree(1 << h)).collect();
 
     // LogUp columns and bus sums.
+    let logup_span = tracing::info_span!("logup_columns", segment).entered();
     let mut bus_sums = vec![SC::Challenge::ZERO; tables.len()];
     let mut aux_inputs = Vec::new();
     for (t, (table, key)) in tables.iter().zip(&vk.tables).enumerate() {
@@ -415,11 +433,16 @@ where
         bus_sums[t] = sum;
         aux_inputs.push((domains[t], aux));
     }
+    drop(logup_span);
+    let aux_span = tracing::info_span!("commit_logup", segment).entered();
     let aux =
         if aux_inputs.is_empty() { None } else { Some(pcs.commit(aux_inputs).map_err(pcs_error("LogUp commitment"))?) };
     let alpha = constraint_challenge::<SC>(&mut ch, aux.as_ref().map(|a| &a.0), &bus_sums);
 
+    drop(aux_span);
+
     // Quotients of all tables, committed together.
+    let quotient_span = tracing::info_span!("quotient", segment).entered();
     let mut ldes = Vec::new();
     for (t, (table, key)) in tables.iter().zip(&vk.tables).enumerate() {
         let log_chunks = key.analysis.log_quotient_chunks();
@@ -451,8 +474,12 @@ where
         let parts = qd.split_domains(chunks).into_iter().zip(qd.split_evals(chunks, flat));
         ldes.extend(pcs.get_quotient_ldes(parts, chunks).map_err(pcs_error("quotient LDE"))?);
     }
+    drop(quotient_span);
+    let commit_quotient_span = tracing::info_span!("commit_quotient", segment).entered();
     let (quotient, quotient_data) = pcs.commit_ldes(ldes).map_err(pcs_error("quotient commitment"))?;
+    drop(commit_quotient_span);
     let zeta = ood_point::<SC>(&mut ch, &quotient);
+    let _open_span = tracing::info_span!("open", segment).entered();
 
     // One opening proof for every commitment.
     let pair = |t: usize| -> Result<Vec<SC::Challenge>, ProveError> {
@@ -559,7 +586,7 @@ where
     SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
     p3_uni_stark::Com<SC>: Send + Sync,
     crate::proof::PcsProof<SC>: Send,
-    PcsData<SC>: Sync,
+    PcsData<SC>: Send + Sync,
 {
     let batch = if max_in_flight == 0 { rayon::current_num_threads() } else { max_in_flight };
     let generate = |i: usize| witness(i).map_err(|e| ProveError::Witness { segment: i, message: e.to_string() });
@@ -573,17 +600,23 @@ where
         commitments.extend(part);
     }
     let challenge = global_challenge(config, &pk.vk, statement, &commitments);
-    prove_phase_two(config, pk, tables, &commitments, &challenge, max_in_flight, witness)
+    prove_phase_two(config, pk, tables, &commitments, Vec::new(), &challenge, max_in_flight, witness)
 }
 
-/// Phase 2 for segments whose phase-1 `commitments` are known: regenerates each witness
-/// `witness(i)` (which must match its commitment), commits it again and proves it under
-/// `challenge`, with at most `max_in_flight` segments (0: one per rayon thread) in memory.
+/// Phase 2 for segments whose phase-1 `commitments` are known, under `challenge`, with
+/// at most `max_in_flight` segments (0: one per rayon thread) being proved at once.
+///
+/// A segment whose phase-1 result was kept (`kept[i]`, which may be shorter than the
+/// segment count) is proved from it; any other is rebuilt: its witness `witness(i)` is
+/// regenerated, committed again and must match its commitment. Keeping trades memory
+/// (see [`CommittedSegment::resident_bytes`]) for the cost of a second commitment.
+#[allow(clippy::too_many_arguments)]
 pub fn prove_phase_two<SC, T, W, E>(
     config: &Config<SC>,
     pk: &ProvingKey<SC>,
     tables: &[T],
     commitments: &[SegmentCommitment<SC>],
+    kept: Vec<Option<CommittedSegment<SC>>>,
     challenge: &GlobalChallenge<Val<SC>, SC::Challenge>,
     max_in_flight: usize,
     witness: W,
@@ -596,18 +629,27 @@ where
     SC: Sync,
     p3_uni_stark::Com<SC>: Send + Sync,
     crate::proof::PcsProof<SC>: Send,
-    PcsData<SC>: Sync,
+    PcsData<SC>: Send + Sync,
 {
     let batch = if max_in_flight == 0 { rayon::current_num_threads() } else { max_in_flight };
     let num_segments = commitments.len();
+    let mut kept: Vec<std::sync::Mutex<Option<CommittedSegment<SC>>>> =
+        kept.into_iter().map(std::sync::Mutex::new).collect();
+    kept.resize_with(num_segments.max(kept.len()), Default::default);
     let mut proofs = Vec::with_capacity(num_segments);
     for start in (0..num_segments).step_by(batch) {
         let end = (start + batch).min(num_segments);
         let part: Vec<SegmentProof<SC>> = (start..end)
             .into_par_iter()
             .map(|i| {
-                let w = witness(i).map_err(|e| ProveError::Witness { segment: i, message: e.to_string() })?;
-                let committed = commit_segment(config, pk, i, w)?;
+                let held = kept[i].lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+                let committed = match held {
+                    Some(committed) => committed,
+                    None => {
+                        let w = witness(i).map_err(|e| ProveError::Witness { segment: i, message: e.to_string() })?;
+                        commit_segment(config, pk, i, w)?
+                    }
+                };
                 if !same_commitment(&committed.commitment, &commitments[i]) {
                     return Err(ProveError::NonDeterministicWitness { segment: i });
                 }
