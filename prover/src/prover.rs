@@ -133,7 +133,11 @@ pub fn commit_segment<SC: StarkGenericConfig>(
         kept.push(copy);
         inputs.push((pcs.natural_domain_for_degree(trace.height()), trace));
     }
-    let _span = tracing::info_span!("commit_main", segment = index).entered();
+    let cells: usize = inputs.iter().map(|(_, t)| t.values.len()).sum();
+    let _span = tracing::info_span!("commit_main", segment = index, cells).entered();
+    for ((_, trace), key) in inputs.iter().zip(&pk.vk.tables) {
+        tracing::debug!(segment = index, table = %key.name, height = trace.height(), width = trace.width());
+    }
     let (main, main_data) = pcs.commit(inputs).map_err(|e| ProveError::Pcs {
         segment: index,
         phase: "main trace commitment",
