@@ -13,8 +13,9 @@ use crate::config::{Config, HashKind};
 use crate::keys::VerifyingKey;
 use crate::proof::SegmentProof;
 
-/// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format version this build writes and reads. Version 2: one LogUp column per batch
+/// of interactions instead of one per interaction (other aux widths in the openings).
+pub const FORMAT_VERSION: u16 = 2;
 const PROOF_MAGIC: [u8; 4] = *b"ZJPF";
 const KEY_MAGIC: [u8; 4] = *b"ZJVK";
 const HEADER_LEN: usize = 7;
