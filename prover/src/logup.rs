@@ -38,10 +38,11 @@
 //! longer binds `h_B(r)`, and a prover with a free `h_B(r)` could publish any `σ`. (An
 //! inverse column `h·d = 1` would instead make such a row unprovable.) This is harmless
 //! because it is negligible: `γ` is drawn after every main trace is committed, uniformly
-//! and independently of `β`, so each of the `M` fingerprints `fp_i(r)` (rows with
-//! multiplicity 0 included) equals `γ` with probability `1/|F_{p²}|`, and some denominator
-//! vanishes with probability ≤ `M/|F_{p²}|`. Otherwise every `h_B` is exactly its batch sum
-//! and `σ` is the table's true contribution to the claim above. The two bad events together
+//! and independently of `β`, so for the committed traces and any `β` each of the `M`
+//! fingerprints `fp_i(r)` (rows with multiplicity 0 included: they leave `h_B` free just
+//! the same) equals `γ` with probability `1/|F_{p²}|`, and some denominator vanishes with
+//! probability ≤ `M/|F_{p²}|`. Otherwise every `h_B` is exactly its batch sum and `σ` is
+//! the table's true contribution to the claim above. The two bad events together
 //! (`γ` a fingerprint, or `γ` a root of the cleared numerator of degree < `M`) have
 //! probability ≤ `2M/|F_{p²}|`, one bit less than with inverse columns; the LogUp term of
 //! [`crate::config`] counts it. The honest prover reports a vanishing denominator

@@ -3,8 +3,8 @@
 //!
 //! The result ([`TableAnalysis`]) fixes everything the proof shape depends on besides the
 //! heights: the number of constraints, the bus interactions and their grouping into LogUp
-//! columns, and the number of quotient chunks. It goes into the verification key, so prover and
-//! verifier agree on shapes without trusting the proof.
+//! columns, and the number of quotient chunks. It goes into the verification key, so
+//! prover and verifier agree on shapes without trusting the proof.
 
 use p3_air::symbolic::{AirLayout, SymbolicAirBuilder, SymbolicExpression, SymbolicVariable};
 use p3_air::{Air, AirBuilder, BaseAir};
