@@ -47,7 +47,8 @@ def phase_seconds(stderr):
     totals = {}
     plain = re.sub(r"\x1b\[[0-9;]*m", "", stderr)
     for m in re.finditer(r"INFO (.+?): close time\.busy=([\d.]+)(\S+?) ", plain):
-        name = re.sub(r"\{[^}]*\}", "", m.group(1))
+        # A span's own name, wherever it nests (phase-1 and phase-2 commits add up).
+        name = re.sub(r"\{[^}]*\}", "", m.group(1)).split(":")[-1]
         value = float(m.group(2)) * {"s": 1, "ms": 1e-3, "µs": 1e-6, "us": 1e-6, "ns": 1e-9}.get(m.group(3), 1)
         totals[name] = totals.get(name, 0) + value
     return totals

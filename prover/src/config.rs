@@ -26,15 +26,18 @@
 //!   giving `log2(p²) − log2(d·n_max)` (≈ 104 bits for `d = 3`, `n = 2^22`). The
 //!   constraint-combination challenge `α` adds a term `log2(p²) − log2(#constraints)`,
 //!   always far larger.
-//! * **LogUp** (see [`crate::logup`]): `log2(p²) − log2(M) + bus_pow_bits` for `M` total
-//!   bus terms over all segments and the statement; the prover grinds `bus_pow_bits`
-//!   (default 16) of proof of work before `(γ, β)` are drawn, so each attempt at a
-//!   favourable challenge costs `2^16` hashes (≈ 117 bits for `M = 2^27`, ≈ 100 bits for
-//!   `M = 2^44`).
+//! * **LogUp** (see [`crate::logup`]): `log2(p²) − log2(2M) + bus_pow_bits` for `M` total
+//!   bus terms (every row × interaction of every table of every segment, padding rows
+//!   included, plus the statement's boundary messages). The factor 2: a random `γ` fails
+//!   either by being a root of the cleared LogUp sum (≤ `M` roots) or by equalling a
+//!   fingerprint, where a batched LogUp column is left unconstrained (≤ `M` values). The
+//!   prover grinds `bus_pow_bits` (default 16) of proof of work before `(γ, β)` are drawn,
+//!   so each attempt at a favourable challenge costs `2^16` hashes (≈ 116 bits for
+//!   `M = 2^27`, ≈ 100 bits for `M = 2^43`).
 //!
 //! `log2(p²) ≈ 127.99` for Goldilocks (`p = 2^64 − 2^32 + 1`). With the default FRI
 //! settings the figure is ≥ 100 bits while every table has ≤ 2^22 rows (degree ≤ 3) and the
-//! whole run has ≤ 2^44 bus terms; [`SecurityReport::compute`] reports the exact figure for
+//! whole run has ≤ 2^42 bus terms; [`SecurityReport::compute`] reports the exact figure for
 //! given sizes, and the README tabulates it.
 
 use p3_challenger::{DuplexChallenger, HashChallenger, SerializingChallenger64};
@@ -189,7 +192,7 @@ pub struct SecurityReport {
     pub fri_bits: f64,
     /// `log2(p²) − log2(d · n_max)`.
     pub deep_bits: f64,
-    /// `log2(p²) − log2(M) + bus_pow_bits`.
+    /// `log2(p²) − log2(2M) + bus_pow_bits`.
     pub logup_bits: f64,
     /// The minimum: the figure to quote.
     pub conjectured_bits: f64,
@@ -212,7 +215,7 @@ impl SecurityReport {
         let field = Self::challenge_field_bits();
         let fri_bits = (fri.log_blowup * fri.num_queries + fri.query_pow_bits) as f64;
         let deep_bits = field - ((max_degree.max(1) as f64).log2() + max_log_height as f64);
-        let logup_bits = field - log_bus_terms + bus_pow_bits as f64;
+        let logup_bits = field - (1.0 + log_bus_terms) + bus_pow_bits as f64;
         Self { fri_bits, deep_bits, logup_bits, conjectured_bits: fri_bits.min(deep_bits).min(logup_bits) }
     }
 }

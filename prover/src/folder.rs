@@ -105,7 +105,7 @@ impl<SC: StarkGenericConfig> ProverFolder<'_, SC> {
         let mut acc = base;
         let mut weights = ext_weights.iter();
         aux.constraints(&self.interactions, self.is_last_row, |c| {
-            // `weights` was sized from the table analysis, which counts the same interactions.
+            // `weights` was sized from the table analysis, which counts the same batches.
             if let Some(w) = weights.next() {
                 acc += c * *w;
             }

@@ -13,8 +13,9 @@ use crate::config::{Config, HashKind};
 use crate::keys::VerifyingKey;
 use crate::proof::SegmentProof;
 
-/// The format version this build writes and reads (2: Poseidon2 leaves hashed with the
-/// width-16 sponge; version-1 proofs used width 8 and no longer verify).
+/// The format version this build writes and reads. Version 2: Poseidon2 leaves hashed
+/// with the width-16 sponge, and one LogUp column per batch of interactions instead of
+/// one per interaction (other aux widths in the openings); version-1 proofs do not verify.
 pub const FORMAT_VERSION: u16 = 2;
 const PROOF_MAGIC: [u8; 4] = *b"ZJPF";
 const KEY_MAGIC: [u8; 4] = *b"ZJVK";

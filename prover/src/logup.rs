@@ -15,16 +15,38 @@
 //! denominators). `γ, β` are drawn after every segment's main trace is committed, so the
 //! prover cannot adapt the traces to them.
 //!
-//! **Columns.** A table with `n` interactions gets `n + 1` extension-field columns in the
-//! phase-2 ("aux") trace: `h_j = 1/(γ − fp_j)` for each interaction and a running sum `s`
-//! with `s_0 = 0`, `s_{r+1} = s_r + t_r`, `t_r = Σ_j m_j(r)·h_j(r)`. The table's partial
-//! sum `σ = Σ_r t_r` is published in the segment proof.
+//! **Columns.** The interactions of a table are grouped into *batches* at setup
+//! ([`crate::symbolic::TableAnalysis::logup_batches`]: as many as fit under the degree
+//! bound the table's quotient chunks already allow, in practice pairs of interactions with
+//! degree-1 tuples). A table with `k` batches gets `k + 1` extension-field columns in the
+//! phase-2 ("aux") trace: one per batch `B`, `h_B = Σ_{i∈B} m_i/d_i` with `d_i = γ − fp_i`,
+//! and a running sum `s` with `s_0 = 0`, `s_{r+1} = s_r + t_r`, `t_r = Σ_B h_B(r)`. The
+//! table's partial sum `σ = Σ_r t_r` is published in the segment proof.
 //!
 //! **Constraints** (added by the protocol to the table's own):
-//! * `h_j·(γ − fp_j) − 1 = 0` on every row: `h_j` is the inverse;
+//! * `h_B·Π_{i∈B} d_i − Σ_{i∈B} m_i·Π_{j∈B, j≠i} d_j = 0` on every row: the batch equation
+//!   with denominators cleared, of degree `max(1 + Σ deg d_i, max_i (deg m_i + Σ_{j≠i}
+//!   deg d_j))` (for a single interaction, `h·d − m = 0`);
 //! * `s(ω·x) − s(x) − t(x) + L_last(x)·σ = 0` on every row, the next row of the last being
 //!   the first. Summed over the whole (cyclic) domain the `s` terms telescope away, leaving
 //!   exactly `Σ_r t_r = σ`, so no boundary constraint on `s` is needed.
+//!
+//! **Vanishing denominators.** The batch constraint pins `h_B` to `Σ m_i/d_i` only on rows
+//! where every `d_i ≠ 0`: it does not force each inverse, only their weighted sum, and if
+//! some `d_i(r) = 0` then `Π d` vanishes and so does every term of the numerator but
+//! `m_i·Π_{j≠i} d_j`, so the constraint reads `m_i·Π_{j≠i} d_j = 0` (or `0 = 0`): it no
+//! longer binds `h_B(r)`, and a prover with a free `h_B(r)` could publish any `σ`. (An
+//! inverse column `h·d = 1` would instead make such a row unprovable.) This is harmless
+//! because it is negligible: `γ` is drawn after every main trace is committed, uniformly
+//! and independently of `β`, so for the committed traces and any `β` each of the `M`
+//! fingerprints `fp_i(r)` (rows with multiplicity 0 included: they leave `h_B` free just
+//! the same) equals `γ` with probability `1/|F_{p²}|`, and some denominator vanishes with
+//! probability ≤ `M/|F_{p²}|`. Otherwise every `h_B` is exactly its batch sum and `σ` is
+//! the table's true contribution to the claim above. The two bad events together
+//! (`γ` a fingerprint, or `γ` a root of the cleared numerator of degree < `M`) have
+//! probability ≤ `2M/|F_{p²}|`, one bit less than with inverse columns; the LogUp term of
+//! [`crate::config`] counts it. The honest prover reports a vanishing denominator
+//! ([`crate::ProveError::FingerprintCollision`]) instead of proving.
 //!
 //! **Balance.** The verifier adds the `σ` of every table of every segment proof and the
 //! boundary terms `Σ_b m_b/(γ − fp_b)` it computes itself from the statement, and accepts
@@ -118,32 +140,55 @@ pub struct GlobalChallenge<F, EF> {
 }
 
 /// The LogUp columns of one table at one evaluation point: `local`/`next` hold
-/// `[h_0, …, h_{n−1}, s]` at `x` and `ω·x`; `sum` is the published partial sum `σ`.
+/// `[h_B for each batch, s]` at `x` and `ω·x`; `sum` is the published partial sum `σ`;
+/// `batches` are the table's batches (indices into its interactions, in evaluation order).
 pub(crate) struct LogUpColumns<'a, EE, EF> {
     pub local: &'a [EE],
     pub next: &'a [EE],
     pub sum: EF,
+    pub batches: &'a [Vec<usize>],
 }
 
 impl<EE, EF: Copy> LogUpColumns<'_, EE, EF> {
-    /// Emits the LogUp constraints for `interactions` (`(γ − fp_j, m_j)` per interaction,
-    /// in evaluation order): one inverse check each, then the running-sum step.
-    /// `local`/`next` must hold `interactions.len() + 1` entries (the verifier checks the
-    /// opened shapes first; the prover builds them so).
+    /// Emits the LogUp constraints for `interactions` (`(γ − fp_i, m_i)` per interaction,
+    /// in evaluation order): one batch equation per batch, then the running-sum step.
+    /// `local`/`next` must hold `batches.len() + 1` entries and every batch index must be
+    /// below `interactions.len()` (the verifier checks both first; the prover builds them
+    /// from the same key).
     #[inline]
     pub fn constraints<E: Copy>(&self, interactions: &[(EE, E)], is_last_row: E, mut emit: impl FnMut(EE))
     where
         EE: Algebra<E> + Algebra<EF> + Copy,
     {
-        let n = interactions.len();
-        if n == 0 {
+        let k = self.batches.len();
+        if k == 0 {
             return;
         }
         let mut t = EE::ZERO;
-        for ((den, m), h) in interactions.iter().zip(self.local) {
-            emit(*h * *den - EE::ONE);
-            t += *h * *m;
+        for (batch, h) in self.batches.iter().zip(self.local) {
+            let (num, den) = batch_fraction(batch.iter().map(|&i| interactions[i]));
+            emit(*h * den - num);
+            t += *h;
         }
-        emit(self.next[n] - self.local[n] - t + EE::from(is_last_row) * self.sum);
+        emit(self.next[k] - self.local[k] - t + EE::from(is_last_row) * self.sum);
     }
+}
+
+/// `Σ_i m_i/d_i` as the fraction `(Σ_i m_i·Π_{j≠i} d_j, Π_i d_i)`, built term by term:
+/// `num/den + m/d = (num·d + m·den)/(den·d)`. Starting from the first term rather than
+/// `0/1` saves two extension multiplications per batch on every quotient point. An empty
+/// batch (never built) gives `0/1`.
+#[inline]
+fn batch_fraction<EE, E>(terms: impl Iterator<Item = (EE, E)>) -> (EE, EE)
+where
+    EE: Algebra<E> + Copy,
+{
+    terms
+        .fold(None, |acc, (d, m)| {
+            Some(match acc {
+                None => (EE::from(m), d),
+                Some((num, den)) => (num * d + den * m, den * d),
+            })
+        })
+        .unwrap_or((EE::ZERO, EE::ONE))
 }

@@ -33,6 +33,7 @@ use crate::keys::{PcsData, ProvingKey, TableKey, VerifyingKey};
 use crate::logup::{BusChallenge, GlobalChallenge, LogUpColumns};
 use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
 use crate::rows::RowBuilder;
+use crate::symbolic::TableAnalysis;
 use crate::transcript::{constraint_challenge, ood_point, segment_challenger};
 
 pub use crate::transcript::global_challenge;
@@ -203,8 +204,9 @@ fn row_pair<'a, F: Clone + Send + Sync>(
     (rows(main), pre.map_or((&[][..], &[][..]), rows))
 }
 
-/// The LogUp columns of one table (base-field coordinates, `(n + 1)·D` columns) and its
-/// partial sum; `Err(row)` if a denominator vanishes. `num_interactions` must be > 0.
+/// The LogUp columns of one table (base-field coordinates, `(#batches + 1)·D` columns)
+/// and its partial sum; `Err(row)` if a denominator vanishes. The table must have
+/// interactions.
 fn logup_trace<SC, T>(
     config: &Config<SC>,
     table: &T,
@@ -212,7 +214,7 @@ fn logup_trace<SC, T>(
     pre: Option<&RowMajorMatrix<Val<SC>>>,
     public_values: &[Val<SC>],
     challenge: &BusChallenge<SC::Challenge>,
-    num_interactions: usize,
+    analysis: &TableAnalysis,
 ) -> Result<(RowMajorMatrix<Val<SC>>, SC::Challenge), usize>
 where
     SC: StarkGenericConfig,
@@ -221,7 +223,9 @@ where
     let d = <SC::Challenge as BasedVectorSpace<Val<SC>>>::DIMENSION;
     let h = main.height();
     let omega = trace_generator::<SC>(config, h);
-    let width = (num_interactions + 1) * d;
+    let num_interactions = analysis.interactions.len();
+    let batches = analysis.logup_batches();
+    let width = (batches.len() + 1) * d;
     // Denominators γ − fp and multiplicities of every interaction on every row.
     let mut dens = SC::Challenge::zero_vec(h * num_interactions);
     let mut mults = Val::<SC>::zero_vec(h * num_interactions);
@@ -239,7 +243,8 @@ where
     if let Some(i) = dens.par_iter().position_any(|d| d.is_zero()) {
         return Err(i / num_interactions);
     }
-    // One batched inversion (Montgomery's trick) instead of one inversion per term.
+    // One batched inversion (Montgomery's trick) of every denominator instead of one
+    // inversion per term; the batch columns only need the products m_i·(1/d_i).
     let invs = p3_field::batch_multiplicative_inverse(&dens);
     drop(dens);
     let mut values = Val::<SC>::zero_vec(h * width);
@@ -248,9 +253,11 @@ where
         .zip(invs.par_chunks(num_interactions).zip(mults.par_chunks(num_interactions)))
         .map(|(row, (inv_row, mult_row))| {
             let mut t = SC::Challenge::ZERO;
-            for ((inv, mult), out) in inv_row.iter().zip(mult_row).zip(row.chunks_mut(d)) {
-                out.copy_from_slice(inv.as_basis_coefficients_slice());
-                t += *inv * *mult;
+            for (batch, out) in batches.iter().zip(row.chunks_mut(d)) {
+                // h_B = Σ_{i∈B} m_i/d_i.
+                let h_b: SC::Challenge = batch.iter().map(|&i| inv_row[i] * mult_row[i]).sum();
+                out.copy_from_slice(h_b.as_basis_coefficients_slice());
+                t += h_b;
             }
             t
         })
@@ -328,8 +335,9 @@ where
     let (base_weights, ext_weights) = constraint_weights::<Val<SC>, SC::Challenge>(
         alpha,
         key.analysis.num_constraints,
-        key.analysis.num_logup_constraints(),
+        key.analysis.num_logup_columns(),
     );
+    let batches = key.analysis.logup_batches();
     let packed_rows = |m: &M, i: usize, out: &mut Vec<PackedVal<SC>>| {
         out.extend(m.vertically_packed_row::<PackedVal<SC>>(i));
         out.extend(m.vertically_packed_row::<PackedVal<SC>>(i + next_step));
@@ -375,7 +383,7 @@ where
                 interactions: core::mem::take(&mut buf.interactions),
             };
             table.eval(&mut folder);
-            let columns = LogUpColumns { local: aux_local, next: aux_next, sum: bus_sum };
+            let columns = LogUpColumns { local: aux_local, next: aux_next, sum: bus_sum, batches: &batches };
             let q = folder.fold(&columns, &base_weights, &ext_weights) * sel(&sels.inv_vanishing);
             for (lane, o) in chunk.iter_mut().enumerate() {
                 *o = q.extract(lane);
@@ -432,7 +440,7 @@ where
         let pre = pk.preprocessed_traces[t].as_ref();
         // Kept by `commit_segment` for every table with interactions.
         let Some(trace) = committed.traces[t].as_ref() else { continue };
-        let (aux, sum) = logup_trace::<SC, T>(config, table, trace, pre, publics, challenge, n)
+        let (aux, sum) = logup_trace::<SC, T>(config, table, trace, pre, publics, challenge, &key.analysis)
             .map_err(|row| ProveError::FingerprintCollision { segment, table: key.name.clone(), row })?;
         bus_sums[t] = sum;
         aux_inputs.push((domains[t], aux));

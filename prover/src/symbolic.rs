@@ -2,9 +2,9 @@
 //! symbolically.
 //!
 //! The result ([`TableAnalysis`]) fixes everything the proof shape depends on besides the
-//! heights: the number of constraints, the number of bus interactions (= LogUp columns)
-//! and the number of quotient chunks. It goes into the verification key, so prover and
-//! verifier agree on shapes without trusting the proof.
+//! heights: the number of constraints, the bus interactions and their grouping into LogUp
+//! columns, and the number of quotient chunks. It goes into the verification key, so
+//! prover and verifier agree on shapes without trusting the proof.
 
 use p3_air::symbolic::{AirLayout, SymbolicAirBuilder, SymbolicExpression, SymbolicVariable};
 use p3_air::{Air, AirBuilder, BaseAir};
@@ -117,24 +117,56 @@ impl TableAnalysis {
         }
     }
 
-    /// Number of LogUp constraints the protocol adds: one per interaction (the inverse
-    /// column is right) plus the running-sum constraint, or none without interactions.
-    pub fn num_logup_constraints(&self) -> usize {
+    /// The LogUp batches: a partition of the interactions (indices in evaluation order)
+    /// into groups that share one column `h_B = Σ_{i∈B} m_i/d_i` (see [`crate::logup`]).
+    ///
+    /// Greedy first fit in evaluation order: each interaction joins the first batch it
+    /// fits in without pushing the batch constraint above [`Self::max_batch_degree`], or
+    /// opens a new batch. The rule depends only on the shapes in the verification key, so
+    /// prover and verifier derive the same batches.
+    pub fn logup_batches(&self) -> Vec<Vec<usize>> {
+        let limit = self.max_batch_degree();
+        let mut batches: Vec<Vec<usize>> = Vec::new();
+        for i in 0..self.interactions.len() {
+            let fits =
+                |b: &&mut Vec<usize>| batch_degree(b.iter().chain([&i]).map(|&j| &self.interactions[j])) <= limit;
+            match batches.iter_mut().find(fits) {
+                Some(batch) => batch.push(i),
+                None => batches.push(vec![i]),
+            }
+        }
+        batches
+    }
+
+    /// The highest degree a batch constraint may have: `2^L + 1`, where `2^L` is the
+    /// number of quotient chunks the table would need with one interaction per batch (3
+    /// for the usual degree-3 table with two chunks, 2 for a table of degree ≤ 2 with
+    /// one). Batching therefore never adds quotient chunks (see
+    /// [`Self::log_quotient_chunks`]); it only fills the headroom the chunks already pay for.
+    fn max_batch_degree(&self) -> usize {
+        let unbatched =
+            self.interactions.iter().map(|i| batch_degree([i])).chain([self.max_constraint_degree]).max().unwrap_or(0);
+        (1 << log2_ceil_usize(unbatched.max(2) - 1)) + 1
+    }
+
+    /// Number of LogUp columns, equal to the number of LogUp constraints the protocol
+    /// adds: one per batch (the column holds the batch's sum) plus the running sum, or
+    /// none without interactions.
+    pub fn num_logup_columns(&self) -> usize {
         if self.interactions.is_empty() {
             0
         } else {
-            self.interactions.len() + 1
+            self.logup_batches().len() + 1
         }
     }
 
-    /// Degree of the whole constraint system, LogUp constraints included:
-    /// `h·(γ − fingerprint) − 1` has degree `1 + deg(values)`, and the running-sum step
-    /// `s' − s − Σ m·h + L_last·Σ` has degree `1 + deg(m)` (the inverse column `h`
-    /// contributes 1).
+    /// Degree of the whole constraint system, LogUp constraints included: the table's own
+    /// constraints and each batch constraint ([`batch_degree`]); the running-sum step
+    /// `s' − s − Σ_B h_B + L_last·σ` has degree 1.
     pub fn total_degree(&self) -> usize {
-        self.interactions
+        self.logup_batches()
             .iter()
-            .map(|i| (1 + i.values_degree).max(1 + i.multiplicity_degree))
+            .map(|b| batch_degree(b.iter().map(|&i| &self.interactions[i])))
             .chain([self.max_constraint_degree])
             .max()
             .unwrap_or(0)
@@ -144,5 +176,122 @@ impl TableAnalysis {
     /// `(d − 1)·n` at most, so it is split into `2^⌈log2(d − 1)⌉` chunks of degree < n.
     pub fn log_quotient_chunks(&self) -> usize {
         log2_ceil_usize(self.total_degree().max(2) - 1)
+    }
+}
+
+/// Degree of the constraint `h_B·Π_{i∈B} d_i − Σ_{i∈B} m_i·Π_{j≠i} d_j` of a batch, with
+/// `deg d_i` the degree of the tuple (`γ` and `β` are constants) and `h_B` of degree 1:
+/// `max(1 + Σ deg d_i, max_i (deg m_i + Σ_{j≠i} deg d_j))`.
+pub fn batch_degree<'a>(batch: impl IntoIterator<Item = &'a InteractionShape> + Clone) -> usize {
+    let dens: usize = batch.clone().into_iter().map(|i| i.values_degree).sum();
+    batch.into_iter().map(|i| i.multiplicity_degree + dens - i.values_degree).chain([1 + dens]).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An interaction on bus 1 whose tuple has degree `values` and multiplicity degree `mult`.
+    fn shape(values: usize, mult: usize) -> InteractionShape {
+        InteractionShape { bus: 1, arity: 1, values_degree: values, multiplicity_degree: mult }
+    }
+
+    fn table(own_degree: usize, interactions: Vec<InteractionShape>) -> TableAnalysis {
+        TableAnalysis { num_constraints: 1, max_constraint_degree: own_degree, interactions }
+    }
+
+    /// The quotient chunks the table would need with one interaction per column.
+    fn unbatched_log_chunks(t: &TableAnalysis) -> usize {
+        let singletons = t.interactions.iter().map(|i| batch_degree([i]));
+        log2_ceil_usize(singletons.chain([t.max_constraint_degree, 2]).max().unwrap() - 1)
+    }
+
+    /// Checks the invariants of the grouping rule and returns the batches.
+    fn checked_batches(t: &TableAnalysis) -> Vec<Vec<usize>> {
+        let batches = t.logup_batches();
+        // A partition of the interactions, each batch in evaluation order.
+        let mut all: Vec<usize> = batches.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..t.interactions.len()).collect::<Vec<_>>());
+        assert!(batches.iter().all(|b| !b.is_empty() && b.windows(2).all(|w| w[0] < w[1])));
+        // Every batch within the degree the unbatched chunk count allows, so the count
+        // does not change.
+        let limit = (1 << unbatched_log_chunks(t)) + 1;
+        for b in &batches {
+            assert!(batch_degree(b.iter().map(|&i| &t.interactions[i])) <= limit, "{b:?} in {t:?}");
+        }
+        assert_eq!(t.log_quotient_chunks(), unbatched_log_chunks(t));
+        assert_eq!(t.num_logup_columns(), if batches.is_empty() { 0 } else { batches.len() + 1 });
+        // Deterministic: the same shapes give the same batches.
+        assert_eq!(t.clone().logup_batches(), batches);
+        batches
+    }
+
+    #[test]
+    fn batch_degree_follows_the_cleared_equation() {
+        // h·d − m: max(1 + 1, 1).
+        assert_eq!(batch_degree(&[shape(1, 1)]), 2);
+        // h·d_0·d_1 − m_0·d_1 − m_1·d_0: max(1 + 2, 2 + 1).
+        assert_eq!(batch_degree(&[shape(1, 1), shape(1, 2)]), 3);
+        assert_eq!(batch_degree(&[shape(2, 1), shape(1, 1)]), 4);
+        // Constant tuples add nothing but the multiplicities.
+        assert_eq!(batch_degree(&[shape(0, 2), shape(0, 1), shape(0, 1)]), 2);
+    }
+
+    #[test]
+    fn degree_three_tables_pair_degree_one_tuples() {
+        // The main RISC-V table's shapes: 13 degree-1 tuples (program, three register
+        // accesses), the ALU message with a degree-2 tuple, memop, syscall, and the state
+        // received with a degree-2 multiplicity and sent.
+        let mut shapes = vec![shape(1, 1); 13];
+        shapes.extend([shape(2, 1), shape(1, 1), shape(1, 1), shape(1, 2), shape(1, 1)]);
+        let cpu = table(3, shapes);
+        let batches = checked_batches(&cpu);
+        assert_eq!(
+            batches,
+            [
+                vec![0, 1],
+                vec![2, 3],
+                vec![4, 5],
+                vec![6, 7],
+                vec![8, 9],
+                vec![10, 11],
+                vec![12, 14],
+                vec![13],
+                vec![15, 16],
+                vec![17]
+            ]
+        );
+        assert_eq!(cpu.num_logup_columns(), 11);
+        assert_eq!(cpu.log_quotient_chunks(), 1);
+        assert_eq!(cpu.total_degree(), 3);
+    }
+
+    #[test]
+    fn batching_never_adds_quotient_chunks() {
+        // Degree 2 (one chunk): pairing degree-1 tuples would need degree 3, so none pairs.
+        let low = table(2, vec![shape(1, 1); 4]);
+        assert_eq!(checked_batches(&low), [vec![0], vec![1], vec![2], vec![3]]);
+        assert_eq!(low.log_quotient_chunks(), 0);
+        // ... except constant tuples, whose denominators have degree 0.
+        let constants = table(2, vec![shape(0, 1), shape(1, 1), shape(0, 1), shape(1, 1)]);
+        assert_eq!(checked_batches(&constants), [vec![0, 1, 2], vec![3]]);
+        // A degree-5 table (four chunks, blowup ≥ 4) takes four degree-1 tuples per batch.
+        let wide = table(5, vec![shape(1, 1); 9]);
+        assert_eq!(checked_batches(&wide), [vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8]]);
+        // A table with no interactions has no LogUp columns.
+        assert!(checked_batches(&table(3, vec![])).is_empty());
+        // Pseudo-random shapes: the invariants hold (partition, degree bound, same chunks).
+        let mut s = 7u64;
+        for _ in 0..200 {
+            let mut next = |m: u64| {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ((s >> 33) % m) as usize
+            };
+            let own = next(5);
+            let n = next(12);
+            let shapes = (0..n).map(|_| shape(next(3), next(3))).collect();
+            checked_batches(&table(own, shapes));
+        }
     }
 }

@@ -21,6 +21,7 @@ use crate::keys::VerifyingKey;
 use crate::logup::{BusChallenge, LogUpColumns};
 use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
 use crate::prover::lagrange_scales;
+use crate::symbolic::TableAnalysis;
 use crate::transcript::{check_global_challenge, constraint_challenge, ood_point, segment_challenger};
 
 /// Verifies a complete proof set: the proof of work before the global challenge, every
@@ -104,8 +105,7 @@ fn check_shape<SC: StarkGenericConfig>(
         if key.preprocessed_log_height.is_some_and(|p| p != log_h) {
             return Err(format!("table `{name}`: height differs from its preprocessed height"));
         }
-        let aux_width =
-            if key.analysis.interactions.is_empty() { 0 } else { (key.analysis.interactions.len() + 1) * d };
+        let aux_width = key.analysis.num_logup_columns() * d;
         let widths_ok = o.main_local.len() == key.width
             && o.main_next.len() == key.width
             && o.preprocessed_local.len() == key.preprocessed_width
@@ -246,6 +246,7 @@ where
             &proof.commitment.public_values,
             domains[t],
             &chunk_domains[t],
+            &key.analysis,
             challenge,
             proof.bus_sums[t],
             alpha,
@@ -259,7 +260,8 @@ where
 }
 
 /// Evaluates one table's folded constraints at `ζ` and compares with its quotient;
-/// `None` if the opened coordinates do not form extension elements.
+/// `None` if the opened coordinates do not form extension elements or the table does not
+/// declare the interactions of the key.
 #[allow(clippy::too_many_arguments)]
 fn check_table<SC, T>(
     table: &T,
@@ -267,6 +269,7 @@ fn check_table<SC, T>(
     public_values: &[Val<SC>],
     domain: Domain<SC>,
     chunk_domains: &[Domain<SC>],
+    analysis: &TableAnalysis,
     challenge: &BusChallenge<SC::Challenge>,
     bus_sum: SC::Challenge,
     alpha: SC::Challenge,
@@ -291,9 +294,15 @@ where
         interactions: Vec::new(),
     };
     table.eval(&mut folder);
+    // The batches index the interactions `eval` just collected: their number must be the
+    // key's (it is when the tables passed `check_tables`; this keeps a mismatch an error).
+    if folder.interactions.len() != analysis.interactions.len() {
+        return None;
+    }
+    let batches = analysis.logup_batches();
     let aux_local = from_coordinates::<SC::Challenge, Val<SC>>(&o.aux_local)?;
     let aux_next = from_coordinates::<SC::Challenge, Val<SC>>(&o.aux_next)?;
-    let folded = folder.finish(&LogUpColumns { local: &aux_local, next: &aux_next, sum: bus_sum });
+    let folded = folder.finish(&LogUpColumns { local: &aux_local, next: &aux_next, sum: bus_sum, batches: &batches });
     let quotient = recompose_quotient::<SC>(chunk_domains, &o.quotient_chunks, zeta)?;
     Some(folded * sels.inv_vanishing == quotient)
 }
