@@ -11,9 +11,9 @@
 //! program spends its time before it crashes or hangs is what one wants to know),
 //! then exits with the error.
 
-use crate::cli::{read_input, write_json, CliError, Engine, ErrorKind};
+use crate::cli::{read_input, CliError, Engine, ErrorKind};
 use crate::compile::Guest;
-use crate::run::fault_error;
+use crate::run::{fault_error, write_run_stats};
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -104,18 +104,8 @@ pub fn profile(args: &ProfileArgs) -> Result<u8, CliError> {
     })?;
     written?;
     if let Some(path) = &args.stats_json {
-        let mut stats = serde_json::json!({
-            "steps": result.steps,
-            "seconds": seconds,
-            "mips": result.steps as f64 / seconds.max(1e-9) / 1e6,
-            "exit_code": result.exit_code,
-            "engine": format!("{:?}", args.engine).to_lowercase(),
-        });
-        if let Some((compiled, origin)) = &compiled {
-            stats["compile_seconds"] = compiled.compile_seconds.into();
-            stats["code"] = origin.name().into();
-        }
-        write_json(path, &stats)?;
+        let code = compiled.as_ref().map(|(compiled, origin)| (compiled.compile_seconds, *origin));
+        write_run_stats(path, result.steps, seconds, result.exit_code, args.engine, code)?;
     }
     Ok(result.exit_code)
 }

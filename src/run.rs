@@ -2,8 +2,9 @@
 //! engine and report how it ended.
 
 use crate::cli::{read_input, write_json, CliError, Engine, ErrorKind, RunArgs};
-use crate::compile::Guest;
+use crate::compile::{CodeOrigin, Guest};
 use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 use ziskjit_runtime::jit::Jit;
 use ziskjit_runtime::{Fault, FaultKind, Interpreter, Io};
@@ -55,20 +56,33 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot write the public output to stdout: {e}")))?;
     let result = outcome.map_err(|fault| fault_error(program, &fault))?;
     if let Some(path) = &args.stats_json {
-        let mut stats = serde_json::json!({
-            "steps": result.steps,
-            "seconds": seconds,
-            "mips": result.steps as f64 / seconds.max(1e-9) / 1e6,
-            "exit_code": result.exit_code,
-            "engine": format!("{:?}", args.engine).to_lowercase(),
-        });
-        if let Some((compile_seconds, origin)) = code {
-            stats["compile_seconds"] = compile_seconds.into();
-            stats["code"] = origin.name().into();
-        }
-        write_json(path, &stats)?;
+        write_run_stats(path, result.steps, seconds, result.exit_code, args.engine, code)?;
     }
     Ok(result.exit_code)
+}
+
+/// Writes the `--stats-json` object of `run` and `profile`: steps, seconds, MIPS, exit
+/// code and engine, plus for compiled code its compile time and where it came from.
+pub fn write_run_stats(
+    path: &Path,
+    steps: u64,
+    seconds: f64,
+    exit_code: u8,
+    engine: Engine,
+    code: Option<(f64, CodeOrigin)>,
+) -> Result<(), CliError> {
+    let mut stats = serde_json::json!({
+        "steps": steps,
+        "seconds": seconds,
+        "mips": steps as f64 / seconds.max(1e-9) / 1e6,
+        "exit_code": exit_code,
+        "engine": format!("{engine:?}").to_lowercase(),
+    });
+    if let Some((compile_seconds, origin)) = code {
+        stats["compile_seconds"] = compile_seconds.into();
+        stats["code"] = origin.name().into();
+    }
+    write_json(path, &stats)
 }
 
 /// The CLI error for a guest fault, naming the function the pc is in when known.
