@@ -45,9 +45,11 @@
 //! # Degrees
 //!
 //! With the default blowup 2, a constraint may have degree ≤ 3 including its selector
-//! (`when_transition`/`when_first_row` add one). A bus interaction costs degree
-//! `1 + max(degree of its tuple entries, degree of its multiplicity)`: keep tuple
-//! entries and multiplicities of degree ≤ 2.
+//! (`when_transition`/`when_first_row` add one). A bus interaction alone costs degree
+//! `max(1 + degree of its tuple entries, degree of its multiplicity)`, and two sharing a
+//! LogUp column `max(1 + deg t_1 + deg t_2, deg m_1 + deg t_2, deg m_2 + deg t_1)`: keep
+//! tuple entries and multiplicities of degree ≤ 2, and tuples of degree 1 where possible,
+//! so that the prover can pair interactions (see `ziskjit_prover::symbolic`).
 
 pub mod boundary;
 pub mod bus;
