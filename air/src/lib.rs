@@ -54,6 +54,7 @@
 pub mod boundary;
 pub mod bus;
 pub mod bytes;
+mod columns;
 pub mod cpu;
 pub mod debug;
 pub mod final_memory;

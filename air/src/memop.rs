@@ -80,6 +80,7 @@
 
 use crate::bus::{cell, limbs, ts, AluEvent, AluOp, MemOp, ALU, BYTE_PAIR, MEMOP, RANGE16};
 use crate::bytes::Lookups;
+use crate::columns::columns;
 use crate::gadgets::{access, two16, Access, AccessWitness, MemoryTracker};
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -210,53 +211,12 @@ fn info(op: MemOp) -> OpInfo {
     OPS[op.id() as usize - 1]
 }
 
-/// Declares the column layout once: the struct, its width, and row (de)serialisation.
-macro_rules! columns {
-    ($($name:ident: $n:literal),* $(,)?) => {
-        /// One row, by column group (see the module docs).
-        struct Cols<T> {
-            $($name: [T; $n],)*
-        }
-
-        const WIDTH: usize = 0 $(+ $n)*;
-
-        impl<T: Clone> Cols<T> {
-            fn read(row: &[T]) -> Self {
-                let mut at = 0;
-                $(
-                    let $name = std::array::from_fn(|k| row[at + k].clone());
-                    at += $n;
-                )*
-                debug_assert_eq!(at, WIDTH);
-                Self { $($name,)* }
-            }
-
-            fn write(&self, row: &mut [T]) {
-                let mut at = 0;
-                $(
-                    row[at..at + $n].clone_from_slice(&self.$name);
-                    at += $n;
-                )*
-                debug_assert_eq!(at, WIDTH);
-            }
-        }
-
-        impl MemOpTable {
-            /// The columns of group `name` (as named in the module docs), for tests that
-            /// tamper with a witness and for debugging.
-            pub fn columns(name: &str) -> Option<std::ops::Range<usize>> {
-                let mut at = 0;
-                $(
-                    if name == stringify!($name) {
-                        return Some(at..at + $n);
-                    }
-                    at += $n;
-                )*
-                debug_assert_eq!(at, WIDTH);
-                None
-            }
-        }
-    };
+impl MemOpTable {
+    /// The columns of group `name` (as named in the module docs), for tests that tamper
+    /// with a witness and for debugging.
+    pub fn columns(name: &str) -> Option<std::ops::Range<usize>> {
+        columns(name)
+    }
 }
 
 columns! {

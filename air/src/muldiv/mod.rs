@@ -52,54 +52,7 @@ use p3_matrix::dense::RowMajorMatrix;
 use std::ops::Range;
 use ziskjit_prover::{BusBuilder, BusId, TableName, Val};
 
-/// Declares a table's column layout once: `Cols<T>` (one row by column group), `WIDTH`,
-/// reading and writing a row, and [`columns`](MulDivTable::columns) by group name.
-macro_rules! columns {
-    ($($(#[$doc:meta])* $name:ident: $n:literal),* $(,)?) => {
-        /// One row, by column group (see the module docs).
-        #[derive(Clone, Debug, Default)]
-        pub(super) struct Cols<T> {
-            $($(#[$doc])* pub $name: [T; $n],)*
-        }
-
-        /// Number of columns.
-        pub(super) const WIDTH: usize = 0 $(+ $n)*;
-
-        impl<T: Clone> Cols<T> {
-            pub(super) fn read(row: &[T]) -> Self {
-                let mut at = 0;
-                $(
-                    let $name = std::array::from_fn(|k| row[at + k].clone());
-                    at += $n;
-                )*
-                debug_assert_eq!(at, WIDTH);
-                Self { $($name,)* }
-            }
-
-            pub(super) fn write(&self, row: &mut [T]) {
-                let mut at = 0;
-                $(
-                    row[at..at + $n].clone_from_slice(&self.$name);
-                    at += $n;
-                )*
-                debug_assert_eq!(at, WIDTH);
-            }
-        }
-
-        /// The columns of group `name`.
-        pub(super) fn columns(name: &str) -> Option<std::ops::Range<usize>> {
-            let mut at = 0;
-            $(
-                if name == stringify!($name) {
-                    return Some(at..at + $n);
-                }
-                at += $n;
-            )*
-            None
-        }
-    };
-}
-use columns;
+use crate::columns::columns;
 
 /// The mul/div tables (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
