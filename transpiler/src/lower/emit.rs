@@ -11,8 +11,8 @@ use crate::program::Program;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{
-    AbiParam, AliasRegionData, BlockArg, Function, InstBuilder, JumpTableData, MemFlagsData, Signature, TrapCode,
-    UserFuncName, Value,
+    AbiParam, AliasRegionData, Function, InstBuilder, JumpTableData, MemFlagsData, Signature, TrapCode, UserFuncName,
+    Value,
 };
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -38,9 +38,10 @@ pub fn lower_region(
     sig.returns.push(AbiParam::new(I64));
     let mut func = Function::with_name_signature(UserFuncName::user(0, index as u32), sig);
 
-    // Registers the region reads or writes are loaded at entry; those it writes are
-    // stored at exit. Register fields of formats without that operand are 0 (x0).
-    let (mut used, mut written) = ([false; 32], [false; 32]);
+    // Registers the region reads or writes are loaded at entry; exits store those it
+    // may have written (see [`dirty_at_entry`]). Register fields of formats without
+    // that operand are 0 (x0).
+    let mut used = [false; 32];
     for block in &region.blocks {
         let mut pc = block.start;
         for _ in 0..block.len {
@@ -48,7 +49,6 @@ pub fn lower_region(
             used[inst.rs1 as usize] = true;
             used[inst.rs2 as usize] = true;
             used[inst.rd as usize] = true;
-            written[inst.rd as usize] = true;
             pc += u64::from(inst.len);
         }
     }
@@ -56,12 +56,7 @@ pub fn lower_region(
     let mut b = FunctionBuilder::new(&mut func, fctx);
     let entry = b.create_block();
     let blocks: Vec<_> = region.blocks.iter().map(|_| b.create_block()).collect();
-    let exit = b.create_block();
-    let slow = b.create_block();
     let bad_entry = b.create_block();
-    b.append_block_param(exit, I64);
-    b.append_block_param(slow, I64);
-    b.append_block_param(slow, I64);
 
     let mut regs = [None; 32];
     for (r, var) in regs.iter_mut().enumerate().skip(1) {
@@ -75,6 +70,7 @@ pub fn lower_region(
     // Entry: context pointers, registers, budget; then the jump to the entry block.
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
+    b.seal_block(entry);
     let (ctx_ptr, entry_index) = (b.block_params(entry)[0], b.block_params(entry)[1]);
     // Three alias regions that never overlap: the context, the permission table and
     // guest memory, so Cranelift may keep context values in registers across guest
@@ -85,6 +81,7 @@ pub fn lower_region(
     };
     let ctx_flags = region_flags(0, "context", MemFlagsData::trusted());
     let flags = MemoryFlags {
+        ctx: ctx_flags,
         table: region_flags(1, "permission table", MemFlagsData::trusted().with_readonly()),
         guest: region_flags(2, "guest memory", MemFlagsData::new().with_notrap()),
         log: region_flags(3, "trace log", MemFlagsData::trusted()),
@@ -111,6 +108,7 @@ pub fn lower_region(
 
     // The runtime only passes indices from the layout's table: anything else is a bug.
     b.switch_to_block(bad_entry);
+    b.seal_block(bad_entry);
     b.ins().trap(TrapCode::unwrap_user(1));
 
     let mut e = Emitter {
@@ -125,49 +123,124 @@ pub fn lower_region(
         log_ptr,
         log_end,
         flags,
+        ctx_ptr,
         base,
         perms,
-        exit,
-        slow,
+        dirty: 0,
+        exits: Vec::new(),
     };
+    let dirty_in = dirty_at_entry(program, layout, index);
     for (i, block) in region.blocks.iter().enumerate() {
+        e.dirty = dirty_in[i];
         e.block(e.blocks[i], block.start, block.len, block.fallthrough);
     }
 
-    // The slow exit: give back the steps of the block that did not retire, and ask
-    // the runtime to interpret the instruction at `pc`.
     let mut b = e.b;
-    b.switch_to_block(slow);
-    let (pc, fix) = (b.block_params(slow)[0], b.block_params(slow)[1]);
-    let left = b.use_var(budget);
-    let left = b.ins().iadd(left, fix);
-    b.def_var(budget, left);
-    let flag = b.ins().iconst(I64, ctx::EXIT_INTERPRET as i64);
-    b.ins().store(ctx_flags, flag, ctx_ptr, ctx::EXIT);
-    b.ins().jump(exit, &[BlockArg::Value(pc)]);
-
-    // The exit: registers back to the context, return the next pc.
-    b.switch_to_block(exit);
-    let pc = b.block_params(exit)[0];
-    for (r, var) in regs.iter().enumerate() {
-        if let Some(var) = *var {
-            if written[r] {
-                let v = b.use_var(var);
-                b.ins().store(ctx_flags, v, ctx_ptr, ctx::REGS + 8 * r as i32);
-            }
-        }
-    }
-    let left = b.use_var(budget);
-    b.ins().store(ctx_flags, left, ctx_ptr, ctx::BUDGET);
-    if let Some(var) = log_ptr {
-        let v = b.use_var(var);
-        b.ins().store(ctx_flags, v, ctx_ptr, ctx::LOG_PTR);
-    }
-    b.ins().return_(&[pc]);
-
     b.seal_all_blocks();
     b.finalize(config);
     func
+}
+
+/// The guest registers each block of region `index` may find *dirty* when it is
+/// entered (bit `r` for `x{r}`): written by the region since it was entered, so that
+/// their value in the context is stale. The runtime enters a region with every
+/// register clean, so a block's set is the union of what its in-region predecessors
+/// leave dirty (a forward data-flow fixpoint over the static control flow). Exits
+/// store only the dirty registers.
+fn dirty_at_entry(program: &Program, layout: &Layout, index: usize) -> Vec<u32> {
+    let region = &layout.regions[index];
+    let in_region = |pc: u64| layout.block_of(pc).filter(|&(r, _)| r == index).map(|(_, b)| b);
+    let mut writes = Vec::with_capacity(region.blocks.len());
+    let mut successors = Vec::with_capacity(region.blocks.len());
+    for block in &region.blocks {
+        let (mut pc, mut written, mut next) = (block.start, 0u32, Vec::new());
+        for k in 0..block.len {
+            let inst = inst_at(program, pc);
+            written |= 1 << inst.rd;
+            let after = pc + u64::from(inst.len);
+            if k + 1 == block.len {
+                if let Some(t) = super::static_target(pc, inst) {
+                    next.extend(in_region(t));
+                }
+                if matches!(inst.op, Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu) {
+                    next.extend(in_region(after));
+                }
+            }
+            pc = after;
+        }
+        next.extend(block.fallthrough.and_then(in_region));
+        writes.push(written & !1);
+        successors.push(next);
+    }
+    let mut dirty = vec![0u32; region.blocks.len()];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (b, next) in successors.iter().enumerate() {
+            let out = dirty[b] | writes[b];
+            for &s in next {
+                if dirty[s] | out != dirty[s] {
+                    dirty[s] |= out;
+                    changed = true;
+                }
+            }
+        }
+    }
+    dirty
+}
+
+/// A permission check covering a group of accesses: offsets `[lo, end)` from their
+/// common base register must have the permission bits `need`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Check {
+    lo: i64,
+    end: i64,
+    need: u8,
+}
+
+/// The permission checks of the block of `len` instructions at `start`, one entry per
+/// instruction. Accesses in a block through the same value of the same base register
+/// (not written in between) form a group whose offsets span at most one page, so the
+/// range touches at most two pages and one check of its first and last page covers
+/// them all; the group's first access carries that check and the others none.
+/// Permissions never change during a run, so checking early is exact for the accesses
+/// that succeed; if the check fails, the region exits at the group's first access and
+/// the interpreter runs on from there, reaching any fault at its own instruction.
+/// Fewer checks mean less hot code and fewer exits for Cranelift to compile.
+fn plan_checks(program: &Program, start: u64, len: u32) -> Vec<Option<Check>> {
+    let page = 1i64 << perm::PAGE_SHIFT;
+    let mut checks: Vec<Option<Check>> = Vec::with_capacity(len as usize);
+    // For each base register, its number of writes so far and its open group.
+    let mut version = [0u32; 32];
+    let mut open: [Option<(u32, usize)>; 32] = [None; 32];
+    let mut pc = start;
+    for k in 0..len as usize {
+        let inst = inst_at(program, pc);
+        let size = i64::from(inst.op.access_size());
+        checks.push(None);
+        if size > 0 {
+            let need = if inst.op.is_store() { perm::W } else { perm::R };
+            let (lo, end) = (inst.imm, inst.imm + size);
+            let base = inst.rs1 as usize;
+            let grouped = match open[base] {
+                Some((v, first)) if v == version[base] => {
+                    let group = checks[first].as_mut().expect("a group's first access carries its check");
+                    let (lo, end) = (group.lo.min(lo), group.end.max(end));
+                    (end - lo <= page).then(|| *group = Check { lo, end, need: group.need | need }).is_some()
+                }
+                _ => false,
+            };
+            if !grouped {
+                checks[k] = Some(Check { lo, end, need });
+                open[base] = Some((version[base], k));
+            }
+        }
+        if inst.rd != 0 {
+            version[inst.rd as usize] += 1;
+        }
+        pc += u64::from(inst.len);
+    }
+    checks
 }
 
 fn inst_at(program: &Program, pc: u64) -> &Inst {
@@ -176,6 +249,7 @@ fn inst_at(program: &Program, pc: u64) -> &Inst {
 
 /// Memory flags (with their alias regions) of the accesses inside blocks.
 struct MemoryFlags {
+    ctx: MemFlagsData,
     table: MemFlagsData,
     guest: MemFlagsData,
     log: MemFlagsData,
@@ -196,10 +270,31 @@ struct Emitter<'a, 'f> {
     log_ptr: Option<Variable>,
     log_end: Option<Value>,
     flags: MemoryFlags,
+    ctx_ptr: Value,
     base: Value,
     perms: Value,
-    exit: cranelift_codegen::ir::Block,
-    slow: cranelift_codegen::ir::Block,
+    /// The registers that may be dirty at the current point (see [`dirty_at_entry`]).
+    dirty: u32,
+    /// Exit blocks branched to from the current block, filled in once it is terminated.
+    exits: Vec<Exit>,
+}
+
+/// A pending exit from the region: a block of its own that stores the registers dirty
+/// at the branch to it and returns `pc`.
+struct Exit {
+    block: cranelift_codegen::ir::Block,
+    pc: ExitPc,
+    dirty: u32,
+    /// `Some(unretired)` for a slow exit: give back that many steps of the block and
+    /// ask the runtime to interpret the instruction at `pc`.
+    slow: Option<u32>,
+}
+
+/// The next guest pc an exit returns.
+#[derive(Clone, Copy)]
+enum ExitPc {
+    Static(u64),
+    Dynamic(Value),
 }
 
 impl Emitter<'_, '_> {
@@ -213,30 +308,85 @@ impl Emitter<'_, '_> {
     fn set(&mut self, r: u8, v: Value) {
         if let Some(var) = self.regs[r as usize].filter(|_| r != 0) {
             self.b.def_var(var, v);
+            self.dirty |= 1 << r;
         }
     }
 
     /// The branch destination for guest `pc`: its block if it starts one in this
-    /// region, else the exit with `pc` as the next pc.
-    fn dest(&mut self, pc: u64) -> (cranelift_codegen::ir::Block, Vec<BlockArg>) {
+    /// region, else a new exit block returning `pc`.
+    fn dest(&mut self, pc: u64) -> cranelift_codegen::ir::Block {
         match self.layout.block_of(pc) {
-            Some((region, index)) if region == self.region => (self.blocks[index], Vec::new()),
-            _ => {
-                let v = self.b.ins().iconst(I64, pc as i64);
-                (self.exit, vec![BlockArg::Value(v)])
-            }
+            Some((region, index)) if region == self.region => self.blocks[index],
+            _ => self.exit(ExitPc::Static(pc), None),
         }
     }
 
     fn jump_to(&mut self, pc: u64) {
-        let (block, args) = self.dest(pc);
-        self.b.ins().jump(block, &args);
+        let block = self.dest(pc);
+        self.b.ins().jump(block, &[]);
+        self.fill_exits();
     }
 
-    fn slow_args(&mut self, pc: u64, fix: u32) -> [BlockArg; 2] {
-        let pc = self.b.ins().iconst(I64, pc as i64);
-        let fix = self.b.ins().iconst(I64, i64::from(fix));
-        [BlockArg::Value(pc), BlockArg::Value(fix)]
+    /// A new exit block for the current point; the caller branches to it and then
+    /// calls [`Emitter::fill_exits`]. Slow exits are cold: they are laid out after
+    /// the hot code.
+    fn exit(&mut self, pc: ExitPc, slow: Option<u32>) -> cranelift_codegen::ir::Block {
+        let block = self.b.create_block();
+        if slow.is_some() {
+            self.b.set_cold_block(block);
+        }
+        self.exits.push(Exit { block, pc, dirty: self.dirty, slow });
+        block
+    }
+
+    /// Emits the pending exit blocks, now that the block branching to them is
+    /// terminated: each stores the registers dirty at its branch, the step budget
+    /// (with a slow exit's unretired steps given back) and the log pointer, sets the
+    /// context's `exit` flag for a slow exit, and returns the next pc. Each exit
+    /// stores its own registers, rather than all exits merging into one block, so the
+    /// register allocator never has to bring every guest register into one set of
+    /// locations on the many edges to it.
+    fn fill_exits(&mut self) {
+        let ctx_flags = self.flags.ctx;
+        for exit in std::mem::take(&mut self.exits) {
+            self.b.switch_to_block(exit.block);
+            self.b.seal_block(exit.block);
+            for r in 1..32 {
+                if let Some(var) = self.regs[r].filter(|_| exit.dirty & 1 << r != 0) {
+                    let v = self.b.use_var(var);
+                    self.b.ins().store(ctx_flags, v, self.ctx_ptr, ctx::REGS + 8 * r as i32);
+                }
+            }
+            let mut left = self.b.use_var(self.budget);
+            if let Some(unretired) = exit.slow {
+                if unretired > 0 {
+                    left = self.b.ins().iadd_imm_s(left, i64::from(unretired));
+                }
+                let flag = self.b.ins().iconst(I64, ctx::EXIT_INTERPRET as i64);
+                self.b.ins().store(ctx_flags, flag, self.ctx_ptr, ctx::EXIT);
+            }
+            self.b.ins().store(ctx_flags, left, self.ctx_ptr, ctx::BUDGET);
+            if let Some(var) = self.log_ptr {
+                let v = self.b.use_var(var);
+                self.b.ins().store(ctx_flags, v, self.ctx_ptr, ctx::LOG_PTR);
+            }
+            let pc = match exit.pc {
+                ExitPc::Static(pc) => self.b.ins().iconst(I64, pc as i64),
+                ExitPc::Dynamic(v) => v,
+            };
+            self.b.ins().return_(&[pc]);
+        }
+    }
+
+    /// Branches to `ok` if `cond` is true, else leaves through a slow exit at `pc`
+    /// that gives back `unretired` steps; continues in `ok`.
+    fn check(&mut self, cond: Value, pc: u64, unretired: u32) {
+        let ok = self.b.create_block();
+        let slow = self.exit(ExitPc::Static(pc), Some(unretired));
+        self.b.ins().brif(cond, ok, &[], slow, &[]);
+        self.fill_exits();
+        self.b.switch_to_block(ok);
+        self.b.seal_block(ok);
     }
 
     /// One basic block: the step check and count, then its instructions.
@@ -265,10 +415,7 @@ impl Emitter<'_, '_> {
             let enough = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, 8 * log_words);
             fits = self.b.ins().band(fits, enough);
         }
-        let body = self.b.create_block();
-        let args = self.slow_args(start, 0);
-        self.b.ins().brif(fits, body, &[], self.slow, &args);
-        self.b.switch_to_block(body);
+        self.check(fits, start, 0);
         let left = self.b.ins().iadd_imm_s(left, -i64::from(len));
         self.b.def_var(self.budget, left);
         if let (Some(var), Variant::Profile) = (self.log_ptr, self.variant) {
@@ -278,10 +425,11 @@ impl Emitter<'_, '_> {
             let next = self.b.ins().iadd_imm_s(ptr, 8);
             self.b.def_var(var, next);
         }
+        let checks = plan_checks(self.program, start, len);
         let mut pc = start;
-        for k in 0..len {
+        for (k, check) in (0..len).zip(checks) {
             let inst = *inst_at(self.program, pc);
-            self.inst(pc, &inst, len - k);
+            self.inst(pc, &inst, len - k, check);
             pc += u64::from(inst.len);
         }
         if let Some(next) = fallthrough {
@@ -295,33 +443,41 @@ impl Emitter<'_, '_> {
         self.b.ins().sextend(I64, low)
     }
 
-    /// The host address of a guest access of `size` bytes at `rs1 + imm`, after the
-    /// inline check; a refused access leaves through the slow exit with `unretired`
-    /// steps given back, and the interpreter then reports the exact fault.
-    fn address(&mut self, pc: u64, inst: &Inst, size: i64, need: u8, unretired: u32) -> Value {
+    /// The host address of a guest access of `size` bytes at `rs1 + imm`. If the
+    /// access opens a group (`check`, see [`plan_checks`]), the whole group's range is
+    /// checked inline first; a refused range leaves through a slow exit with
+    /// `unretired` steps given back, and the interpreter then runs from this access on
+    /// and reports the exact fault, if any.
+    fn address(&mut self, pc: u64, inst: &Inst, check: Option<Check>, unretired: u32) -> Value {
+        let size = i64::from(inst.op.access_size());
         let a = self.reg(inst.rs1);
-        let addr = self.b.ins().iadd_imm_s(a, inst.imm);
-        let limit = self.b.ins().iconst(I64, PAGES);
-        let first = self.b.ins().ushr_imm_s(addr, i64::from(perm::PAGE_SHIFT));
-        let first = self.b.ins().umin(first, limit);
-        let table_flags = self.flags.table;
-        let p = self.b.ins().iadd(self.perms, first);
-        let mut bits = self.b.ins().uload8(I32, table_flags, p, 0);
-        if size > 1 {
-            let last = self.b.ins().iadd_imm_s(addr, size - 1);
-            let last = self.b.ins().ushr_imm_s(last, i64::from(perm::PAGE_SHIFT));
-            let last = self.b.ins().umin(last, limit);
-            let p = self.b.ins().iadd(self.perms, last);
-            let bits_last = self.b.ins().uload8(I32, table_flags, p, 0);
-            bits = self.b.ins().band(bits, bits_last);
+        if let Some(check) = check {
+            let limit = self.b.ins().iconst(I64, PAGES);
+            let table_flags = self.flags.table;
+            let page_bits = |b: &mut FunctionBuilder<'_>, offset: i64| {
+                let at = b.ins().iadd_imm_s(a, offset);
+                let page = b.ins().ushr_imm_s(at, i64::from(perm::PAGE_SHIFT));
+                let page = b.ins().umin(page, limit);
+                let p = b.ins().iadd(self.perms, page);
+                b.ins().uload8(I32, table_flags, p, 0)
+            };
+            let mut bits = page_bits(&mut self.b, check.lo);
+            if check.end - check.lo > 1 {
+                let last = page_bits(&mut self.b, check.end - 1);
+                bits = self.b.ins().band(bits, last);
+            }
+            let need = i64::from(check.need);
+            let allowed = if check.need.count_ones() == 1 {
+                self.b.ins().band_imm_s(bits, need)
+            } else {
+                let granted = self.b.ins().band_imm_s(bits, need);
+                self.b.ins().icmp_imm_s(IntCC::Equal, granted, need)
+            };
+            self.check(allowed, pc, unretired);
         }
-        let allowed = self.b.ins().band_imm_s(bits, i64::from(need));
-        let ok = self.b.create_block();
-        let args = self.slow_args(pc, unretired);
-        self.b.ins().brif(allowed, ok, &[], self.slow, &args);
-        self.b.switch_to_block(ok);
+        let addr = self.b.ins().iadd_imm_s(a, inst.imm);
         if let (Some(var), Variant::Trace) = (self.log_ptr, self.variant) {
-            self.log_words(var, addr, size, need == perm::W);
+            self.log_words(var, addr, size, inst.op.is_store());
         }
         self.b.ins().iadd(self.base, addr)
     }
@@ -362,8 +518,9 @@ impl Emitter<'_, '_> {
         self.b.def_var(var, next);
     }
 
-    /// Emits one instruction; `unretired` counts it and the rest of its block.
-    fn inst(&mut self, pc: u64, inst: &Inst, unretired: u32) {
+    /// Emits one instruction; `unretired` counts it and the rest of its block, `check`
+    /// is the permission check it carries (see [`plan_checks`]).
+    fn inst(&mut self, pc: u64, inst: &Inst, unretired: u32, check: Option<Check>) {
         use Op::*;
         let next = pc + u64::from(inst.len);
         let imm = inst.imm;
@@ -383,7 +540,9 @@ impl Emitter<'_, '_> {
                 let target = self.b.ins().band_imm_s(target, !1);
                 let link = self.b.ins().iconst(I64, next as i64);
                 self.set(inst.rd, link);
-                self.b.ins().jump(self.exit, &[BlockArg::Value(target)]);
+                let exit = self.exit(ExitPc::Dynamic(target), None);
+                self.b.ins().jump(exit, &[]);
+                self.fill_exits();
                 return;
             }
             Beq | Bne | Blt | Bge | Bltu | Bgeu => {
@@ -397,13 +556,14 @@ impl Emitter<'_, '_> {
                 };
                 let (a, c) = (self.reg(inst.rs1), self.reg(inst.rs2));
                 let taken = self.b.ins().icmp(cc, a, c);
-                let (tb, targs) = self.dest(pc.wrapping_add(imm as u64));
-                let (fb, fargs) = self.dest(next);
-                self.b.ins().brif(taken, tb, &targs, fb, &fargs);
+                let tb = self.dest(pc.wrapping_add(imm as u64));
+                let fb = self.dest(next);
+                self.b.ins().brif(taken, tb, &[], fb, &[]);
+                self.fill_exits();
                 return;
             }
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => {
-                let host = self.address(pc, inst, i64::from(inst.op.access_size()), perm::R, unretired);
+                let host = self.address(pc, inst, check, unretired);
                 let ins = self.b.ins();
                 match inst.op {
                     Lb => ins.sload8(I64, flags, host, 0),
@@ -416,7 +576,7 @@ impl Emitter<'_, '_> {
                 }
             }
             Sb | Sh | Sw | Sd => {
-                let host = self.address(pc, inst, i64::from(inst.op.access_size()), perm::W, unretired);
+                let host = self.address(pc, inst, check, unretired);
                 let v = self.reg(inst.rs2);
                 let ins = self.b.ins();
                 match inst.op {

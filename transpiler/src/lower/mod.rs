@@ -18,21 +18,31 @@
 //!   dense table indexed by `(pc - code_base) >> 1` ([`Layout::entry_of`]), then calls it
 //!   with the block's `entry` index, which the region's first block dispatches on with
 //!   one `br_table`.
+//! * Every exit is a block of its own that stores only the registers that may be
+//!   *dirty* there (written since the region was entered, by a forward data-flow over
+//!   the region's blocks) and returns. Exits do not share one block: a shared exit would
+//!   make every guest register a parameter of that block, and on each of the many edges
+//!   to it (one per check) the register allocator would have to move all of them into
+//!   the same locations, which cost more than the exits' duplicated stores. The slow
+//!   exits are cold blocks, laid out after the hot code.
 //! * Guest memory is the runtime's single host window (`host = base + guest address`).
-//!   Each access checks inline that the address lies below 2^32 and that the page
-//!   permission table allows it; there is no call per access.
+//!   Accesses are checked inline; there is no call per access. Accesses of a block
+//!   through the same base register value whose offsets span at most a page share one
+//!   check, carried by the first of them: the range must lie below 2^32 and the page
+//!   permission table must allow its first and last page.
 //! * Steps: a block adds its length once, at its entry, as a decrement of a *budget*
 //!   variable (the number of steps still allowed), and checks that the whole block fits.
 //!   A block that would cross the limit is not entered: the region exits to the runtime,
 //!   which finishes with single interpreted steps and so stops on the exact step.
-//! * Anything unusual leaves through the same door: the region stores its registers,
+//! * Anything unusual leaves through a *slow* exit: the region stores its registers,
 //!   sets the context's `exit` flag and returns the pc of the instruction the runtime must
-//!   execute with the interpreter's `step` (a memory access the inline check refused, a
-//!   block that would cross the step limit). Instructions that are rare and intricate —
-//!   `ecall`, LR/SC, AMOs, illegal and unsupported encodings — are never compiled: they
-//!   end a block and have no entry in the table, so the dispatcher interprets them. The
-//!   interpreter is then the one source of every fault, syscall and reservation rule,
-//!   and compiled code cannot disagree with it on those.
+//!   execute with the interpreter's `step` (a group of memory accesses the inline check
+//!   refused, a block that would cross the step limit); the runtime interprets from
+//!   there until it reaches a block it can enter. Instructions that are rare and
+//!   intricate — `ecall`, LR/SC, AMOs, illegal and unsupported encodings — are never
+//!   compiled: they end a block and have no entry in the table, so the dispatcher
+//!   interprets them. The interpreter is then the one source of every fault, syscall
+//!   and reservation rule, and compiled code cannot disagree with it on those.
 //!
 //! The lowering is parameterised by a [`Variant`] so that the trace-recording and
 //! profiling engines are built from this same source rather than from copies.
