@@ -22,6 +22,10 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 /// clamped to.
 const PAGES: i64 = 1 << (32 - perm::PAGE_SHIFT);
 
+/// Most runs of accessible pages a group's check tests one after the other (see
+/// [`Emitter::check_runs`]); with more, it reads the permission table instead.
+const MAX_RUN_TESTS: usize = 3;
+
 /// Lowers region `index` of `layout` to a Cranelift function named `u0:index`.
 pub fn lower_region(
     program: &Program,
@@ -451,7 +455,10 @@ impl Emitter<'_, '_> {
     fn address(&mut self, pc: u64, inst: &Inst, check: Option<Check>, unretired: u32) -> Value {
         let size = i64::from(inst.op.access_size());
         let a = self.reg(inst.rs1);
-        if let Some(check) = check {
+        let runs = check.map_or(0, |c| self.layout.runs[c.need as usize].len());
+        if let (Some(check), 1..=MAX_RUN_TESTS) = (check, runs) {
+            self.check_runs(a, inst.rs1, check, pc, unretired);
+        } else if let Some(check) = check {
             let limit = self.b.ins().iconst(I64, PAGES);
             let table_flags = self.flags.table;
             let page_bits = |b: &mut FunctionBuilder<'_>, offset: i64| {
@@ -480,6 +487,38 @@ impl Emitter<'_, '_> {
             self.log_words(var, addr, size, inst.op.is_store());
         }
         self.b.ins().iadd(self.base, addr)
+    }
+
+    /// The inline check of a group when the accessible memory is a few runs of pages
+    /// ([`super::Layout::runs`], typically the program's segments and the stack): the
+    /// range `[base + lo, base + end)` is accepted when it lies inside one run, which
+    /// is one subtraction and one unsigned comparison per run, with no table load.
+    /// An `sp`-based group tests the stack's run first, others test it last.
+    fn check_runs(&mut self, base: Value, base_reg: u8, check: Check, pc: u64, unretired: u32) {
+        let span = (check.end - check.lo) as u64;
+        let stack_top = crate::STACK_TOP;
+        // Runs are whole pages and a group spans at most one, so `e - s - span` ≥ 0.
+        let mut runs = self.layout.runs[check.need as usize].clone();
+        // Stable sort: the stack's run (the one ending at its top) first for `sp`.
+        runs.sort_by_key(|&(s, e)| (s < stack_top && stack_top <= e) != (base_reg == 2));
+        let start = self.b.ins().iadd_imm_s(base, check.lo);
+        let ok = self.b.create_block();
+        let slow = self.exit(ExitPc::Static(pc), Some(unretired));
+        for (i, &(s, e)) in runs.iter().enumerate() {
+            let offset = self.b.ins().iadd_imm_s(start, (s as i64).wrapping_neg());
+            let inside = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, offset, (e - s - span) as i64);
+            if i + 1 == runs.len() {
+                self.b.ins().brif(inside, ok, &[], slow, &[]);
+            } else {
+                let next = self.b.create_block();
+                self.b.ins().brif(inside, ok, &[], next, &[]);
+                self.b.switch_to_block(next);
+                self.b.seal_block(next);
+            }
+        }
+        self.fill_exits();
+        self.b.switch_to_block(ok);
+        self.b.seal_block(ok);
     }
 
     /// The trace variant's logging of one checked access at guest address `addr`

@@ -28,8 +28,12 @@
 //! * Guest memory is the runtime's single host window (`host = base + guest address`).
 //!   Accesses are checked inline; there is no call per access. Accesses of a block
 //!   through the same base register value whose offsets span at most a page share one
-//!   check, carried by the first of them: the range must lie below 2^32 and the page
-//!   permission table must allow its first and last page.
+//!   check, carried by the first of them. The check accepts the range when it lies in
+//!   one of the runs of accessible pages the layout derives from the ELF's segments and
+//!   the stack ([`Layout::runs`]: one subtraction and one comparison per run, no table
+//!   load; the runtime verifies the runs against its page table). A program with more
+//!   runs is checked against the runtime's per-page permission table instead: the range
+//!   must lie below 2^32 and the table must allow its first and last page.
 //! * Steps: a block adds its length once, at its entry, as a decrement of a *budget*
 //!   variable (the number of steps still allowed), and checks that the whole block fits.
 //!   A block that would cross the limit is not entered: the region exits to the runtime,
@@ -192,6 +196,9 @@ pub struct Layout {
     pub regions: Vec<Region>,
     /// One slot per ROM halfword.
     slots: Vec<Slot>,
+    /// `runs[need]`: the maximal ranges `[start, end)` of whole pages whose permission
+    /// bits include `need` (an index 1..=3, see [`perm`]), in address order.
+    pub runs: [Vec<(u64, u64)>; 4],
 }
 
 impl Layout {
@@ -429,7 +436,45 @@ pub fn layout(program: &Program) -> Layout {
         }
         regions.push(Region { start, end, blocks, entries });
     }
-    Layout { code_base, regions, slots }
+    Layout { code_base, regions, slots, runs: access_runs(program) }
+}
+
+/// The page permissions the runtime gives `program` (its `GuestMemory`): every page of
+/// a segment readable, and writable if the segment is, and the stack readable and
+/// writable (DESIGN.md §3), as the maximal runs of pages that have each permission
+/// mask (see [`Layout::runs`]). Compiled code lets an access through when it lies in
+/// one of these runs; the runtime checks when it loads the code that each run is
+/// indeed accessible in its own page table.
+fn access_runs(program: &Program) -> [Vec<(u64, u64)>; 4] {
+    let page = 1u64 << perm::PAGE_SHIFT;
+    // Page ranges and their bits, from which the runs are cut.
+    let mut spans: Vec<(u64, u64, u8)> = program
+        .segments
+        .iter()
+        .filter(|s| s.mem_size > 0)
+        .map(|s| {
+            let bits = if s.writable { perm::R | perm::W } else { perm::R };
+            (s.vaddr & !(page - 1), (s.vaddr + s.mem_size).next_multiple_of(page), bits)
+        })
+        .collect();
+    spans.push((crate::STACK_TOP - crate::STACK_SIZE, crate::STACK_TOP, perm::R | perm::W));
+    let mut bounds: Vec<u64> = spans.iter().flat_map(|&(s, e, _)| [s, e]).collect();
+    bounds.sort_unstable();
+    bounds.dedup();
+    let mut runs: [Vec<(u64, u64)>; 4] = Default::default();
+    for pair in bounds.windows(2) {
+        let (start, end) = (pair[0], pair[1]);
+        let bits = spans.iter().filter(|&&(s, e, _)| s < end && start < e).fold(0, |acc, &(_, _, b)| acc | b);
+        for (need, list) in runs.iter_mut().enumerate().skip(1) {
+            if bits & need as u8 == need as u8 {
+                match list.last_mut() {
+                    Some(last) if last.1 == start => last.1 = end,
+                    _ => list.push((start, end)),
+                }
+            }
+        }
+    }
+    runs
 }
 
 /// The frontend configuration used when IR is only printed, not compiled
@@ -518,6 +563,17 @@ mod tests {
         assert_eq!(layout.entry_of(0x1004), Some((0, 1)));
     }
 
+    /// The runs of accessible pages: the read-only code page, the stack for all three
+    /// masks.
+    #[test]
+    fn tiny_runs() {
+        let stack = (crate::STACK_TOP - crate::STACK_SIZE, crate::STACK_TOP);
+        let runs = layout(&tiny()).runs;
+        assert_eq!(runs[perm::R as usize], vec![(0x1000, 0x2000), stack]);
+        assert_eq!(runs[perm::W as usize], vec![stack]);
+        assert_eq!(runs[(perm::R | perm::W) as usize], vec![stack]);
+    }
+
     #[test]
     fn tiny_layout() {
         let layout = layout(&tiny());
@@ -566,9 +622,11 @@ mod tests {
                 assert!(i == 0 || exit, "{name} touches the context inside the region:\n{ir}");
             }
         }
-        // The guest load goes to guest memory, after an inline permission check.
+        // The guest load goes to guest memory, after an inline check against the runs
+        // of readable pages (the segment's page, then the stack), not the table.
         assert!(ir.contains("load.i64 notrap region2"), "{ir}");
-        assert!(ir.contains("uload8.i32 notrap aligned readonly region1"), "{ir}");
+        assert!(!ir.contains("uload8"), "{ir}");
+        assert!(ir.contains("icmp ule") && ir.contains("= 4088"), "{ir}");
         // The loop's back edge is a direct branch to its header, not an exit.
         let back_edge = blocks
             .iter()
