@@ -5,7 +5,7 @@
 //! divisor is replaced by 1 and the RISC-V result selected afterwards, so the
 //! generated code never branches on these corner cases.
 
-use super::{ctx, perm, Layout, Variant};
+use super::{ctx, perm, Block, Layout, Variant};
 use crate::inst::{Inst, Op};
 use crate::program::Program;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -133,10 +133,12 @@ pub fn lower_region(
         dirty: 0,
         exits: Vec::new(),
     };
-    let dirty_in = dirty_at_entry(program, layout, index);
+    let (successors, writes) = flow(program, layout, index);
+    let dirty_in = dirty_at_entry(&successors, &writes);
+    let checks = step_checks(program, layout, index, variant, &successors);
     for (i, block) in region.blocks.iter().enumerate() {
         e.dirty = dirty_in[i];
-        e.block(e.blocks[i], block.start, block.len, block.fallthrough);
+        e.block(e.blocks[i], block, checks[i]);
     }
 
     let mut b = e.b;
@@ -145,13 +147,9 @@ pub fn lower_region(
     func
 }
 
-/// The guest registers each block of region `index` may find *dirty* when it is
-/// entered (bit `r` for `x{r}`): written by the region since it was entered, so that
-/// their value in the context is stale. The runtime enters a region with every
-/// register clean, so a block's set is the union of what its in-region predecessors
-/// leave dirty (a forward data-flow fixpoint over the static control flow). Exits
-/// store only the dirty registers.
-fn dirty_at_entry(program: &Program, layout: &Layout, index: usize) -> Vec<u32> {
+/// The in-region static successors of each block of region `index`, and the guest
+/// registers each block writes (bit `r` for `x{r}`).
+fn flow(program: &Program, layout: &Layout, index: usize) -> (Vec<Vec<usize>>, Vec<u32>) {
     let region = &layout.regions[index];
     let in_region = |pc: u64| layout.block_of(pc).filter(|&(r, _)| r == index).map(|(_, b)| b);
     let mut writes = Vec::with_capacity(region.blocks.len());
@@ -176,7 +174,17 @@ fn dirty_at_entry(program: &Program, layout: &Layout, index: usize) -> Vec<u32> 
         writes.push(written & !1);
         successors.push(next);
     }
-    let mut dirty = vec![0u32; region.blocks.len()];
+    (successors, writes)
+}
+
+/// The guest registers each block may find *dirty* when it is entered (bit `r` for
+/// `x{r}`): written by the region since it was entered, so that their value in the
+/// context is stale. The runtime enters a region with every register clean, so a
+/// block's set is the union of what its in-region predecessors leave dirty (a forward
+/// data-flow fixpoint over the static control flow). Exits store only the dirty
+/// registers.
+fn dirty_at_entry(successors: &[Vec<usize>], writes: &[u32]) -> Vec<u32> {
+    let mut dirty = vec![0u32; successors.len()];
     let mut changed = true;
     while changed {
         changed = false;
@@ -191,6 +199,77 @@ fn dirty_at_entry(program: &Program, layout: &Layout, index: usize) -> Vec<u32> 
         }
     }
     dirty
+}
+
+/// Longest stretch of guest steps one block's step check may cover (see
+/// [`step_checks`]): bounds how early a run near its step limit or segment boundary
+/// leaves compiled code.
+const MAX_CHECKED_STEPS: u32 = 256;
+
+/// Which blocks check the step budget (and the trace or profile log's room) on entry,
+/// and for how much: `Some((steps, log words))`, or `None` for a block covered by its
+/// predecessors' checks. A block that is not an entry and whose predecessors all lie
+/// before it is reached only through them, so each predecessor can check for its own
+/// length plus the longest such covered stretch after it, and the covered block needs
+/// no check. A check that asks for more than the block itself needs is exact all the
+/// same: when it fails, the region exits at the block's first instruction with
+/// nothing retired, and the runtime interprets on from there.
+fn step_checks(
+    program: &Program,
+    layout: &Layout,
+    index: usize,
+    variant: Variant,
+    successors: &[Vec<usize>],
+) -> Vec<Option<(u32, u32)>> {
+    let region = &layout.regions[index];
+    let count = region.blocks.len();
+    let own: Vec<(u32, u32)> = region
+        .blocks
+        .iter()
+        .map(|block| {
+            let words = match variant {
+                Variant::Plain => 0,
+                // The worst case: two logged words per memory access.
+                Variant::Trace => {
+                    let mut pc = block.start;
+                    let mut accesses = 0;
+                    for _ in 0..block.len {
+                        let inst = inst_at(program, pc);
+                        accesses += u32::from(inst.op.access_size() != 0);
+                        pc += u64::from(inst.len);
+                    }
+                    2 * accesses
+                }
+                Variant::Profile => 1,
+            };
+            (block.len, words)
+        })
+        .collect();
+    let mut covered = vec![true; count];
+    for &e in &region.entries {
+        covered[e] = false;
+    }
+    for (b, next) in successors.iter().enumerate() {
+        for &s in next {
+            if s <= b {
+                covered[s] = false;
+            }
+        }
+    }
+    // Back to front: a covered block's need is final before its predecessors'.
+    let mut need = own.clone();
+    for b in (0..count).rev() {
+        let after = successors[b].iter().filter(|&&s| covered[s]);
+        let (steps, words) = after.fold((0, 0), |(st, w), &s| (st.max(need[s].0), w.max(need[s].1)));
+        if own[b].0 + steps <= MAX_CHECKED_STEPS {
+            need[b] = (own[b].0 + steps, own[b].1 + words);
+        } else {
+            for &s in &successors[b] {
+                covered[s] = false;
+            }
+        }
+    }
+    (0..count).map(|b| (!covered[b]).then_some(need[b])).collect()
 }
 
 /// A permission check covering a group of accesses: offsets `[lo, end)` from their
@@ -393,33 +472,22 @@ impl Emitter<'_, '_> {
         self.b.seal_block(ok);
     }
 
-    /// One basic block: the step check and count, then its instructions.
-    fn block(&mut self, clif: cranelift_codegen::ir::Block, start: u64, len: u32, fallthrough: Option<u64>) {
+    /// One basic block: the step check (if it has one, see [`step_checks`]) and
+    /// count, then its instructions.
+    fn block(&mut self, clif: cranelift_codegen::ir::Block, block: &Block, check: Option<(u32, u32)>) {
+        let (start, len) = (block.start, block.len);
         self.b.switch_to_block(clif);
         let left = self.b.use_var(self.budget);
-        let mut fits = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, left, i64::from(len));
-        let log_words = match self.variant {
-            Variant::Plain => 0,
-            // The worst case: two logged words per memory access.
-            Variant::Trace => {
-                2 * (0..len)
-                    .scan(start, |pc, _| {
-                        let inst = *inst_at(self.program, *pc);
-                        *pc += u64::from(inst.len);
-                        Some(inst.op.access_size() != 0)
-                    })
-                    .filter(|&is_access| is_access)
-                    .count() as i64
+        if let Some((steps, log_words)) = check {
+            let mut fits = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, left, i64::from(steps));
+            if let (Some(var), Some(end), true) = (self.log_ptr, self.log_end, log_words > 0) {
+                let ptr = self.b.use_var(var);
+                let room = self.b.ins().isub(end, ptr);
+                let enough = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, 8 * i64::from(log_words));
+                fits = self.b.ins().band(fits, enough);
             }
-            Variant::Profile => 1,
-        };
-        if let (Some(var), Some(end), true) = (self.log_ptr, self.log_end, log_words > 0) {
-            let ptr = self.b.use_var(var);
-            let room = self.b.ins().isub(end, ptr);
-            let enough = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, 8 * log_words);
-            fits = self.b.ins().band(fits, enough);
+            self.check(fits, start, 0);
         }
-        self.check(fits, start, 0);
         let left = self.b.ins().iadd_imm_s(left, -i64::from(len));
         self.b.def_var(self.budget, left);
         if let (Some(var), Variant::Profile) = (self.log_ptr, self.variant) {
@@ -436,7 +504,7 @@ impl Emitter<'_, '_> {
             self.inst(pc, &inst, len - k, check);
             pc += u64::from(inst.len);
         }
-        if let Some(next) = fallthrough {
+        if let Some(next) = block.fallthrough {
             self.jump_to(next);
         }
     }

@@ -37,7 +37,10 @@
 //! * Steps: a block adds its length once, at its entry, as a decrement of a *budget*
 //!   variable (the number of steps still allowed), and checks that the whole block fits.
 //!   A block that would cross the limit is not entered: the region exits to the runtime,
-//!   which finishes with single interpreted steps and so stops on the exact step.
+//!   which finishes with single interpreted steps and so stops on the exact step. A
+//!   block that is not an entry and is reached only from earlier blocks of its region
+//!   has no check of its own: its predecessors check for their length plus the longest
+//!   such stretch after them (up to 256 steps), which is exact too, only earlier.
 //! * Anything unusual leaves through a *slow* exit: the region stores its registers,
 //!   sets the context's `exit` flag and returns the pc of the instruction the runtime must
 //!   execute with the interpreter's `step` (a group of memory accesses the inline check
