@@ -90,7 +90,12 @@ pub fn lower_region(
         guest: region_flags(2, "guest memory", MemFlagsData::new().with_notrap()),
         log: region_flags(3, "trace log", MemFlagsData::trusted()),
     };
+    // The host address of guest memory lives in the pinned register for the whole
+    // region (see `codegen_flags`); the caller's value of that register is saved
+    // here and put back by every exit.
+    let caller_pinned = b.ins().get_pinned_reg(I64);
     let base = b.ins().load(I64, ctx_flags.with_readonly(), ctx_ptr, ctx::MEM_BASE);
+    b.ins().set_pinned_reg(base);
     let perms = b.ins().load(I64, ctx_flags.with_readonly(), ctx_ptr, ctx::PERMS);
     for (r, var) in regs.iter().enumerate() {
         if let Some(var) = *var {
@@ -128,7 +133,7 @@ pub fn lower_region(
         log_end,
         flags,
         ctx_ptr,
-        base,
+        caller_pinned,
         perms,
         dirty: 0,
         exits: Vec::new(),
@@ -282,46 +287,54 @@ struct Check {
 }
 
 /// The permission checks of the block of `len` instructions at `start`, one entry per
-/// instruction. Accesses in a block through the same value of the same base register
-/// (not written in between) form a group whose offsets span at most one page, so the
-/// range touches at most two pages and one check of its first and last page covers
-/// them all; the group's first access carries that check and the others none.
+/// instruction. Accesses in a block whose addresses are one value plus constants form
+/// a group whose offsets span at most one page, so the range touches at most two pages
+/// and one check covers them all; the group's first access carries that check (its
+/// offsets relative to that access's base register) and the others none. Values are
+/// followed through `addi` (and `mv`), so an `sp` adjusted by a prologue or a pointer
+/// stepped by a loop body stays the same value plus a known constant.
 /// Permissions never change during a run, so checking early is exact for the accesses
 /// that succeed; if the check fails, the region exits at the group's first access and
 /// the interpreter runs on from there, reaching any fault at its own instruction.
 /// Fewer checks mean less hot code and fewer exits for Cranelift to compile.
 fn plan_checks(program: &Program, start: u64, len: u32) -> Vec<Option<Check>> {
     let page = 1i64 << perm::PAGE_SHIFT;
-    let mut checks: Vec<Option<Check>> = Vec::with_capacity(len as usize);
-    // For each base register, its number of writes so far and its open group.
+    let mut checks: Vec<Option<Check>> = vec![None; len as usize];
+    // Each register as `root + offset`, a root being a register's value after its
+    // `n`-th write in the block, `(register, n)`.
     let mut version = [0u32; 32];
-    let mut open: [Option<(u32, usize)>; 32] = [None; 32];
+    let mut value: [((u8, u32), i64); 32] = std::array::from_fn(|r| ((r as u8, 0), 0));
+    // Open groups: root, first access, its base's offset from the root, and the range
+    // `[lo, end)` relative to the root.
+    let mut groups: Vec<((u8, u32), usize, i64, i64, i64, u8)> = Vec::new();
     let mut pc = start;
     for k in 0..len as usize {
         let inst = inst_at(program, pc);
         let size = i64::from(inst.op.access_size());
-        checks.push(None);
         if size > 0 {
             let need = if inst.op.is_store() { perm::W } else { perm::R };
-            let (lo, end) = (inst.imm, inst.imm + size);
-            let base = inst.rs1 as usize;
-            let grouped = match open[base] {
-                Some((v, first)) if v == version[base] => {
-                    let group = checks[first].as_mut().expect("a group's first access carries its check");
-                    let (lo, end) = (group.lo.min(lo), group.end.max(end));
-                    (end - lo <= page).then(|| *group = Check { lo, end, need: group.need | need }).is_some()
+            let (root, offset) = value[inst.rs1 as usize];
+            let (lo, end) = (offset + inst.imm, offset + inst.imm + size);
+            let open = groups.iter_mut().rev().find(|g| g.0 == root);
+            match open {
+                Some(g) if g.4.max(end) - g.3.min(lo) <= page => {
+                    (g.3, g.4, g.5) = (g.3.min(lo), g.4.max(end), g.5 | need);
                 }
-                _ => false,
-            };
-            if !grouped {
-                checks[k] = Some(Check { lo, end, need });
-                open[base] = Some((version[base], k));
+                _ => groups.push((root, k, offset, lo, end, need)),
             }
         }
         if inst.rd != 0 {
-            version[inst.rd as usize] += 1;
+            let rd = inst.rd as usize;
+            version[rd] += 1;
+            value[rd] = match inst.op {
+                Op::Addi => (value[inst.rs1 as usize].0, value[inst.rs1 as usize].1 + inst.imm),
+                _ => ((inst.rd, version[rd]), 0),
+            };
         }
         pc += u64::from(inst.len);
+    }
+    for (_, first, base, lo, end, need) in groups {
+        checks[first] = Some(Check { lo: lo - base, end: end - base, need });
     }
     checks
 }
@@ -354,7 +367,8 @@ struct Emitter<'a, 'f> {
     log_end: Option<Value>,
     flags: MemoryFlags,
     ctx_ptr: Value,
-    base: Value,
+    /// The caller's value of the pinned register, restored by every exit.
+    caller_pinned: Value,
     perms: Value,
     /// The registers that may be dirty at the current point (see [`dirty_at_entry`]).
     dirty: u32,
@@ -453,6 +467,7 @@ impl Emitter<'_, '_> {
                 let v = self.b.use_var(var);
                 self.b.ins().store(ctx_flags, v, self.ctx_ptr, ctx::LOG_PTR);
             }
+            self.b.ins().set_pinned_reg(self.caller_pinned);
             let pc = match exit.pc {
                 ExitPc::Static(pc) => self.b.ins().iconst(I64, pc as i64),
                 ExitPc::Dynamic(v) => v,
@@ -554,7 +569,8 @@ impl Emitter<'_, '_> {
         if let (Some(var), Variant::Trace) = (self.log_ptr, self.variant) {
             self.log_words(var, addr, size, inst.op.is_store());
         }
-        self.b.ins().iadd(self.base, addr)
+        let base = self.b.ins().get_pinned_reg(I64);
+        self.b.ins().iadd(base, addr)
     }
 
     /// The inline check of a group when the accessible memory is a few runs of pages
@@ -600,7 +616,8 @@ impl Emitter<'_, '_> {
     fn log_words(&mut self, var: Variable, addr: Value, size: i64, is_store: bool) {
         let (guest, log) = (self.flags.guest, self.flags.log);
         let aligned = self.b.ins().band_imm_s(addr, !7);
-        let host = self.b.ins().iadd(self.base, aligned);
+        let base = self.b.ins().get_pinned_reg(I64);
+        let host = self.b.ins().iadd(base, aligned);
         let ptr = self.b.use_var(var);
         let first = self.b.ins().load(I64, guest, host, 0);
         self.b.ins().store(log, first, ptr, 0);

@@ -25,10 +25,11 @@
 //!   to it (one per check) the register allocator would have to move all of them into
 //!   the same locations, which cost more than the exits' duplicated stores. The slow
 //!   exits are cold blocks, laid out after the hot code.
-//! * Guest memory is the runtime's single host window (`host = base + guest address`).
-//!   Accesses are checked inline; there is no call per access. Accesses of a block
-//!   through the same base register value whose offsets span at most a page share one
-//!   check, carried by the first of them. The check accepts the range when it lies in
+//! * Guest memory is the runtime's single host window (`host = base + guest address`,
+//!   `base` in Cranelift's pinned register for the whole region). Accesses are checked
+//!   inline; there is no call per access. Accesses of a block whose addresses are one
+//!   value plus constants (followed through `addi`) and whose offsets span at most a
+//!   page share one check, carried by the first of them. The check accepts the range when it lies in
 //!   one of the runs of accessible pages the layout derives from the ELF's segments and
 //!   the stack ([`Layout::runs`]: one subtraction and one comparison per run, no table
 //!   load; the runtime verifies the runs against its page table). A program with more
@@ -534,6 +535,12 @@ pub fn codegen_flags(large_region: bool) -> cranelift_codegen::settings::Builder
     set(&mut flags, "use_colocated_libcalls", "false");
     // Region code never unwinds (it calls nothing), so no unwind tables are built.
     set(&mut flags, "unwind_info", "false");
+    // Guest memory's host address in a register of its own for the whole region
+    // (r15 on x86-64): every access adds it, and as an ordinary value the register
+    // allocator spilled it in the regions with the most guest registers live, adding
+    // a reload to every access. The pinned register is not callee-saved for
+    // Cranelift, so the lowering saves the caller's value and restores it at each exit.
+    set(&mut flags, "enable_pinned_reg", "true");
     flags
 }
 
