@@ -13,15 +13,14 @@
 
 use crate::fault::{Access, FaultKind};
 use ziskjit_transpiler::{Program, ADDRESS_SPACE_END};
+/// The stack region `[STACK_TOP - STACK_SIZE, STACK_TOP)`, defined with the guest
+/// contract in the transpiler, whose compiled code relies on it too.
+pub use ziskjit_transpiler::{STACK_SIZE, STACK_TOP};
 
 /// Guest page size for permissions.
 pub const PAGE_SIZE: u64 = 4096;
 /// `log2(PAGE_SIZE)`.
 pub const PAGE_SHIFT: u32 = 12;
-/// One past the highest stack address.
-pub const STACK_TOP: u64 = 0x8000_0000;
-/// Size of the stack region.
-pub const STACK_SIZE: u64 = 8 << 20;
 /// The initial `sp`: Linux puts `argc`, `argv`, `envp` and the auxiliary vector at
 /// the top of the stack; for a guest with no arguments they are all zero words, and
 /// the region is zero already, so only `sp` has to be set.

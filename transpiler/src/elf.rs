@@ -14,6 +14,13 @@ use goblin::elf::Elf;
 /// Guest addresses are 32-bit: every segment must end at or below this.
 pub const ADDRESS_SPACE_END: u64 = 1 << 32;
 
+/// One past the highest address of the guest stack (DESIGN.md §3). Defined here, next
+/// to the address space, because compiled code relies on where the stack is (its
+/// inline memory checks, `lower::Layout::runs`) as much as the runtime that maps it.
+pub const STACK_TOP: u64 = 0x8000_0000;
+/// Size of the guest stack region `[STACK_TOP - STACK_SIZE, STACK_TOP)`.
+pub const STACK_SIZE: u64 = 8 << 20;
+
 /// Why an ELF was rejected.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ElfError {

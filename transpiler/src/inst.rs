@@ -252,6 +252,12 @@ impl Op {
         }
     }
 
+    /// True for the plain stores (`sb`, `sh`, `sw`, `sd`).
+    pub fn is_store(self) -> bool {
+        use Op::*;
+        matches!(self, Sb | Sh | Sw | Sd)
+    }
+
     /// True for instructions that may transfer control somewhere other than `pc + len`
     /// (they end a basic block). `ecall` ends one too: it may halt the run.
     pub fn ends_block(self) -> bool {

@@ -13,6 +13,6 @@ pub mod inst;
 pub mod lower;
 pub mod program;
 
-pub use elf::{load_elf, ElfError, ADDRESS_SPACE_END};
+pub use elf::{load_elf, ElfError, ADDRESS_SPACE_END, STACK_SIZE, STACK_TOP};
 pub use inst::{Inst, Op};
 pub use program::{FetchError, Program, Segment, Symbol};

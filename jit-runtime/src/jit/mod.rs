@@ -27,7 +27,7 @@ pub mod load;
 
 use crate::fault::{Fault, FaultKind as Kind};
 use crate::interp::{fetch, step, Cpu, LiveBus, RunResult};
-use crate::memory::{GuestMemory, MemoryError};
+use crate::memory::{GuestMemory, MemoryError, PAGE_SHIFT};
 use crate::syscall::{Io, SyscallOutcome};
 use crate::trace::{SegmentCutter, SegmentTrace, TraceSummary, TracingBus, LOG_CHUNK_WORDS};
 use load::{CodeMap, LoadError};
@@ -141,6 +141,18 @@ impl<'p> Jit<'p> {
     pub fn new(program: &'p Program, compiled: &'p Compiled) -> Result<Jit<'p>, MemoryError> {
         let mem = GuestMemory::new(program)?;
         let mut perms = mem.perms().to_vec();
+        // Compiled code lets accesses inside these runs through without reading the
+        // table; each must really be accessible (the transpiler derives them from the
+        // same guest contract as `GuestMemory`).
+        for (need, runs) in compiled.layout.runs.iter().enumerate() {
+            for &(start, end) in runs {
+                let pages = &perms[(start >> PAGE_SHIFT) as usize..(end >> PAGE_SHIFT) as usize];
+                assert!(
+                    pages.iter().all(|&p| p & need as u8 == need as u8),
+                    "compiled code assumes [0x{start:x}, 0x{end:x}) has permissions {need}, the memory disagrees"
+                );
+            }
+        }
         perms.push(0);
         Ok(Jit { program, compiled, cpu: Cpu::new(program.entry), mem, steps: 0, perms })
     }

@@ -18,21 +18,39 @@
 //!   dense table indexed by `(pc - code_base) >> 1` ([`Layout::entry_of`]), then calls it
 //!   with the block's `entry` index, which the region's first block dispatches on with
 //!   one `br_table`.
-//! * Guest memory is the runtime's single host window (`host = base + guest address`).
-//!   Each access checks inline that the address lies below 2^32 and that the page
-//!   permission table allows it; there is no call per access.
+//! * Every exit is a block of its own that stores only the registers that may be
+//!   *dirty* there (written since the region was entered, by a forward data-flow over
+//!   the region's blocks) and returns. Exits do not share one block: a shared exit would
+//!   make every guest register a parameter of that block, and on each of the many edges
+//!   to it (one per check) the register allocator would have to move all of them into
+//!   the same locations, which cost more than the exits' duplicated stores. The slow
+//!   exits are cold blocks, laid out after the hot code.
+//! * Guest memory is the runtime's single host window (`host = base + guest address`,
+//!   `base` in Cranelift's pinned register for the whole region). Accesses are checked
+//!   inline; there is no call per access. Accesses of a block whose addresses are one
+//!   value plus constants (followed through `addi`) and whose offsets span at most a
+//!   page share one check, carried by the first of them. The check accepts the range when it lies in
+//!   one of the runs of accessible pages the layout derives from the ELF's segments and
+//!   the stack ([`Layout::runs`]: one subtraction and one comparison per run, no table
+//!   load; the runtime verifies the runs against its page table). A program with more
+//!   runs is checked against the runtime's per-page permission table instead: the range
+//!   must lie below 2^32 and the table must allow its first and last page.
 //! * Steps: a block adds its length once, at its entry, as a decrement of a *budget*
 //!   variable (the number of steps still allowed), and checks that the whole block fits.
 //!   A block that would cross the limit is not entered: the region exits to the runtime,
-//!   which finishes with single interpreted steps and so stops on the exact step.
-//! * Anything unusual leaves through the same door: the region stores its registers,
+//!   which finishes with single interpreted steps and so stops on the exact step. A
+//!   block that is not an entry and is reached only from earlier blocks of its region
+//!   has no check of its own: its predecessors check for their length plus the longest
+//!   such stretch after them (up to 256 steps), which is exact too, only earlier.
+//! * Anything unusual leaves through a *slow* exit: the region stores its registers,
 //!   sets the context's `exit` flag and returns the pc of the instruction the runtime must
-//!   execute with the interpreter's `step` (a memory access the inline check refused, a
-//!   block that would cross the step limit). Instructions that are rare and intricate —
-//!   `ecall`, LR/SC, AMOs, illegal and unsupported encodings — are never compiled: they
-//!   end a block and have no entry in the table, so the dispatcher interprets them. The
-//!   interpreter is then the one source of every fault, syscall and reservation rule,
-//!   and compiled code cannot disagree with it on those.
+//!   execute with the interpreter's `step` (a group of memory accesses the inline check
+//!   refused, a block that would cross the step limit); the runtime interprets from
+//!   there until it reaches a block it can enter. Instructions that are rare and
+//!   intricate — `ecall`, LR/SC, AMOs, illegal and unsupported encodings — are never
+//!   compiled: they end a block and have no entry in the table, so the dispatcher
+//!   interprets them. The interpreter is then the one source of every fault, syscall
+//!   and reservation rule, and compiled code cannot disagree with it on those.
 //!
 //! The lowering is parameterised by a [`Variant`] so that the trace-recording and
 //! profiling engines are built from this same source rather than from copies.
@@ -182,6 +200,9 @@ pub struct Layout {
     pub regions: Vec<Region>,
     /// One slot per ROM halfword.
     slots: Vec<Slot>,
+    /// `runs[need]`: the maximal ranges `[start, end)` of whole pages whose permission
+    /// bits include `need` (an index 1..=3, see [`perm`]), in address order.
+    pub runs: [Vec<(u64, u64)>; 4],
 }
 
 impl Layout {
@@ -419,7 +440,45 @@ pub fn layout(program: &Program) -> Layout {
         }
         regions.push(Region { start, end, blocks, entries });
     }
-    Layout { code_base, regions, slots }
+    Layout { code_base, regions, slots, runs: access_runs(program) }
+}
+
+/// The page permissions the runtime gives `program` (its `GuestMemory`): every page of
+/// a segment readable, and writable if the segment is, and the stack readable and
+/// writable (DESIGN.md §3), as the maximal runs of pages that have each permission
+/// mask (see [`Layout::runs`]). Compiled code lets an access through when it lies in
+/// one of these runs; the runtime checks when it loads the code that each run is
+/// indeed accessible in its own page table.
+fn access_runs(program: &Program) -> [Vec<(u64, u64)>; 4] {
+    let page = 1u64 << perm::PAGE_SHIFT;
+    // Page ranges and their bits, from which the runs are cut.
+    let mut spans: Vec<(u64, u64, u8)> = program
+        .segments
+        .iter()
+        .filter(|s| s.mem_size > 0)
+        .map(|s| {
+            let bits = if s.writable { perm::R | perm::W } else { perm::R };
+            (s.vaddr & !(page - 1), (s.vaddr + s.mem_size).next_multiple_of(page), bits)
+        })
+        .collect();
+    spans.push((crate::STACK_TOP - crate::STACK_SIZE, crate::STACK_TOP, perm::R | perm::W));
+    let mut bounds: Vec<u64> = spans.iter().flat_map(|&(s, e, _)| [s, e]).collect();
+    bounds.sort_unstable();
+    bounds.dedup();
+    let mut runs: [Vec<(u64, u64)>; 4] = Default::default();
+    for pair in bounds.windows(2) {
+        let (start, end) = (pair[0], pair[1]);
+        let bits = spans.iter().filter(|&&(s, e, _)| s < end && start < e).fold(0, |acc, &(_, _, b)| acc | b);
+        for (need, list) in runs.iter_mut().enumerate().skip(1) {
+            if bits & need as u8 == need as u8 {
+                match list.last_mut() {
+                    Some(last) if last.1 == start => last.1 = end,
+                    _ => list.push((start, end)),
+                }
+            }
+        }
+    }
+    runs
 }
 
 /// The frontend configuration used when IR is only printed, not compiled
@@ -476,6 +535,12 @@ pub fn codegen_flags(large_region: bool) -> cranelift_codegen::settings::Builder
     set(&mut flags, "use_colocated_libcalls", "false");
     // Region code never unwinds (it calls nothing), so no unwind tables are built.
     set(&mut flags, "unwind_info", "false");
+    // Guest memory's host address in a register of its own for the whole region
+    // (r15 on x86-64): every access adds it, and as an ordinary value the register
+    // allocator spilled it in the regions with the most guest registers live, adding
+    // a reload to every access. The pinned register is not callee-saved for
+    // Cranelift, so the lowering saves the caller's value and restores it at each exit.
+    set(&mut flags, "enable_pinned_reg", "true");
     flags
 }
 
@@ -506,6 +571,17 @@ mod tests {
         assert_eq!(region.blocks[1], Block { start: 0x1004, len: 2, fallthrough: None });
         assert_eq!(region.entries, vec![0, 1]);
         assert_eq!(layout.entry_of(0x1004), Some((0, 1)));
+    }
+
+    /// The runs of accessible pages: the read-only code page, the stack for all three
+    /// masks.
+    #[test]
+    fn tiny_runs() {
+        let stack = (crate::STACK_TOP - crate::STACK_SIZE, crate::STACK_TOP);
+        let runs = layout(&tiny()).runs;
+        assert_eq!(runs[perm::R as usize], vec![(0x1000, 0x2000), stack]);
+        assert_eq!(runs[perm::W as usize], vec![stack]);
+        assert_eq!(runs[(perm::R | perm::W) as usize], vec![stack]);
     }
 
     #[test]
@@ -556,9 +632,11 @@ mod tests {
                 assert!(i == 0 || exit, "{name} touches the context inside the region:\n{ir}");
             }
         }
-        // The guest load goes to guest memory, after an inline permission check.
+        // The guest load goes to guest memory, after an inline check against the runs
+        // of readable pages (the segment's page, then the stack), not the table.
         assert!(ir.contains("load.i64 notrap region2"), "{ir}");
-        assert!(ir.contains("uload8.i32 notrap aligned readonly region1"), "{ir}");
+        assert!(!ir.contains("uload8"), "{ir}");
+        assert!(ir.contains("icmp ule") && ir.contains("= 4088"), "{ir}");
         // The loop's back edge is a direct branch to its header, not an exit.
         let back_edge = blocks
             .iter()
