@@ -224,6 +224,8 @@ impl<'p> Jit<'p> {
                 // comes from the same layout; the context points at live guest memory,
                 // a permission table covering every page index the code can form, and
                 // (trace and profile variants) a log with the room the code checks for.
+                // Region code uses r15 as Cranelift's pinned register and restores the
+                // caller's value itself before returning (see `lower::codegen_flags`).
                 pc = unsafe { region(&mut ctx, entry) };
                 hooks.after_region(&ctx, pc);
                 if ctx.exit == 0 {

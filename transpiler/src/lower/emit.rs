@@ -286,6 +286,17 @@ struct Check {
     need: u8,
 }
 
+/// An open group of [`plan_checks`]: accesses at `root + [lo, end)`, the first of
+/// them at instruction `first` through a base register holding `root + base`.
+struct Group {
+    root: (u8, u32),
+    first: usize,
+    base: i64,
+    lo: i64,
+    end: i64,
+    need: u8,
+}
+
 /// The permission checks of the block of `len` instructions at `start`, one entry per
 /// instruction. Accesses in a block whose addresses are one value plus constants form
 /// a group whose offsets span at most one page, so the range touches at most two pages
@@ -304,9 +315,7 @@ fn plan_checks(program: &Program, start: u64, len: u32) -> Vec<Option<Check>> {
     // `n`-th write in the block, `(register, n)`.
     let mut version = [0u32; 32];
     let mut value: [((u8, u32), i64); 32] = std::array::from_fn(|r| ((r as u8, 0), 0));
-    // Open groups: root, first access, its base's offset from the root, and the range
-    // `[lo, end)` relative to the root.
-    let mut groups: Vec<((u8, u32), usize, i64, i64, i64, u8)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let mut pc = start;
     for k in 0..len as usize {
         let inst = inst_at(program, pc);
@@ -315,12 +324,11 @@ fn plan_checks(program: &Program, start: u64, len: u32) -> Vec<Option<Check>> {
             let need = if inst.op.is_store() { perm::W } else { perm::R };
             let (root, offset) = value[inst.rs1 as usize];
             let (lo, end) = (offset + inst.imm, offset + inst.imm + size);
-            let open = groups.iter_mut().rev().find(|g| g.0 == root);
-            match open {
-                Some(g) if g.4.max(end) - g.3.min(lo) <= page => {
-                    (g.3, g.4, g.5) = (g.3.min(lo), g.4.max(end), g.5 | need);
+            match groups.iter_mut().rev().find(|g| g.root == root) {
+                Some(g) if g.end.max(end) - g.lo.min(lo) <= page => {
+                    (g.lo, g.end, g.need) = (g.lo.min(lo), g.end.max(end), g.need | need);
                 }
-                _ => groups.push((root, k, offset, lo, end, need)),
+                _ => groups.push(Group { root, first: k, base: offset, lo, end, need }),
             }
         }
         if inst.rd != 0 {
@@ -333,8 +341,8 @@ fn plan_checks(program: &Program, start: u64, len: u32) -> Vec<Option<Check>> {
         }
         pc += u64::from(inst.len);
     }
-    for (_, first, base, lo, end, need) in groups {
-        checks[first] = Some(Check { lo: lo - base, end: end - base, need });
+    for g in groups {
+        checks[g.first] = Some(Check { lo: g.lo - g.base, end: g.end - g.base, need: g.need });
     }
     checks
 }
