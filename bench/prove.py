@@ -7,7 +7,7 @@ start of `prove` to the proof on disk), proof size, verify time and peak memory 
 prove process's VmHWM via /usr/bin/time), and the cost breakdown of the phases from the
 prover's tracing spans (`--trace-spans`).
 
-    python3 bench/prove.py [--logs 20,22] [--examples fibonacci,sha256,keccak]
+    python3 bench/prove.py [--logs 20,22] [--examples fibonacci,sha256,keccak] [--hash poseidon2|blake3]
 """
 import argparse, json, os, re, struct, subprocess, sys, tempfile, time
 
@@ -54,7 +54,7 @@ def phase_seconds(stderr):
     return totals
 
 
-def bench(example, log, tmp):
+def bench(example, log, tmp, hash_name):
     size = size_for(example, 1 << log, tmp)
     path = os.path.join(tmp, "input.bin")
     with open(path, "wb") as f:
@@ -63,7 +63,7 @@ def bench(example, log, tmp):
     stats = os.path.join(tmp, "prove.json")
     elf = os.path.join(ELVES, example)
     run = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", ZISKJIT, "--trace-spans", "prove", elf, "--input", path,
-                          "-o", proof, "--stats-json", stats], capture_output=True, text=True)
+                          "-o", proof, "--hash", hash_name, "--stats-json", stats], capture_output=True, text=True)
     if run.returncode != 0:
         sys.exit(f"{example}: prove failed: {run.stderr[-2000:]}")
     rss = int(re.search(r"MAXRSS (\d+)", run.stderr).group(1)) / 1024
@@ -79,13 +79,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--logs", default="20,22")
     parser.add_argument("--examples", default="fibonacci,sha256,keccak")
+    parser.add_argument("--hash", default="poseidon2", choices=["poseidon2", "blake3"])
     args = parser.parse_args()
     print(f"{'example':10} {'steps':>9} {'segs':>4} {'steps/s':>8} {'prove s':>8} {'proof KiB':>9} "
           f"{'verify s':>8} {'peak MiB':>8}  phases (CPU-busy s)")
     with tempfile.TemporaryDirectory() as tmp:
         for example in args.examples.split(","):
             for log in map(int, args.logs.split(",")):
-                s, verify, rss, phases = bench(example, log, tmp)
+                s, verify, rss, phases = bench(example, log, tmp, args.hash)
                 shown = ", ".join(f"{k} {v:.1f}" for k, v in sorted(phases.items(), key=lambda kv: -kv[1])[:6])
                 print(f"{example:10} {s['steps']:>9} {s['segments']:>4} {s['steps_per_second']:>8.0f} "
                       f"{s['seconds']:>8.1f} {s['proof_bytes'] / 1024:>9.0f} {verify:>8.2f} {rss:>8.0f}  {shown}",

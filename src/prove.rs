@@ -6,11 +6,12 @@
 use crate::cli::{read_input, write_json, CliError, ErrorKind};
 use crate::compile::Guest;
 use crate::run::fault_error;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
-use ziskjit_air::run_proof::{prove_run, verify_run, ProgramKey, RunProof};
+use ziskjit_air::run_proof::{proof_hash, prove_run, verify_run, ProgramKey, RunProof, RunProver};
+use ziskjit_prover::{Blake3Stark, HashKind, Poseidon2Stark};
 use ziskjit_runtime::jit::Jit;
 use ziskjit_runtime::Io;
 use ziskjit_transpiler::lower::Variant;
@@ -42,12 +43,23 @@ pub struct ProveArgs {
     /// which then need not recompute them (default: half of the available memory).
     #[arg(long, value_name = "MIB")]
     pub keep_memory: Option<usize>,
+    /// The hash of the commitments: poseidon2 (recursion-friendly) or blake3 (about
+    /// twice as fast to prove); `verify` reads it from the proof.
+    #[arg(long, value_enum, default_value = "poseidon2")]
+    pub hash: Hash,
     /// Write statistics as one JSON object (steps, segments, seconds per phase, proof_bytes).
     #[arg(long)]
     pub stats_json: Option<PathBuf>,
     /// Compile the ELF even if the image cache has its code, and do not store it there.
     #[arg(long)]
     pub no_cache: bool,
+}
+
+/// The `--hash` choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Hash {
+    Poseidon2,
+    Blake3,
 }
 
 #[derive(Args)]
@@ -83,6 +95,13 @@ fn default_keep_bytes() -> usize {
 }
 
 pub fn prove(args: &ProveArgs) -> Result<u8, CliError> {
+    match args.hash {
+        Hash::Poseidon2 => prove_with::<Poseidon2Stark>(args),
+        Hash::Blake3 => prove_with::<Blake3Stark>(args),
+    }
+}
+
+fn prove_with<SC: RunProver>(args: &ProveArgs) -> Result<u8, CliError> {
     let guest = Guest::open(&args.elf)?;
     let program = &guest.program;
     let input = read_input(&args.input)?;
@@ -91,29 +110,25 @@ pub fn prove(args: &ProveArgs) -> Result<u8, CliError> {
         .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot create {}: {e}", args.output.display())))?;
     let started = Instant::now();
     let setup_started = Instant::now();
-    let key = ProgramKey::new(program)
+    let key = ProgramKey::<SC>::new(program)
         .map_err(|e| CliError::new(ErrorKind::ProveFailed, format!("setting up the program's tables: {e}")))?;
     let setup_seconds = setup_started.elapsed().as_secs_f64();
     let compiled = guest.compiled(Variant::Trace, args.no_cache)?.0;
 
-    // The guest runs on this thread and hands each finished segment to the prover
-    // thread through a short channel: execution, witness generation and phase-1
+    // The guest runs on its own thread and hands each finished segment to the prover
+    // (this thread) through a short channel: execution, witness generation and phase-1
     // commitments overlap, and memory holds only the segments in flight.
     let progress = Progress::new();
     let mut public = Vec::new();
     let prove_started = Instant::now();
     let keep_bytes = args.keep_memory.map_or_else(default_keep_bytes, |mib| mib.saturating_mul(1 << 20));
     let (sender, receiver) = std::sync::mpsc::sync_channel(2);
-    let (recorded, proved, execute_seconds) = std::thread::scope(|scope| {
-        let (key, input, progress) = (&key, &input, &progress);
-        let prover = scope.spawn(move || {
-            prove_run(program, key, receiver.into_iter(), input, args.in_flight, keep_bytes, &|| progress.tick())
-        });
-        let recorded = {
+    let ((recorded, execute_seconds), proved) = std::thread::scope(|scope| {
+        let (input, public, compiled) = (&input, &mut public, &compiled);
+        let guest = scope.spawn(move || {
             let _span = tracing::info_span!("execute_with_trace").entered();
-            let mut io =
-                Io { input: Box::new(&input[..]), public: Box::new(&mut public), debug: Box::new(std::io::sink()) };
-            Jit::new(program, &compiled)
+            let mut io = Io { input: Box::new(&input[..]), public: Box::new(public), debug: Box::new(std::io::sink()) };
+            let recorded = Jit::new(program, compiled)
                 .map_err(|e| CliError::new(ErrorKind::GuestFault, format!("cannot start the compiled code: {e}")))
                 .and_then(|mut machine| {
                     // The receiver only goes away if proving failed; its error is reported below.
@@ -123,11 +138,12 @@ pub fn prove(args: &ProveArgs) -> Result<u8, CliError> {
                     machine
                         .record(&mut io, args.segment_steps, args.max_steps.unwrap_or(u64::MAX), on_segment)
                         .map_err(|fault| fault_error(program, &fault))
-                })
-        };
-        let execute_seconds = prove_started.elapsed().as_secs_f64();
-        drop(sender);
-        (recorded, prover.join().expect("the prover thread panicked"), execute_seconds)
+                });
+            (recorded, prove_started.elapsed().as_secs_f64())
+        });
+        let proved =
+            prove_run(program, &key, receiver.into_iter(), input, args.in_flight, keep_bytes, &|| progress.tick());
+        (guest.join().expect("the guest thread panicked"), proved)
     });
     progress.finish();
     let summary = recorded?;
@@ -187,7 +203,15 @@ pub fn verify(args: &VerifyArgs) -> Result<u8, CliError> {
     let invalid = |message: String| CliError::new(ErrorKind::InvalidProof, message);
     let bytes = std::fs::read(&args.proof)
         .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot read {}: {e}", args.proof.display())))?;
-    let proof = RunProof::decode(&bytes).map_err(|e| invalid(format!("{}: {e}", args.proof.display())))?;
+    match proof_hash(&bytes).map_err(|e| invalid(format!("{}: {e}", args.proof.display())))? {
+        HashKind::Poseidon2 => verify_with::<Poseidon2Stark>(args, &bytes),
+        HashKind::Blake3 => verify_with::<Blake3Stark>(args, &bytes),
+    }
+}
+
+fn verify_with<SC: RunProver>(args: &VerifyArgs, bytes: &[u8]) -> Result<u8, CliError> {
+    let invalid = |message: String| CliError::new(ErrorKind::InvalidProof, message);
+    let proof = RunProof::<SC>::decode(bytes).map_err(|e| invalid(format!("{}: {e}", args.proof.display())))?;
     if let Some(code) = args.expect_exit_code {
         if code != proof.exit_code {
             return Err(invalid(format!("the proof claims exit code {}, expected {code}", proof.exit_code)));
@@ -207,7 +231,7 @@ pub fn verify(args: &VerifyArgs) -> Result<u8, CliError> {
     }
     let guest = Guest::open(&args.elf)?;
     let started = Instant::now();
-    let key = ProgramKey::new(&guest.program)
+    let key = ProgramKey::<SC>::new(&guest.program)
         .map_err(|e| CliError::new(ErrorKind::InvalidProof, format!("setting up the program's tables: {e}")))?;
     verify_run(&guest.program, &key, &proof)
         .map_err(|e| invalid(format!("the proof is not valid for {}: {e}", args.elf.display())))?;

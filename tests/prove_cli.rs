@@ -21,7 +21,7 @@ struct Proved {
     proof: PathBuf,
 }
 
-fn prove(dir: &Path, elf: &Path, input: &[u8], segment_steps: u64) -> Proved {
+fn prove(dir: &Path, elf: &Path, input: &[u8], segment_steps: u64, hash: &str) -> Proved {
     let input_file = dir.join("input.bin");
     std::fs::write(&input_file, input).unwrap();
     let run = ziskjit(&["run".as_ref(), elf.as_os_str(), "--input".as_ref(), input_file.as_os_str()]);
@@ -36,6 +36,8 @@ fn prove(dir: &Path, elf: &Path, input: &[u8], segment_steps: u64) -> Proved {
         proof.as_os_str(),
         "--segment-steps".as_ref(),
         steps.as_ref(),
+        "--hash".as_ref(),
+        hash.as_ref(),
     ]);
     let stderr = String::from_utf8_lossy(&proved.stderr);
     assert_eq!(proved.exit_code, 0, "prove failed: {stderr}");
@@ -50,12 +52,17 @@ fn verify(proof: &Path, elf: &Path, extra: &[&OsStr]) -> Outcome {
     ziskjit(&args)
 }
 
-/// Proves `example` on `input` and checks the proof reproduces the run.
+/// Proves `example` on `input` (with Poseidon2) and checks the proof reproduces the run.
 fn check_example(example: &str, input: &[u8], segment_steps: u64) {
+    check_example_with(example, input, segment_steps, "poseidon2");
+}
+
+/// Proves `example` on `input` with `--hash hash` and checks the proof reproduces the run.
+fn check_example_with(example: &str, input: &[u8], segment_steps: u64, hash: &str) {
     require_tools();
     let elf = example_elf(example);
     let dir = tempfile::tempdir().unwrap();
-    let proved = prove(dir.path(), &elf, input, segment_steps);
+    let proved = prove(dir.path(), &elf, input, segment_steps, hash);
     let code = proved.run.exit_code.to_string();
     let verified = verify(&proved.proof, &elf, &["--expect-exit-code".as_ref(), code.as_ref()]);
     assert_eq!(verified.exit_code, 0, "verify: {}", String::from_utf8_lossy(&verified.stderr));
@@ -70,6 +77,11 @@ fn fibonacci_proves_over_several_segments() {
 #[test]
 fn sha256_proves() {
     check_example("sha256", &pseudo_random_bytes(1, 100), 1 << 14);
+}
+
+#[test]
+fn sha256_proves_with_blake3() {
+    check_example_with("sha256", &pseudo_random_bytes(1, 100), 1 << 14, "blake3");
 }
 
 #[test]
@@ -97,7 +109,7 @@ fn bad_proofs_and_wrong_claims_are_refused() {
     require_tools();
     let elf = example_elf("fibonacci");
     let dir = tempfile::tempdir().unwrap();
-    let proved = prove(dir.path(), &elf, &fibonacci_input(5), 1 << 10);
+    let proved = prove(dir.path(), &elf, &fibonacci_input(5), 1 << 10, "poseidon2");
     let bytes = std::fs::read(&proved.proof).unwrap();
     let refused = |outcome: &Outcome, needle: &str| {
         let stderr = String::from_utf8_lossy(&outcome.stderr);
@@ -123,12 +135,31 @@ fn bad_proofs_and_wrong_claims_are_refused() {
         (
             "changed output",
             {
-                // The first public output byte (after magic, version, exit code, length).
+                // The first public output byte (after magic, version, hash, exit code, length).
                 let mut b = bytes.clone();
-                b[21] ^= 1;
+                b[22] ^= 1;
                 b
             },
             "not valid",
+        ),
+        (
+            "unknown hash",
+            {
+                let mut b = bytes.clone();
+                b[12] = 9;
+                b
+            },
+            "unknown hash id 9",
+        ),
+        (
+            "the other hash",
+            {
+                // A Poseidon2 proof relabelled as Blake3: the segment proofs say otherwise.
+                let mut b = bytes.clone();
+                b[12] = 2;
+                b
+            },
+            "verifier is configured for Blake3",
         ),
     ] {
         std::fs::write(&tampered, &content).unwrap();
@@ -163,6 +194,16 @@ fn prove_rejects_bad_arguments_and_faulting_guests() {
     ]);
     assert_eq!(bad.exit_code, 100, "{}", String::from_utf8_lossy(&bad.stderr));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("power of two"));
+    let bad_hash = ziskjit(&[
+        "prove".as_ref(),
+        elf.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--hash".as_ref(),
+        "sha3".as_ref(),
+    ]);
+    assert_eq!(bad_hash.exit_code, 100, "{}", String::from_utf8_lossy(&bad_hash.stderr));
+    assert!(String::from_utf8_lossy(&bad_hash.stderr).contains("possible values: poseidon2, blake3"));
     // Too little input: the guest panics (exit 101) — a run that exits is proved; a
     // guest fault (here: the step limit) is an error with its own code.
     let limited = ziskjit(&[

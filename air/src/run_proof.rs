@@ -14,44 +14,224 @@ use crate::bus::{limbs, EXIT, GLOBAL_MEMORY, OUTPUT, STATE};
 use crate::rom::RomTable;
 use crate::table::Table;
 use crate::witness::{initial_cells, RunWitness, WitnessError};
+use p3_challenger::GrindingChallenger;
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
+use p3_uni_stark::{Com, Domain, StarkGenericConfig};
 use ziskjit_prover::{
     commit_segment, decode_proofs, encode_proofs, global_challenge, prove_phase_two, setup, verify_segments,
-    BusMessage, Config, FormatError, FriSettings, Poseidon2Stark, ProveError, ProvingKey, SegmentProof, SetupError,
-    Statement, Val, VerifyError,
+    Blake3Stark, BusMessage, Config, FormatError, FriSettings, HashKind, Poseidon2Stark, ProveError, ProvingKey,
+    SegmentProof, SetupError, Statement, Val, VerifyError,
 };
 use ziskjit_runtime::trace::SegmentTrace;
 use ziskjit_transpiler::Program;
 
-/// The proof system's configuration: Poseidon2 over Goldilocks, default FRI settings.
+/// The default proof system's configuration: Poseidon2 over Goldilocks, default FRI
+/// settings.
 pub fn config() -> Config<Poseidon2Stark> {
-    Config::poseidon2(FriSettings::default())
+    Poseidon2Stark::config()
+}
+
+/// A STARK configuration runs can be proved with: [`Poseidon2Stark`] (the default; its
+/// hash is cheap inside a STARK, which recursion needs) or [`Blake3Stark`] (about twice
+/// as fast to prove natively). The proof file records which one made it.
+pub trait RunConfig: StarkGenericConfig + Sized {
+    /// The configuration, with the default FRI settings.
+    fn config() -> Config<Self>;
+}
+
+impl RunConfig for Poseidon2Stark {
+    fn config() -> Config<Self> {
+        Config::poseidon2(FriSettings::default())
+    }
+}
+
+impl RunConfig for Blake3Stark {
+    fn config() -> Config<Self> {
+        Config::blake3(FriSettings::default())
+    }
+}
+
+/// The run prover and verifier for a [`RunConfig`] whose types the parallel prover can
+/// share between threads (both hashes): a trait with one blanket implementation, so
+/// that code generic over the hash names this one bound instead of restating the
+/// prover's where-clauses. [`prove_run`] and [`verify_run`] call it.
+pub trait RunProver: RunConfig {
+    /// The proving key of `tables`.
+    fn setup(tables: &[Table]) -> Result<ProvingKey<Self>, SetupError>;
+    /// See [`prove_run`].
+    fn prove_run(
+        program: &Program,
+        key: &ProgramKey<Self>,
+        segments: impl Iterator<Item = SegmentTrace>,
+        input: &[u8],
+        max_in_flight: usize,
+        keep_bytes: usize,
+        on_witness: &(dyn Fn() + Sync),
+    ) -> Result<RunProof<Self>, ProveRunError>;
+    /// See [`verify_run`].
+    fn verify_run(program: &Program, key: &ProgramKey<Self>, proof: &RunProof<Self>) -> Result<(), VerifyRunError>;
+}
+
+impl<SC> RunProver for SC
+where
+    SC: RunConfig + Sync,
+    Domain<SC>: p3_commit::PolynomialSpace<Val = Val>,
+    SC::Challenger: GrindingChallenger<Witness = Val>,
+    Com<SC>: Send + Sync,
+    ziskjit_prover::proof::PcsProof<SC>: Send + Sync,
+    ziskjit_prover::keys::PcsData<SC>: Send + Sync,
+    Table: ziskjit_prover::StarkTable<SC>,
+{
+    fn setup(tables: &[Table]) -> Result<ProvingKey<Self>, SetupError> {
+        setup(&SC::config(), tables)
+    }
+
+    fn prove_run(
+        program: &Program,
+        key: &ProgramKey<Self>,
+        segments: impl Iterator<Item = SegmentTrace>,
+        input: &[u8],
+        max_in_flight: usize,
+        keep_bytes: usize,
+        on_witness: &(dyn Fn() + Sync),
+    ) -> Result<RunProof<Self>, ProveRunError> {
+        let config = SC::config();
+        let in_flight = if max_in_flight == 0 { rayon::current_num_threads() } else { max_in_flight }.max(1);
+        let mut witness = RunWitness::new(program, &key.rom, input);
+        let commitments = std::sync::Mutex::new(Vec::new());
+        let kept = std::sync::Mutex::new((0usize, Vec::new()));
+        let failure = std::sync::Mutex::new(None);
+        // Phase 1: a pool of `in_flight` tokens bounds the witnesses alive at once.
+        let (tokens, token_pool) = std::sync::mpsc::sync_channel(in_flight);
+        for _ in 0..in_flight {
+            tokens.send(()).expect("the pool is open");
+        }
+        let commit = |index: usize, w| match commit_segment(&config, &key.pk, index, w) {
+            Ok(c) => {
+                commitments.lock().unwrap().push(c.commitment.clone());
+                let mut kept = kept.lock().unwrap();
+                let (used, segments) = &mut *kept;
+                if *used + c.resident_bytes() <= keep_bytes {
+                    *used += c.resident_bytes();
+                    segments.resize_with(segments.len().max(index + 1), || None);
+                    segments[index] = Some(c);
+                }
+            }
+            Err(e) => *failure.lock().unwrap() = Some(ProveRunError::Prove(e)),
+        };
+        let planned: Result<(), ProveRunError> = rayon::in_place_scope(|scope| {
+            let _span = tracing::info_span!("phase1").entered();
+            for trace in segments {
+                let (index, w) = witness.push(trace)?;
+                on_witness();
+                token_pool.recv().expect("tokens come back");
+                let (commit, tokens) = (&commit, tokens.clone());
+                scope.spawn(move |_| {
+                    commit(index, w);
+                    let _ = tokens.send(());
+                });
+            }
+            Ok(())
+        });
+        planned?;
+        let memory_index = witness.num_segments() - 1;
+        let memory = witness.segment(memory_index)?;
+        on_witness();
+        commit(memory_index, memory);
+        if let Some(e) = failure.into_inner().unwrap() {
+            return Err(e);
+        }
+        let mut commitments = commitments.into_inner().unwrap();
+        commitments.sort_by_key(|c| c.index);
+        let exit_code = witness.exit_code.ok_or(ProveRunError::NoExit)?;
+        let statement = statement(program, exit_code, &witness.public_output);
+        let challenge = global_challenge(&config, &key.pk.vk, &statement, &commitments);
+
+        let _span = tracing::info_span!("phase2", segments = witness.num_segments()).entered();
+        let kept = kept.into_inner().unwrap().1;
+        let proofs = prove_phase_two(&config, &key.pk, &key.tables, &commitments, kept, &challenge, in_flight, |i| {
+            let w = witness.segment(i);
+            on_witness();
+            w
+        })?;
+        Ok(RunProof { exit_code, public_output: witness.public_output.clone(), segments: proofs })
+    }
+
+    fn verify_run(program: &Program, key: &ProgramKey<Self>, proof: &RunProof<Self>) -> Result<(), VerifyRunError> {
+        let count = proof.segments.len();
+        for (position, segment) in proof.segments.iter().enumerate() {
+            let expected = crate::segment::public_values(position, position + 1 == count).to_vec();
+            let found: Vec<u64> = segment.commitment.public_values.iter().map(|v| v.as_canonical_u64()).collect();
+            if found != expected {
+                return Err(VerifyRunError::SegmentPosition { position, found, expected });
+            }
+        }
+        let statement = statement(program, proof.exit_code, &proof.public_output);
+        verify_segments(&SC::config(), &key.tables, &key.pk.vk, &statement, &proof.segments)?;
+        Ok(())
+    }
+}
+
+/// Proves a run from its minimal trace, streaming: `segments` yields the execution
+/// segments in order (typically from a channel fed by the running guest); each is
+/// turned into its witness by the sequential pass as it arrives and committed (phase 1)
+/// on the rayon pool while the next ones are executed and generated. With every
+/// commitment known, the global challenge is drawn and phase 2 regenerates and proves
+/// the segments in parallel. At most `max_in_flight` witnesses (0: one per thread) are
+/// in memory at once in either phase, plus the phase-1 results kept for phase 2: those
+/// of the first segments, up to `keep_bytes` in total, are kept, so phase 2 neither
+/// regenerates nor recommits them (a whole commitment saved per kept segment; a run
+/// that fits is committed once). `on_witness` is called after each witness is built
+/// (once per segment, twice for those not kept), for progress.
+///
+/// The proven public output and exit code are those the tables computed: the caller
+/// compares them with the run's own (a mismatch is a bug, reported by the witness
+/// generator's cross-checks first).
+pub fn prove_run<SC: RunProver>(
+    program: &Program,
+    key: &ProgramKey<SC>,
+    segments: impl Iterator<Item = SegmentTrace>,
+    input: &[u8],
+    max_in_flight: usize,
+    keep_bytes: usize,
+    on_witness: &(dyn Fn() + Sync),
+) -> Result<RunProof<SC>, ProveRunError> {
+    SC::prove_run(program, key, segments, input, max_in_flight, keep_bytes, on_witness)
+}
+
+/// Verifies `proof` against `program` (whose key `key` is).
+pub fn verify_run<SC: RunProver>(
+    program: &Program,
+    key: &ProgramKey<SC>,
+    proof: &RunProof<SC>,
+) -> Result<(), VerifyRunError> {
+    SC::verify_run(program, key, proof)
 }
 
 /// A program ready to prove or verify: its tables and keys.
-pub struct ProgramKey {
+pub struct ProgramKey<SC: RunConfig = Poseidon2Stark> {
     pub tables: Vec<Table>,
-    pub pk: ProvingKey<Poseidon2Stark>,
+    pub pk: ProvingKey<SC>,
     rom: RomTable,
 }
 
-impl ProgramKey {
+impl<SC: RunProver> ProgramKey<SC> {
     /// Builds the tables of `program` and commits their preprocessed columns.
-    pub fn new(program: &Program) -> Result<ProgramKey, SetupError> {
+    pub fn new(program: &Program) -> Result<ProgramKey<SC>, SetupError> {
         let _span = tracing::info_span!("setup").entered();
         let rom = RomTable::new(program);
         let tables = RunWitness::tables(&rom);
-        let pk = setup(&config(), &tables)?;
+        let pk = SC::setup(&tables)?;
         Ok(ProgramKey { tables, pk, rom })
     }
 }
 
 /// What a run proof claims, and the proof.
 #[derive(Clone)]
-pub struct RunProof {
+pub struct RunProof<SC: RunConfig = Poseidon2Stark> {
     pub exit_code: u8,
     pub public_output: Vec<u8>,
-    pub segments: Vec<SegmentProof<Poseidon2Stark>>,
+    pub segments: Vec<SegmentProof<SC>>,
 }
 
 /// Why a run could not be proved.
@@ -92,110 +272,9 @@ pub fn statement(program: &Program, exit_code: u8, public_output: &[u8]) -> Stat
     Statement { public_values: vec![], boundary }
 }
 
-/// Proves a run from its minimal trace, streaming: `segments` yields the execution
-/// segments in order (typically from a channel fed by the running guest); each is
-/// turned into its witness by the sequential pass as it arrives and committed (phase 1)
-/// on the rayon pool while the next ones are executed and generated. With every
-/// commitment known, the global challenge is drawn and phase 2 regenerates and proves
-/// the segments in parallel. At most `max_in_flight` witnesses (0: one per thread) are
-/// in memory at once in either phase, plus the phase-1 results kept for phase 2: those
-/// of the first segments, up to `keep_bytes` in total, are kept, so phase 2 neither
-/// regenerates nor recommits them (a whole commitment saved per kept segment; a run
-/// that fits is committed once). `on_witness` is called after each witness is built
-/// (once per segment, twice for those not kept), for progress.
-///
-/// The proven public output and exit code are those the tables computed: the caller
-/// compares them with the run's own (a mismatch is a bug, reported by the witness
-/// generator's cross-checks first).
-pub fn prove_run(
-    program: &Program,
-    key: &ProgramKey,
-    segments: impl Iterator<Item = SegmentTrace>,
-    input: &[u8],
-    max_in_flight: usize,
-    keep_bytes: usize,
-    on_witness: &(dyn Fn() + Sync),
-) -> Result<RunProof, ProveRunError> {
-    let config = config();
-    let in_flight = if max_in_flight == 0 { rayon::current_num_threads() } else { max_in_flight }.max(1);
-    let mut witness = RunWitness::new(program, &key.rom, input);
-    let commitments = std::sync::Mutex::new(Vec::new());
-    let kept = std::sync::Mutex::new((0usize, Vec::new()));
-    let failure = std::sync::Mutex::new(None);
-    // Phase 1: a pool of `in_flight` tokens bounds the witnesses alive at once.
-    let (tokens, token_pool) = std::sync::mpsc::sync_channel(in_flight);
-    for _ in 0..in_flight {
-        tokens.send(()).expect("the pool is open");
-    }
-    let commit = |index: usize, w| match commit_segment(&config, &key.pk, index, w) {
-        Ok(c) => {
-            commitments.lock().unwrap().push(c.commitment.clone());
-            let mut kept = kept.lock().unwrap();
-            let (used, segments) = &mut *kept;
-            if *used + c.resident_bytes() <= keep_bytes {
-                *used += c.resident_bytes();
-                segments.resize_with(segments.len().max(index + 1), || None);
-                segments[index] = Some(c);
-            }
-        }
-        Err(e) => *failure.lock().unwrap() = Some(ProveRunError::Prove(e)),
-    };
-    let planned: Result<(), ProveRunError> = rayon::in_place_scope(|scope| {
-        let _span = tracing::info_span!("phase1").entered();
-        for trace in segments {
-            let (index, w) = witness.push(trace)?;
-            on_witness();
-            token_pool.recv().expect("tokens come back");
-            let (commit, tokens) = (&commit, tokens.clone());
-            scope.spawn(move |_| {
-                commit(index, w);
-                let _ = tokens.send(());
-            });
-        }
-        Ok(())
-    });
-    planned?;
-    let memory_index = witness.num_segments() - 1;
-    let memory = witness.segment(memory_index)?;
-    on_witness();
-    commit(memory_index, memory);
-    if let Some(e) = failure.into_inner().unwrap() {
-        return Err(e);
-    }
-    let mut commitments = commitments.into_inner().unwrap();
-    commitments.sort_by_key(|c| c.index);
-    let exit_code = witness.exit_code.ok_or(ProveRunError::NoExit)?;
-    let statement = statement(program, exit_code, &witness.public_output);
-    let challenge = global_challenge(&config, &key.pk.vk, &statement, &commitments);
-
-    let _span = tracing::info_span!("phase2", segments = witness.num_segments()).entered();
-    let kept = kept.into_inner().unwrap().1;
-    let proofs = prove_phase_two(&config, &key.pk, &key.tables, &commitments, kept, &challenge, in_flight, |i| {
-        let w = witness.segment(i);
-        on_witness();
-        w
-    })?;
-    Ok(RunProof { exit_code, public_output: witness.public_output.clone(), segments: proofs })
-}
-
-/// Verifies `proof` against `program` (whose key `key` is).
-pub fn verify_run(program: &Program, key: &ProgramKey, proof: &RunProof) -> Result<(), VerifyRunError> {
-    let count = proof.segments.len();
-    for (position, segment) in proof.segments.iter().enumerate() {
-        let expected = crate::segment::public_values(position, position + 1 == count).to_vec();
-        let found: Vec<u64> = segment.commitment.public_values.iter().map(|v| v.as_canonical_u64()).collect();
-        if found != expected {
-            return Err(VerifyRunError::SegmentPosition { position, found, expected });
-        }
-    }
-    let statement = statement(program, proof.exit_code, &proof.public_output);
-    verify_segments(&config(), &key.tables, &key.pk.vk, &statement, &proof.segments)?;
-    Ok(())
-}
-
 /// The proof file's magic and version.
 const MAGIC: [u8; 8] = *b"ZKJITRUN";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// Why a proof file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -206,41 +285,71 @@ pub enum ProofFileError {
     Version { found: u32 },
     #[error("the proof file is truncated (at byte {at})")]
     Truncated { at: usize },
+    #[error("unknown hash id {0} in the proof file (1 = Poseidon2, 2 = Blake3)")]
+    UnknownHash(u8),
+    #[error("the proof was made with {found:?}, not {expected:?}")]
+    WrongHash { found: HashKind, expected: HashKind },
     #[error(transparent)]
     Segments(#[from] FormatError),
 }
 
-impl RunProof {
-    /// The proof file: magic, version, exit code, public output (length-prefixed), then
-    /// the segment proofs in the prover's versioned format.
+/// The fixed header of a proof file: magic, version, hash id, exit code.
+const HEADER: usize = 14;
+
+/// The hash a proof file was made with (read from its header), so that a verifier can
+/// pick the matching [`RunConfig`] before decoding it.
+pub fn proof_hash(bytes: &[u8]) -> Result<HashKind, ProofFileError> {
+    let header = bytes.get(..HEADER).ok_or(if bytes.get(..8).is_some_and(|m| m == MAGIC) {
+        ProofFileError::Truncated { at: bytes.len() }
+    } else {
+        ProofFileError::Magic
+    })?;
+    if header[..8] != MAGIC {
+        return Err(ProofFileError::Magic);
+    }
+    let version = u32::from_le_bytes(header[8..12].try_into().unwrap());
+    if version != VERSION {
+        return Err(ProofFileError::Version { found: version });
+    }
+    match header[12] {
+        id if id == HashKind::Poseidon2 as u8 => Ok(HashKind::Poseidon2),
+        id if id == HashKind::Blake3 as u8 => Ok(HashKind::Blake3),
+        id => Err(ProofFileError::UnknownHash(id)),
+    }
+}
+
+impl<SC: RunConfig> RunProof<SC> {
+    /// The proof file: magic, version, hash id, exit code, public output
+    /// (length-prefixed), then the segment proofs in the prover's versioned format.
     pub fn encode(&self) -> Result<Vec<u8>, FormatError> {
+        let config = SC::config();
         let mut bytes = Vec::new();
         bytes.extend(MAGIC);
         bytes.extend(VERSION.to_le_bytes());
+        bytes.push(config.hash as u8);
         bytes.push(self.exit_code);
         bytes.extend((self.public_output.len() as u64).to_le_bytes());
         bytes.extend(&self.public_output);
-        bytes.extend(encode_proofs(&config(), &self.segments)?);
+        bytes.extend(encode_proofs(&config, &self.segments)?);
         Ok(bytes)
     }
 
-    /// Reads a proof file written by [`RunProof::encode`].
-    pub fn decode(bytes: &[u8]) -> Result<RunProof, ProofFileError> {
+    /// Reads a proof file written by [`RunProof::encode`] under the same configuration.
+    pub fn decode(bytes: &[u8]) -> Result<RunProof<SC>, ProofFileError> {
+        let config = SC::config();
+        let found = proof_hash(bytes)?;
+        if found != config.hash {
+            return Err(ProofFileError::WrongHash { found, expected: config.hash });
+        }
         let take = |at: usize, n: usize| {
             at.checked_add(n).and_then(|end| bytes.get(at..end)).ok_or(ProofFileError::Truncated { at: bytes.len() })
         };
-        if take(0, 8).map_err(|_| ProofFileError::Magic)? != MAGIC {
-            return Err(ProofFileError::Magic);
-        }
-        let version = u32::from_le_bytes(take(8, 4)?.try_into().unwrap());
-        if version != VERSION {
-            return Err(ProofFileError::Version { found: version });
-        }
-        let exit_code = take(12, 1)?[0];
-        let len = u64::from_le_bytes(take(13, 8)?.try_into().unwrap());
+        let exit_code = bytes[HEADER - 1];
+        let len = u64::from_le_bytes(take(HEADER, 8)?.try_into().unwrap());
         let len = usize::try_from(len).map_err(|_| ProofFileError::Truncated { at: bytes.len() })?;
-        let public_output = take(21, len)?.to_vec();
-        let segments = decode_proofs(&config(), &bytes[21 + len..])?;
+        let output_at = HEADER + 8;
+        let public_output = take(output_at, len)?.to_vec();
+        let segments = decode_proofs(&config, &bytes[output_at + len..])?;
         Ok(RunProof { exit_code, public_output, segments })
     }
 }

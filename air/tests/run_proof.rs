@@ -200,7 +200,7 @@ fn a_run_over_several_segments_proves_and_verifies() {
     let decoded = RunProof::decode(&bytes).unwrap();
     verify_run(&run.program, &key, &decoded).unwrap();
     for cut in [0, 7, 20, bytes.len() / 2, bytes.len() - 1] {
-        assert!(RunProof::decode(&bytes[..cut]).is_err(), "truncated at {cut}");
+        assert!(<RunProof>::decode(&bytes[..cut]).is_err(), "truncated at {cut}");
     }
 
     // The claim: public output and exit code.
