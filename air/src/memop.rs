@@ -31,7 +31,7 @@
 //! | `w` | 2 | word index `w = w_lo + 2^16·w_hi`, each half range-checked to 16 bits |
 //! | `span` | 1 | the access covers word `w + 1` |
 //! | `b` | 16 | old window bytes (word `w` then word `w + 1`, or the reservation for LR/SC) |
-//! | `x` | 8 | value bytes: what is written (`data` for stores, swaps and SC, the ALU result for AMOs), the old value where nothing is |
+//! | `x` | 8 | value bytes: what is written (`data` for stores, swaps and a successful SC, the ALU result for AMOs), the old value where nothing is |
 //! | `e` | 8 | `e_j`: the change of value byte `j` |
 //! | `result` | 2 | what `rd` receives (lo, hi) |
 //! | `top` | 1 | the old value's most significant byte, for sign-extending ops |
