@@ -237,9 +237,8 @@ impl AluEvent {
 
 /// Operations on the [`MEMOP`] bus: the memory instructions, by width and kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u8)]
 pub enum MemOp {
-    Lb = 1,
+    Lb,
     Lh,
     Lw,
     Ld,
@@ -274,10 +273,120 @@ pub enum MemOp {
     AmoMaxuD,
 }
 
+/// What a [`MemOp`] does (its width aside): one digit of its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum MemKind {
+    /// A load sign-extending its value (`lb lh lw`; `ld`, which has nothing to extend).
+    Load,
+    /// A load zero-extending its value (`lbu lhu lwu`).
+    LoadU,
+    Store,
+    Lr,
+    Sc,
+    /// `amoswap`: stores `rs2`.
+    Swap,
+    /// The other AMOs: store `op(old, rs2)` for their [`MemOp::alu_op`].
+    Amo,
+}
+
+impl MemKind {
+    /// Every kind, in digit order.
+    pub const ALL: [MemKind; 7] =
+        [MemKind::Load, MemKind::LoadU, MemKind::Store, MemKind::Lr, MemKind::Sc, MemKind::Swap, MemKind::Amo];
+
+    /// The kind's digit in a [`MemOp`] id.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
 impl MemOp {
-    /// The number on the bus.
+    /// Every operation.
+    pub const ALL: [MemOp; 33] = {
+        use MemOp::*;
+        [
+            Lb, Lh, Lw, Ld, Lbu, Lhu, Lwu, Sb, Sh, Sw, Sd, LrW, LrD, ScW, ScD, AmoSwapW, AmoAddW, AmoXorW, AmoAndW,
+            AmoOrW, AmoMinW, AmoMaxW, AmoMinuW, AmoMaxuW, AmoSwapD, AmoAddD, AmoXorD, AmoAndD, AmoOrD, AmoMinD,
+            AmoMaxD, AmoMinuD, AmoMaxuD,
+        ]
+    };
+    /// The access widths in bytes, in digit order.
+    pub const SIZES: [u64; 4] = [1, 2, 4, 8];
+    /// The weights of the id's digits (see [`MemOp::id`]): the size digit ranges over
+    /// `0..4`, the kind digit over `0..7`, so each weight is the product of the ranges
+    /// below it.
+    pub const SIZE_WEIGHT: u64 = 1;
+    pub const KIND_WEIGHT: u64 = 4;
+    pub const ALU_WEIGHT: u64 = 28;
+
+    /// The access width in bytes.
+    pub const fn size(self) -> u64 {
+        use MemOp::*;
+        match self {
+            Lb | Lbu | Sb => 1,
+            Lh | Lhu | Sh => 2,
+            Lw | Lwu | Sw | LrW | ScW | AmoSwapW | AmoAddW | AmoXorW | AmoAndW | AmoOrW | AmoMinW | AmoMaxW
+            | AmoMinuW | AmoMaxuW => 4,
+            Ld | Sd | LrD | ScD | AmoSwapD | AmoAddD | AmoXorD | AmoAndD | AmoOrD | AmoMinD | AmoMaxD | AmoMinuD
+            | AmoMaxuD => 8,
+        }
+    }
+
+    /// The size's digit in the id: `log2 size`.
+    pub const fn size_index(self) -> usize {
+        self.size().trailing_zeros() as usize
+    }
+
+    pub const fn kind(self) -> MemKind {
+        use MemOp::*;
+        match self {
+            Lb | Lh | Lw | Ld => MemKind::Load,
+            Lbu | Lhu | Lwu => MemKind::LoadU,
+            Sb | Sh | Sw | Sd => MemKind::Store,
+            LrW | LrD => MemKind::Lr,
+            ScW | ScD => MemKind::Sc,
+            AmoSwapW | AmoSwapD => MemKind::Swap,
+            _ => MemKind::Amo,
+        }
+    }
+
+    /// The ALU operation computing an AMO's new value from `(old, rs2)`, `old` being
+    /// the old value sign-extended (so 64-bit logic serves the `.W` forms, whose low 32
+    /// bits only are stored). `None` for the other kinds, swap included.
+    pub const fn alu_op(self) -> Option<AluOp> {
+        use AluOp as A;
+        use MemOp::*;
+        Some(match self {
+            AmoAddW => A::Addw,
+            AmoXorW | AmoXorD => A::Xor,
+            AmoAndW | AmoAndD => A::And,
+            AmoOrW | AmoOrD => A::Or,
+            AmoMinW => A::MinW,
+            AmoMaxW => A::MaxW,
+            AmoMinuW => A::MinuW,
+            AmoMaxuW => A::MaxuW,
+            AmoAddD => A::Add,
+            AmoMinD => A::Min,
+            AmoMaxD => A::Max,
+            AmoMinuD => A::Minu,
+            AmoMaxuD => A::Maxu,
+            _ => return None,
+        })
+    }
+
+    /// The number on the bus, in mixed radix: `1 + SIZE_WEIGHT·size_index +
+    /// KIND_WEIGHT·kind + ALU_WEIGHT·alu_op` (`alu_op` 0 when `None`), so that the
+    /// memop table computes it linearly from its one-hot size and kind flags and its
+    /// ALU op column. Distinct ops have distinct ids (their digits differ).
     pub const fn id(self) -> u64 {
-        self as u64
+        let alu = match self.alu_op() {
+            Some(op) => op.id(),
+            None => 0,
+        };
+        1 + Self::SIZE_WEIGHT * self.size_index() as u64
+            + Self::KIND_WEIGHT * self.kind().index() as u64
+            + Self::ALU_WEIGHT * alu
     }
 }
 
@@ -294,6 +403,21 @@ mod tests {
     fn alu_ops_are_numbered_densely_in_order() {
         for (i, op) in AluOp::ALL.iter().enumerate() {
             assert_eq!(op.id(), i as u64 + 1, "{op:?}");
+        }
+    }
+
+    #[test]
+    fn mem_op_ids_are_distinct_mixed_radix_numbers() {
+        let ids: std::collections::BTreeSet<u64> = MemOp::ALL.iter().map(|op| op.id()).collect();
+        assert_eq!(ids.len(), MemOp::ALL.len());
+        assert_eq!(MemOp::KIND_WEIGHT, MemOp::SIZE_WEIGHT * MemOp::SIZES.len() as u64);
+        assert_eq!(MemOp::ALU_WEIGHT, MemOp::KIND_WEIGHT * MemKind::ALL.len() as u64);
+        for (i, kind) in MemKind::ALL.iter().enumerate() {
+            assert_eq!(kind.index(), i);
+        }
+        for op in MemOp::ALL {
+            assert_eq!(MemOp::SIZES[op.size_index()], op.size(), "{op:?}");
+            assert_eq!(op.alu_op().is_some(), op.kind() == MemKind::Amo, "{op:?}");
         }
     }
 

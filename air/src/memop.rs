@@ -18,67 +18,95 @@
 //! use word `w + 1`; LR/SC use that access slot for the reservation cell instead (slot
 //! `RESERVATION`, whose value `lo` is held in `b[8..12]`, `hi = 0` in `b[12..16]`).
 //!
-//! # Columns (92)
+//! # Columns (70)
 //!
 //! | columns | count | meaning |
 //! |---|---:|---|
 //! | `clk` | 1 | main's row (from the MEMOP message) |
 //! | `data` | 2 | `rs2` (lo, hi) |
-//! | `flags` | 33 | one-hot [`MemOp`] (all zero on padding rows); `is_real = Σ flags` |
+//! | `size` | 4 | one-hot access width (1, 2, 4, 8 bytes; all zero on padding rows) |
+//! | `kind` | 7 | one-hot [`MemKind`] (all zero on padding rows); `is_real = Σ kind` |
+//! | `alu_op` | 1 | AMO: the [`AluOp`](crate::bus::AluOp) id of its ALU message; 0 on other rows |
 //! | `s` | 8 | one-hot offset `o = addr mod 8` |
 //! | `w` | 2 | word index `w = w_lo + 2^16·w_hi`, each half range-checked to 16 bits |
 //! | `span` | 1 | the access covers word `w + 1` |
 //! | `b` | 16 | old window bytes (word `w` then word `w + 1`, or the reservation for LR/SC) |
-//! | `x` | 8 | bytes of the written value: `data` (stores, swaps, SC), the ALU result (AMOs) |
-//! | `e` | 8 | `e_j = wmask_j·(x_j − v_j)`: the change of value byte `j` |
+//! | `x` | 8 | value bytes: what is written (`data` for stores, swaps and a successful SC, the ALU result for AMOs), the old value where nothing is |
+//! | `e` | 8 | `e_j`: the change of value byte `j` |
 //! | `result` | 2 | what `rd` receives (lo, hi) |
 //! | `top` | 1 | the old value's most significant byte, for sign-extending ops |
 //! | `sgn` | 1 | bit 7 of `top` |
 //! | `acc0`, `acc1` | 3 + 3 | `prev_time, diff_low, diff_high` of the two accesses |
-//! | `inv` | 1 | SC: inverse of `reservation − (addr + 1)` when non-zero |
+//! | `aux` | 1 | SC: inverse of `reservation − (addr + 1)` when non-zero; AMO: high limb of the ALU result (its own column for `.W`, whose ALU result high limb is not stored) |
 //! | `success` | 1 | SC succeeded (0 on every other row) |
-//! | `alu_hi` | 1 | AMO: high limb of the ALU result (its own column for `.W`, whose ALU result high limb is not stored) |
+//!
+//! Below, `[P]` is a property of the width (a linear combination of the `size` flags,
+//! e.g. `[j < size] = Σ_{n > j} size_n`) and a set of kinds is the sum of their flags:
+//! *reads* = load, unsigned load, LR, swap, AMO (`rd` gets the old value); *sign-extending*
+//! = reads but the unsigned load; *writes* = store, swap, AMO (and SC when it succeeds);
+//! *atomic* = LR, SC, swap, AMO.
 //!
 //! # Constraints (all of degree ≤ 3, no transition constraints: rows are independent)
 //!
-//! * flags, `is_real`, `s`, `sgn` boolean; `Σ s = 1`;
-//! * `span = Σ_k s_k·[k + size > 8]` (size from the flags); atomics aligned:
-//!   `Σ_k s_k·[atomic ∧ k mod size ≠ 0] = 0`;
-//! * `e_j = wmask_j·(x_j − v_j)`, `wmask_j = [j < size]` for writing ops (stores, SC,
-//!   AMOs); a failed SC writes nothing: `(is_sc − success)·e_j = 0`;
-//! * `result = ext(v_0..v_{size−1})` for loads, LR and AMOs (sign-extended from `sgn`
-//!   for `lb/lh/lw`, `lr.w`, `amo*.w`), `1 − success` for SC, 0 for stores;
-//! * `top = v_{size−1}` on sign-extending rows;
-//! * `data = Σ 256^j x_j` for stores, swaps and a successful SC; `alu_hi = Σ 256^j x_{4+j}`
-//!   for `.D` AMOs (their whole ALU result is stored);
-//! * SC: `success = is_sc·(1 − d·inv)` and `d·success = 0` with
+//! * `size`, `kind`, `is_real`, `s`, `sgn` boolean; `Σ size = is_real`, `Σ s = 1`;
+//!   `(1 − is_amo)·alu_op = 0`;
+//! * `span = Σ_k s_k·[k + size > 8]`; atomics aligned: `atomic·Σ_k s_k·[k mod size ≠ 0] = 0`;
+//! * for every byte `j`: `[j < size]·(x_j − v_j − e_j) = 0` and
+//!   `e_j·(1 − (writes + success)·[j < size]) = 0`: a covered byte of a writing row
+//!   becomes `x_j`, every other byte keeps its value (`e_j = 0`: beyond the width, and
+//!   on loads, LR and a failed SC, where `x_j = v_j`). So `u_j = x_j − e_j` is the old
+//!   byte `v_j` for every `j < size`, of degree 1 where `v_j` has degree 2;
+//! * `result = reads·Σ_{j < size} 256^j·u_j + sgn·fill` (`fill` the bits above `size`
+//!   bytes, a function of the width), plus `is_sc − success` in the low limb: the old
+//!   value zero- or sign-extended for reading ops, `1 − success` for SC, 0 for stores;
+//! * `top = sign-extending·Σ_{n < 8} size_n·u_{n−1}` (so 0 off sign-extending rows and
+//!   for 8-byte accesses);
+//! * `data = Σ 256^j x_j` for stores, swaps and a successful SC (`(store + swap +
+//!   success)·(data − x) = 0`, per limb); `is_amo·size_8·(aux − Σ 256^j x_{4+j}) = 0`
+//!   (`.D` AMOs store their whole ALU result);
+//! * SC: `success = is_sc·(1 − d·aux)` and `d·success = 0` with
 //!   `d = reservation − (addr + 1)`: success iff the reservation holds `addr + 1`.
 //!
 //! # Bus messages per row (25 interactions)
 //!
-//! * receives [`MEMOP`] `(clk, op, addr, data, result)`, `addr = 8·w + o`, `op = Σ id·flag`;
+//! * receives [`MEMOP`] `(clk, op, addr, data, result)`, `addr = 8·w + o`,
+//!   `op = is_real + Σ_i SIZE_WEIGHT·i·size_i + Σ_k KIND_WEIGHT·k·kind_k +
+//!   ALU_WEIGHT·alu_op` (the id of [`MemOp::id`]);
 //! * word `w` at `ts::MEM0`: receives `(w, old, prev_time)`, sends `(w, new, time)`, two
 //!   RANGE16 for the time gap (4);
 //! * second slot (4): word `w + 1` at `ts::MEM1` when `span`, or the reservation at
 //!   `ts::RESERVATION` for LR (new value `addr + 1`) and SC (new value 0);
 //! * RANGE16 `w_lo`, `w_hi` (2); BYTE_PAIR for the 16 `b` and the 8 `x` (12), and
 //!   `(2·(top − 128·sgn), 0)`, which proves `sgn` is bit 7 of `top` (1);
-//! * sends [`ALU`] `(op, old, data, (x_lo, alu_hi))` for the AMOs other than swap
+//! * sends [`ALU`] `(alu_op, old, data, (x_lo, aux))` on AMO rows (not swaps)
 //!   (`old` = `result`, the sign-extended old value; `.W` AMOs store only the low limb).
 //!
 //! # Soundness
+//!
+//! The op: on a real row exactly one `size` flag and one `kind` flag are 1 (booleans
+//! summing to `is_real = 1`), and `alu_op` is 0 off AMO rows and, on AMO rows, the op
+//! of an ALU message, which its receivers (the alu and muldiv tables) accept only as
+//! `c = op(a, b)` for an `AluOp` (ids 1..=37). So the received id `1 + size digit +
+//! 4·kind digit + 28·alu_op` (digits < 4 and < 7) is an integer of at most
+//! `28·38 = 1064`, far below `p`, and the digits are its unique mixed-radix
+//! decomposition. Main sends only ids of real [`MemOp`]s (the ROM's), so the row's
+//! width, kind and ALU op are exactly those of the instruction; a combination that is
+//! no [`MemOp`] (an unsigned `ld`, an AMO with another ALU op, …) has an id nobody sends.
 //!
 //! `addr < 2^32` (main), `w < 2^32` and `o < 8` make `addr = 8·w + o` an integer
 //! identity (`8·2^32 + 7 < p`), so `w` and `o` are the true word and offset: a forged
 //! offset leaves `w` out of range. The old words come from tokens (trusted values);
 //! their byte decomposition is unique because every byte is range-checked, so `v` is
 //! the true old value, and so is every byte of the new words: uncovered bytes are the
-//! old ones (`e` is masked to the covered bytes) and covered ones are range-checked `x`
-//! bytes, which the data / ALU constraints pin. No column is left free on a real row
-//! except `b[8..16]` on rows that access neither word `w + 1` nor the reservation, which
-//! only reach `v_j` for `j ≥ size`, where every use of `v` is masked.
+//! old ones (`e` is zero beyond the width) and covered ones are range-checked `x`
+//! bytes, which the data / ALU constraints pin. `sgn` is 0 off sign-extending rows
+//! (there `top = 0`, and `2·(0 − 128)` is no byte). No column is left free on a real
+//! row except `b[8..16]` on rows that access neither word `w + 1` nor the reservation,
+//! which only reach `v_j` for `j ≥ size`, where every use of `v` is masked; the bytes
+//! `x_j`, `j ≥ size`, of loads, LR, a failed SC and `.W` AMOs, which are range-checked
+//! and used nowhere else (`e_j = 0` there); and `aux` on rows other than SC and AMO.
 
-use crate::bus::{cell, limbs, ts, AluEvent, AluOp, MemOp, ALU, BYTE_PAIR, MEMOP, RANGE16};
+use crate::bus::{cell, limbs, ts, AluEvent, MemKind, MemOp, ALU, BYTE_PAIR, MEMOP, RANGE16};
 use crate::bytes::Lookups;
 use crate::columns::columns;
 use crate::gadgets::{access, two16, Access, AccessWitness, MemoryTracker};
@@ -91,124 +119,24 @@ use ziskjit_prover::{BusBuilder, TableName, Val};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MemOpTable;
 
-/// What an instruction does, as far as the table is concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Load {
-        signed: bool,
-    },
-    Store,
-    Lr,
-    Sc,
-    /// The ALU operation computing the new value from `(old, data)`; `None` for swap.
-    Amo(Option<AluOp>),
-}
+/// Kinds returning the old value (zero- or sign-extended) in `rd`.
+const READS: [MemKind; 5] = [MemKind::Load, MemKind::LoadU, MemKind::Lr, MemKind::Swap, MemKind::Amo];
+/// Kinds sign-extending that value when it is narrower than 8 bytes.
+const SIGN_EXTENDS: [MemKind; 4] = [MemKind::Load, MemKind::Lr, MemKind::Swap, MemKind::Amo];
+/// Kinds writing `size` bytes (SC only when it succeeds, which `success` adds).
+const WRITES: [MemKind; 3] = [MemKind::Store, MemKind::Swap, MemKind::Amo];
+/// Kinds writing `data` (SC too when it succeeds).
+const WRITES_DATA: [MemKind; 2] = [MemKind::Store, MemKind::Swap];
+/// Kinds that must be naturally aligned.
+const ATOMIC: [MemKind; 4] = [MemKind::Lr, MemKind::Sc, MemKind::Swap, MemKind::Amo];
 
-/// A [`MemOp`] with its width and kind.
-#[derive(Clone, Copy, Debug)]
-struct OpInfo {
-    op: MemOp,
-    size: usize,
-    kind: Kind,
-}
-
-impl OpInfo {
-    /// How many old bytes `rd` receives (zero- or sign-extended).
-    fn result_bytes(&self) -> usize {
-        match self.kind {
-            Kind::Load { .. } | Kind::Lr | Kind::Amo(_) => self.size,
-            Kind::Store | Kind::Sc => 0,
-        }
+/// The bits above the `size` low bytes of a sign-extended negative value.
+fn sign_fill(size: u64) -> u64 {
+    if size < 8 {
+        u64::MAX << (8 * size)
+    } else {
+        0
     }
-
-    /// The result is the old value sign-extended from `size` bytes to 8.
-    fn sign_extends(&self) -> bool {
-        self.size < 8 && matches!(self.kind, Kind::Load { signed: true } | Kind::Lr | Kind::Amo(_))
-    }
-
-    /// How many bytes the instruction may write (SC: only when it succeeds).
-    fn write_bytes(&self) -> usize {
-        match self.kind {
-            Kind::Store | Kind::Sc | Kind::Amo(_) => self.size,
-            Kind::Load { .. } | Kind::Lr => 0,
-        }
-    }
-
-    /// The written value is `data` (SC: when it succeeds).
-    fn writes_data(&self) -> bool {
-        matches!(self.kind, Kind::Store | Kind::Amo(None))
-    }
-
-    fn is_atomic(&self) -> bool {
-        matches!(self.kind, Kind::Lr | Kind::Sc | Kind::Amo(_))
-    }
-
-    fn alu_op(&self) -> Option<AluOp> {
-        match self.kind {
-            Kind::Amo(op) => op,
-            _ => None,
-        }
-    }
-
-    /// The bits above the `size` low bytes when sign-extending a negative value.
-    fn sign_fill(&self) -> u64 {
-        if self.sign_extends() {
-            u64::MAX << (8 * self.size)
-        } else {
-            0
-        }
-    }
-}
-
-/// Every memory instruction, in id order: flag `i` is `OPS[i]` (id `i + 1`).
-const OPS: [OpInfo; 33] = {
-    use AluOp::*;
-    use Kind::*;
-    use MemOp::*;
-    const fn op(op: MemOp, size: usize, kind: Kind) -> OpInfo {
-        OpInfo { op, size, kind }
-    }
-    [
-        op(Lb, 1, Load { signed: true }),
-        op(Lh, 2, Load { signed: true }),
-        op(Lw, 4, Load { signed: true }),
-        op(Ld, 8, Load { signed: true }),
-        op(Lbu, 1, Load { signed: false }),
-        op(Lhu, 2, Load { signed: false }),
-        op(Lwu, 4, Load { signed: false }),
-        op(Sb, 1, Store),
-        op(Sh, 2, Store),
-        op(Sw, 4, Store),
-        op(Sd, 8, Store),
-        op(LrW, 4, Lr),
-        op(LrD, 8, Lr),
-        op(ScW, 4, Sc),
-        op(ScD, 8, Sc),
-        // `.W` AMOs: the low 32 bits of the ALU result are stored, so 64-bit logic on
-        // the sign-extended old value serves, and the W forms give add and min/max.
-        op(AmoSwapW, 4, Amo(None)),
-        op(AmoAddW, 4, Amo(Some(Addw))),
-        op(AmoXorW, 4, Amo(Some(Xor))),
-        op(AmoAndW, 4, Amo(Some(And))),
-        op(AmoOrW, 4, Amo(Some(Or))),
-        op(AmoMinW, 4, Amo(Some(MinW))),
-        op(AmoMaxW, 4, Amo(Some(MaxW))),
-        op(AmoMinuW, 4, Amo(Some(MinuW))),
-        op(AmoMaxuW, 4, Amo(Some(MaxuW))),
-        op(AmoSwapD, 8, Amo(None)),
-        op(AmoAddD, 8, Amo(Some(Add))),
-        op(AmoXorD, 8, Amo(Some(Xor))),
-        op(AmoAndD, 8, Amo(Some(And))),
-        op(AmoOrD, 8, Amo(Some(Or))),
-        op(AmoMinD, 8, Amo(Some(Min))),
-        op(AmoMaxD, 8, Amo(Some(Max))),
-        op(AmoMinuD, 8, Amo(Some(Minu))),
-        op(AmoMaxuD, 8, Amo(Some(Maxu))),
-    ]
-};
-
-fn info(op: MemOp) -> OpInfo {
-    OPS[op.id() as usize - 1]
 }
 
 impl MemOpTable {
@@ -222,7 +150,9 @@ impl MemOpTable {
 columns! {
     clk: 1,
     data: 2,
-    flags: 33,
+    size: 4,
+    kind: 7,
+    alu_op: 1,
     s: 8,
     w: 2,
     span: 1,
@@ -234,9 +164,8 @@ columns! {
     sgn: 1,
     acc0: 3,
     acc1: 3,
-    inv: 1,
+    aux: 1,
     success: 1,
-    alu_hi: 1,
 }
 
 /// `Σ 256^i·bytes[i]`: the limb (or value) of little-endian bytes.
@@ -262,28 +191,39 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
         let c = Cols::read(&row);
         let [clk] = c.clk.clone();
         let [data_lo, data_hi] = c.data.clone();
+        let [alu_op] = c.alu_op.clone();
         let [span] = c.span.clone();
         let [top] = c.top.clone();
         let [sgn] = c.sgn.clone();
-        let [inv] = c.inv.clone();
+        let [aux] = c.aux.clone();
         let [success] = c.success.clone();
-        let [alu_hi] = c.alu_hi.clone();
         let [result_lo, result_hi] = c.result.clone();
         let constant = |v: u64| AB::Expr::from_u64(v);
-        // `Σ_op f(op)·flag_op`: a linear expression of the flags.
-        let sel = |f: &dyn Fn(&OpInfo) -> u64| -> AB::Expr {
-            OPS.iter().zip(&c.flags).filter(|(op, _)| f(op) != 0).map(|(op, flag)| flag.clone() * constant(f(op))).sum()
+        // `Σ_size f(size)·size_flag` and `Σ_{kind ∈ kinds} kind_flag`: linear.
+        let by_size = |f: &dyn Fn(u64) -> u64| -> AB::Expr {
+            MemOp::SIZES.iter().zip(&c.size).filter(|(&n, _)| f(n) != 0).map(|(&n, z)| z.clone() * constant(f(n))).sum()
         };
-        let is = |kind: fn(&OpInfo) -> bool| sel(&|op| u64::from(kind(op)));
+        let any = |kinds: &[MemKind]| -> AB::Expr { kinds.iter().map(|k| c.kind[k.index()].clone()).sum() };
 
-        // One-hot flags: at most one op per row, none on padding rows. Every per-op
-        // property below is a linear combination of them, so a non-boolean or a second
-        // flag would mix two ops' rules; `is_real` (0/1) gates every message.
-        let is_real = sel(&|_| 1);
-        for flag in &c.flags {
+        // The op: one-hot size and kind flags (all zero on padding rows; `is_real`, 0/1,
+        // gates every message) and the AMOs' ALU op (0 on every other row). The id main
+        // sends is their mixed-radix number (see `MemOp::id`), which pins all three.
+        let is_real = any(&MemKind::ALL);
+        for flag in c.size.iter().chain(&c.kind) {
             builder.assert_bool(flag.clone());
         }
         builder.assert_bool(is_real.clone());
+        builder.assert_eq(c.size.iter().cloned().sum::<AB::Expr>(), is_real.clone());
+        let is_amo = any(&[MemKind::Amo]);
+        builder.assert_zero((AB::Expr::ONE - is_amo.clone()) * alu_op.clone());
+        let op_id = is_real.clone()
+            + by_size(&|n| MemOp::SIZE_WEIGHT * u64::from(n.trailing_zeros()))
+            + MemKind::ALL
+                .iter()
+                .map(|k| c.kind[k.index()].clone() * constant(MemOp::KIND_WEIGHT * k.index() as u64))
+                .sum::<AB::Expr>()
+            + alu_op.clone() * constant(MemOp::ALU_WEIGHT);
+
         // One-hot offset, and the address it decomposes: `w` in two range-checked
         // halves makes `8·w + o` an integer identity, so a forged offset (with `w`
         // solved in the field) puts a half out of range.
@@ -297,22 +237,22 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
         builder.send(RANGE16, [c.w[0].clone()], is_real.clone());
         builder.send(RANGE16, [c.w[1].clone()], is_real.clone());
 
-        // `Σ_k s_k·f(op, k)`: degree 2.
-        let by_offset = |f: &dyn Fn(&OpInfo, usize) -> bool| -> AB::Expr {
-            c.s.iter().enumerate().map(|(k, s)| s.clone() * sel(&|op| u64::from(f(op, k)))).sum()
+        // `Σ_k s_k·f(size, k)`: degree 2.
+        let by_offset = |f: &dyn Fn(u64, u64) -> bool| -> AB::Expr {
+            c.s.iter().enumerate().map(|(k, s)| s.clone() * by_size(&|n| u64::from(f(n, k as u64)))).sum()
         };
         // `span` gates the second word's access: pinned, so a spanning access cannot
         // skip (or a non-spanning one invent) the token of word `w + 1`.
-        builder.assert_eq(span.clone(), by_offset(&|op, k| k + op.size > 8));
+        builder.assert_eq(span.clone(), by_offset(&|n, k| k + n > 8));
         // Atomics are naturally aligned (the VM faults otherwise): they then never span,
         // which lets LR/SC use the second slot for the reservation.
-        builder.assert_zero(by_offset(&|op, k| op.is_atomic() && k % op.size != 0));
+        builder.assert_zero(any(&ATOMIC) * by_offset(&|n, k| k % n != 0));
 
         // The old window: bytes range-checked in pairs (so the decomposition of each
         // token limb is unique and `v` is the true old value), limbs, and the accessed
-        // bytes `v_j = b[o + j]`. The written bytes `x` are range-checked too: `data` or
-        // the ALU result decomposes into them uniquely, and shifted by `o` they land in
-        // other limbs, where a non-byte would carry into a neighbouring byte.
+        // bytes `v_j = b[o + j]`. The bytes `x` are range-checked too: `data` or the ALU
+        // result decomposes into them uniquely, and shifted by `o` they land in other
+        // limbs, where a non-byte would carry into a neighbouring byte.
         for pair in c.b.chunks(2).chain(c.x.chunks(2)) {
             builder.send(BYTE_PAIR, pair.to_vec(), is_real.clone());
         }
@@ -320,15 +260,19 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
         let v: Vec<AB::Expr> =
             (0..8).map(|j| c.s.iter().enumerate().map(|(k, s)| s.clone() * c.b[k + j].clone()).sum()).collect();
 
-        // Writes. `e_j` is the change of value byte `j`: zero beyond the written width
-        // (so no other byte changes), `x_j − v_j` within it (so the new byte is `x_j`),
-        // and zero for a failed SC (which has no data tie below, so `x` is free there).
-        let is_sc = is(|op| op.kind == Kind::Sc);
+        // Writes. On every covered byte (`j < size`) `x_j = v_j + e_j`, and `e_j` is
+        // zero unless the row writes byte `j`: beyond the width (so no other byte
+        // changes), for loads, LR and a failed SC (which store nothing: `x_j` is then
+        // the old byte). So a written byte becomes `x_j`, and `u_j = x_j − e_j` is the
+        // old byte `v_j` on every covered byte, of degree 1 rather than 2.
+        let is_sc = any(&[MemKind::Sc]);
+        let writes = any(&WRITES) + success.clone();
+        let covered = |j: usize| by_size(&|n| u64::from(j < n as usize));
         for (j, e) in c.e.iter().enumerate() {
-            let wmask = sel(&|op| u64::from(j < op.write_bytes()));
-            builder.assert_eq(e.clone(), wmask * (c.x[j].clone() - v[j].clone()));
-            builder.assert_zero((is_sc.clone() - success.clone()) * e.clone());
+            builder.assert_zero(covered(j) * (c.x[j].clone() - v[j].clone() - e.clone()));
+            builder.assert_zero(e.clone() * (AB::Expr::ONE - writes.clone() * covered(j)));
         }
+        let u: Vec<AB::Expr> = c.x.iter().zip(&c.e).map(|(x, e)| x.clone() - e.clone()).collect();
         // The new window: old bytes plus `e` shifted by the offset, summed per limb.
         let delta = |k: usize| -> AB::Expr {
             (0..8).filter(|j| *j <= k && k - j < 8).map(|j| c.s[k - j].clone() * c.e[j].clone()).sum()
@@ -339,60 +283,53 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
         let x_lo = from_bytes(c.x[..4].iter().cloned());
         let x_hi = from_bytes(c.x[4..].iter().cloned());
         // `success` (0 off SC rows) makes a successful SC store its data.
-        let takes_data = is(OpInfo::writes_data) + success.clone();
+        let takes_data = any(&WRITES_DATA) + success.clone();
         builder.assert_zero(takes_data.clone() * (data_lo.clone() - x_lo.clone()));
         builder.assert_zero(takes_data * (data_hi.clone() - x_hi.clone()));
 
         // The result: the old value, zero- or sign-extended; `1 − success` for SC.
-        // `top` is the old value's last byte on sign-extending rows (0 elsewhere), and
-        // the byte-pair lookup of `2·(top − 128·sgn)` proves `top − 128·sgn < 128`, so
-        // with `sgn` boolean and `top` a byte, `sgn` is its bit 7.
+        // `top` is the old value's last byte on sign-extending rows (0 elsewhere, which
+        // leaves `sgn = 0`), and the byte-pair lookup of `2·(top − 128·sgn)` proves
+        // `top − 128·sgn < 128`, so with `sgn` boolean and `top` a byte, `sgn` is its
+        // bit 7.
         let top_byte: AB::Expr =
-            (0..8).map(|j| v[j].clone() * sel(&|op| u64::from(op.sign_extends() && op.size - 1 == j))).sum();
-        builder.assert_eq(top.clone(), top_byte);
+            MemOp::SIZES[..3].iter().zip(&c.size).map(|(&n, z)| z.clone() * u[n as usize - 1].clone()).sum();
+        builder.assert_eq(top.clone(), any(&SIGN_EXTENDS) * top_byte);
         builder.assert_bool(sgn.clone());
         builder.send(BYTE_PAIR, [(top - sgn.clone() * constant(128)) * constant(2), AB::Expr::ZERO], is_real.clone());
+        let reads = any(&READS);
         let value_limb = |range: std::ops::Range<usize>| -> AB::Expr {
-            range
-                .map(|j| v[j].clone() * sel(&|op| u64::from(j < op.result_bytes())) * constant(1 << (8 * (j % 4))))
-                .sum()
+            range.map(|j| u[j].clone() * reads.clone() * covered(j) * constant(1 << (8 * (j % 4)))).sum()
         };
-        let fill = |half: usize| sel(&|op| limbs(op.sign_fill())[half]);
+        let fill = |half: usize| by_size(&|n| limbs(sign_fill(n))[half]);
         builder
             .assert_eq(result_lo.clone(), value_limb(0..4) + sgn.clone() * fill(0) + is_sc.clone() - success.clone());
         builder.assert_eq(result_hi.clone(), value_limb(4..8) + sgn * fill(1));
 
         // SC: success iff the reservation (the second slot's old `lo`) is `addr + 1`.
-        // With `d = mismatch`: `d ≠ 0` forces `success = 0` (second constraint), and
-        // `d = 0` gives `success = is_sc` whatever `inv` is (first one). Off SC rows,
-        // `success = 0`.
-        let is_lr = is(|op| op.kind == Kind::Lr);
+        // With `d = mismatch` and `aux` its claimed inverse: `d ≠ 0` forces
+        // `success = 0` (second constraint), and `d = 0` gives `success = is_sc`
+        // whatever `aux` is (first one). Off SC rows, `success = 0`.
+        let is_lr = any(&[MemKind::Lr]);
         let mismatch = old[2].clone() - addr.clone() - AB::Expr::ONE;
-        builder.assert_eq(success.clone(), is_sc.clone() * (AB::Expr::ONE - mismatch.clone() * inv));
+        builder.assert_eq(success.clone(), is_sc.clone() * (AB::Expr::ONE - mismatch.clone() * aux.clone()));
         builder.assert_zero(mismatch * success);
 
         // AMOs: new = op(old, data), old being the (sign-extended) result; the ALU
-        // table proves the relation. `.D` AMOs store the whole result, so its high limb
-        // must be the stored bytes; `.W` AMOs store the low limb only.
-        let is_amo_d = is(|op| op.alu_op().is_some() && op.size == 8);
-        builder.assert_zero(is_amo_d * (alu_hi.clone() - x_hi));
+        // table proves the relation. `aux` is the ALU result's high limb: `.D` AMOs
+        // store the whole result, so it must be the stored bytes; `.W` AMOs store the
+        // low limb only.
+        let is_d = c.size[3].clone();
+        builder.assert_zero(is_amo.clone() * is_d * (aux.clone() - x_hi));
         builder.send(
             ALU,
-            [
-                sel(&|op| op.alu_op().map_or(0, AluOp::id)),
-                result_lo.clone(),
-                result_hi.clone(),
-                data_lo.clone(),
-                data_hi.clone(),
-                x_lo,
-                alu_hi,
-            ],
-            is(|op| op.alu_op().is_some()),
+            [alu_op, result_lo.clone(), result_hi.clone(), data_lo.clone(), data_hi.clone(), x_lo, aux],
+            is_amo,
         );
 
         builder.receive(
             MEMOP,
-            [clk.clone(), sel(&|op| op.op.id()), addr.clone(), data_lo, data_hi, result_lo, result_hi],
+            [clk.clone(), op_id, addr.clone(), data_lo, data_hi, result_lo, result_hi],
             is_real.clone(),
         );
 
@@ -462,49 +399,50 @@ impl MemOpBuilder {
         lookups: &mut Lookups,
         alu: &mut Vec<AluEvent>,
     ) -> u64 {
-        let op = info(op);
+        let (size, kind) = (op.size() as usize, op.kind());
         let (word, o) = (cell::word(addr), (addr % 8) as usize);
         assert!(addr < 1 << 32, "memop address {addr:#x} out of range");
-        assert!(!op.is_atomic() || o % op.size == 0, "misaligned {:?} at {addr:#x}", op.op);
-        let span = o + op.size > 8;
-        let lrsc = matches!(op.kind, Kind::Lr | Kind::Sc);
+        assert!(!ATOMIC.contains(&kind) || o % size == 0, "misaligned {op:?} at {addr:#x}");
+        let span = o + size > 8;
+        let lrsc = matches!(kind, MemKind::Lr | MemKind::Sc);
         let second_cell = if lrsc { cell::RESERVATION } else { word + 1 };
 
         let window = [tracker.peek(word), if span || lrsc { tracker.peek(second_cell) } else { 0 }];
         let b: Vec<u64> = window.iter().flat_map(|w| w.to_le_bytes()).map(u64::from).collect();
         let v: [u64; 8] = std::array::from_fn(|j| b[o + j]);
         let low_bytes = |n: usize| v[..n].iter().rev().fold(0, |acc, &byte| acc << 8 | byte);
-        let old = low_bytes(op.result_bytes());
-        let sgn = op.sign_extends() && old >> (8 * op.size - 1) & 1 == 1;
-        let success = op.kind == Kind::Sc && window[1] == addr + 1;
-        let result = match op.kind {
-            Kind::Sc => u64::from(!success),
-            _ if sgn => old | op.sign_fill(),
+        let old = if READS.contains(&kind) { low_bytes(size) } else { 0 };
+        let sign_extends = SIGN_EXTENDS.contains(&kind) && size < 8;
+        let sgn = sign_extends && old >> (8 * size - 1) & 1 == 1;
+        let success = kind == MemKind::Sc && window[1] == addr + 1;
+        let result = match kind {
+            MemKind::Sc => u64::from(!success),
+            _ if sgn => old | sign_fill(op.size()),
             _ => old,
         };
-        // The written value: every byte of it, though only `write_bytes` are stored.
-        let written = match op.kind {
-            Kind::Store | Kind::Amo(None) => data,
-            Kind::Sc if success => data,
-            Kind::Sc => low_bytes(8),
-            Kind::Amo(Some(alu_op)) => {
+        // The bytes `x`: the written value (every byte of it, though only `size` are
+        // stored), or the old one when nothing is written.
+        let written = match (kind, op.alu_op()) {
+            (MemKind::Store | MemKind::Swap, _) => data,
+            (MemKind::Sc, _) if success => data,
+            (_, Some(alu_op)) => {
                 let event = AluEvent::new(alu_op, result, data);
                 alu.push(event);
                 event.c
             }
-            Kind::Load { .. } | Kind::Lr => 0,
+            _ => low_bytes(8),
         };
         let x = written.to_le_bytes().map(u64::from);
-        let wbytes = if op.kind == Kind::Sc && !success { 0 } else { op.write_bytes() };
+        let wbytes = if WRITES.contains(&kind) || success { size } else { 0 };
         let mut new_bytes = b.clone();
         new_bytes[o..o + wbytes].copy_from_slice(&x[..wbytes]);
         let new_word = |i: usize| new_bytes[8 * i..8 * i + 8].iter().rev().fold(0, |acc, &byte| acc << 8 | byte);
 
         let acc0 = tracker.write(word, new_word(0), ts::at(clk, ts::MEM0), lookups);
-        let acc1 = match op.kind {
+        let acc1 = match kind {
             _ if span => Some(tracker.write(word + 1, new_word(1), ts::at(clk, ts::MEM1), lookups)),
-            Kind::Lr => Some(tracker.write(cell::RESERVATION, addr + 1, ts::at(clk, ts::RESERVATION), lookups)),
-            Kind::Sc => Some(tracker.write(cell::RESERVATION, 0, ts::at(clk, ts::RESERVATION), lookups)),
+            MemKind::Lr => Some(tracker.write(cell::RESERVATION, addr + 1, ts::at(clk, ts::RESERVATION), lookups)),
+            MemKind::Sc => Some(tracker.write(cell::RESERVATION, 0, ts::at(clk, ts::RESERVATION), lookups)),
             _ => None,
         };
 
@@ -512,7 +450,7 @@ impl MemOpBuilder {
         for pair in b.chunks(2).chain(x.chunks(2)) {
             lookups.byte_pair(pair[0], pair[1]);
         }
-        let top = if op.sign_extends() { v[op.size - 1] } else { 0 };
+        let top = if sign_extends { v[size - 1] } else { 0 };
         let sign_check = 2 * (top - 128 * u64::from(sgn));
         lookups.byte_pair(sign_check, 0);
 
@@ -521,7 +459,9 @@ impl MemOpBuilder {
         let mut cols = Cols::read(&[Val::ZERO; WIDTH]);
         cols.clk = [f(clk)];
         cols.data = limbs(data).map(f);
-        cols.flags[op.op.id() as usize - 1] = Val::ONE;
+        cols.size[op.size_index()] = Val::ONE;
+        cols.kind[kind.index()] = Val::ONE;
+        cols.alu_op = [f(op.alu_op().map_or(0, |alu_op| alu_op.id()))];
         cols.s[o] = Val::ONE;
         cols.w = [f(word & 0xffff), f(word >> 16)];
         cols.span = [Val::from_bool(span)];
@@ -533,12 +473,13 @@ impl MemOpBuilder {
         cols.sgn = [Val::from_bool(sgn)];
         cols.acc0 = acc0.time_cols();
         cols.acc1 = acc1.as_ref().map_or([Val::ZERO; 3], AccessWitness::time_cols);
-        if op.kind == Kind::Sc {
-            cols.inv = [mismatch.try_inverse().unwrap_or(Val::ZERO)];
-            cols.success = [Val::from_bool(success)];
-        }
-        if op.alu_op().is_some() {
-            cols.alu_hi = [f(written >> 32)];
+        match kind {
+            MemKind::Sc => {
+                cols.aux = [mismatch.try_inverse().unwrap_or(Val::ZERO)];
+                cols.success = [Val::from_bool(success)];
+            }
+            MemKind::Amo => cols.aux = [f(written >> 32)],
+            _ => {}
         }
         let start = self.rows.len();
         self.rows.resize(start + WIDTH, Val::ZERO);
@@ -547,7 +488,7 @@ impl MemOpBuilder {
     }
 
     /// The table's trace, padded to a power of two ≥ 2 with rows that put nothing on
-    /// the bus (no flag set, offset 0).
+    /// the bus (no size or kind flag set, offset 0).
     pub fn trace(self) -> RowMajorMatrix<Val> {
         let mut rows = self.rows;
         let height = (rows.len() / WIDTH).next_power_of_two().max(2);
@@ -567,10 +508,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ops_are_listed_in_id_order() {
-        for (i, op) in OPS.iter().enumerate() {
-            assert_eq!(op.op.id(), i as u64 + 1, "{:?}", op.op);
-        }
-        assert_eq!(WIDTH, 92);
+    fn width() {
+        assert_eq!(WIDTH, 70);
     }
 }

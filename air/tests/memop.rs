@@ -11,7 +11,7 @@ use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeSet, HashMap};
-use ziskjit_air::bus::{cell, limbs, AluEvent, MemOp, ALU, BYTE_PAIR, MEMOP, MEMORY, RANGE16};
+use ziskjit_air::bus::{cell, limbs, AluEvent, AluOp, MemKind, MemOp, ALU, BYTE_PAIR, MEMOP, MEMORY, RANGE16};
 use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::debug::bus_imbalance;
 use ziskjit_air::gadgets::{CellSpan, MemoryTracker};
@@ -242,8 +242,8 @@ impl Run {
             }
         };
         for row in 0..self.trace.values.len() / width() {
-            let flags: Vec<u64> = (0..33).map(|i| self.get(row, "flags", i)).collect();
-            if flags.iter().sum::<u64>() == 0 {
+            let kind = |run: &mut Self, k: MemKind| run.get(row, "kind", k.index());
+            if MemKind::ALL.iter().map(|&k| kind(self, k)).sum::<u64>() == 0 {
                 continue;
             }
             for i in 0..2 {
@@ -257,7 +257,7 @@ impl Run {
             }
             let sign = (*self.cell(row, "top", 0) - *self.cell(row, "sgn", 0) * Val::from_u64(128)).double();
             pair(&mut lookups, sign.as_canonical_u64(), 0);
-            let lrsc: u64 = flags[11..15].iter().sum();
+            let lrsc = kind(self, MemKind::Lr) + kind(self, MemKind::Sc);
             for (access, enabled) in [("acc0", 1), ("acc1", self.get(row, "span", 0) + lrsc)] {
                 if enabled == 1 {
                     range16(&mut lookups, self.get(row, access, 1));
@@ -341,13 +341,15 @@ fn random_memory_instructions_prove_and_match_the_interpreter() {
     let run = execute(&events);
 
     // What the sequence covered (so the proof below tests something).
-    let ops: BTreeSet<u64> = events.iter().map(|e| e.op.id()).collect();
+    let ops: BTreeSet<MemOp> = events.iter().map(|e| e.op).collect();
     assert_eq!(ops.len(), 33, "every MemOp");
     let spanning = events.iter().filter(|e| e.addr % 8 + describe(e.op).1 > 8).count();
     assert!(spanning > 20, "{spanning} accesses span two words");
-    let sc = |result| run.memops.iter().filter(|m| (m[1] == 14 || m[1] == 15) && m[5] == result).count();
+    let is = |m: &[u64; 7], ops: &[MemOp]| ops.iter().any(|op| op.id() == m[1]);
+    let sc = |result| run.memops.iter().filter(|m| is(m, &[MemOp::ScW, MemOp::ScD]) && m[5] == result).count();
     assert!(sc(0) >= 3 && sc(1) >= 7, "SC successes {} failures {}", sc(0), sc(1));
-    let negative_loads = run.memops.iter().filter(|m| m[1] <= 3 && m[6] == 0xffff_ffff).count();
+    let narrow_loads = [MemOp::Lb, MemOp::Lh, MemOp::Lw];
+    let negative_loads = run.memops.iter().filter(|m| is(m, &narrow_loads) && m[6] == 0xffff_ffff).count();
     assert!(negative_loads > 10, "{negative_loads} sign-extended negative loads");
 
     assert_eq!(run.prove(true), Ok(()));
@@ -449,7 +451,7 @@ fn sc_without_reservation_claimed_successful_is_rejected() {
     assert_eq!(run.memops[row][5], 1, "the SC fails");
     run.claim_result(row, 0);
     *run.cell(row, "success", 0) = Val::ONE;
-    *run.cell(row, "inv", 0) = Val::ZERO;
+    *run.cell(row, "aux", 0) = Val::ZERO;
     run.assert_rejected("SC success without LR", Catch::Constraint);
 
     // The same after an LR of another address.
@@ -459,7 +461,7 @@ fn sc_without_reservation_claimed_successful_is_rejected() {
     assert_eq!(run.memops[1][5], 1, "the SC fails");
     run.claim_result(1, 0);
     *run.cell(1, "success", 0) = Val::ONE;
-    *run.cell(1, "inv", 0) = Val::ZERO;
+    *run.cell(1, "aux", 0) = Val::ZERO;
     run.assert_rejected("SC success with another reservation", Catch::Constraint);
 
     // A failed SC (result 1) that writes its data all the same.
@@ -488,7 +490,7 @@ fn wrong_amo_result_is_rejected() {
 
     // A `.D` AMO whose ALU message's high limb is not the value it stores.
     let (mut run, row) = single(Event { op: MemOp::AmoMinuD, addr, data: 0 });
-    run.add(row, "alu_hi", 0, 1);
+    run.add(row, "aux", 0, 1);
     run.alu[0].c += 1 << 32;
     run.assert_rejected("AMO high limb", Catch::Constraint);
 
@@ -544,4 +546,55 @@ fn padding_rows_put_nothing_on_the_bus() {
     assert_eq!(empty.values.len(), 2 * width());
     let lookups = Lookups::default();
     assert_eq!(prove_and_verify_checked(&Run::tables(), vec![empty, lookups.trace()], vec![]), Ok(()));
+}
+
+#[test]
+fn forged_op_flags_are_rejected() {
+    // Non-boolean size flags giving the same id as an `sd` (size digit 3):
+    // `2·size_1 − 3·size_2 + 2·size_8` sums to 1 and weighs `0 − 3 + 2·3 = 3`.
+    let (mut run, row) = single(Event { op: MemOp::Sd, addr: 0x108, data: 3 });
+    for (i, value) in [(0, 2), (1, -3), (3, 2)] {
+        *run.cell(row, "size", i) = Val::from_i64(value);
+    }
+    run.assert_rejected("non-boolean size flags", Catch::Constraint);
+
+    // No size flag at all: the id is still `lb`'s (size digit 0), and with nothing
+    // covered the row would return 0 whatever the byte.
+    let addr = 0x105;
+    assert_ne!(initial(cell::word(addr)) >> 40 & 0xff, 0);
+    let (mut run, row) = single(Event { op: MemOp::Lb, addr, data: 0 });
+    *run.cell(row, "size", 0) = Val::ZERO;
+    *run.cell(row, "top", 0) = Val::ZERO;
+    *run.cell(row, "sgn", 0) = Val::ZERO;
+    run.claim_result(row, 0);
+    run.assert_rejected("no size flag", Catch::Constraint);
+
+    // A sign-extending load claimed as zero-extending (kind flag, `top`, `sgn` and
+    // the result changed to match): the id is `lwu`'s, not the `lw` main sends.
+    let (mut run, row) = single(Event { op: MemOp::Lw, addr: 0x11c, data: 0 });
+    assert_eq!(run.get(row, "sgn", 0), 1, "a negative word");
+    let result = run.memops[row][5];
+    *run.cell(row, "kind", MemKind::Load.index()) = Val::ZERO;
+    *run.cell(row, "kind", MemKind::LoadU.index()) = Val::ONE;
+    *run.cell(row, "top", 0) = Val::ZERO;
+    *run.cell(row, "sgn", 0) = Val::ZERO;
+    run.claim_result(row, result);
+    run.assert_rejected("lw as lwu", Catch::Bus(MEMOP));
+
+    // An AMO whose ALU op column names another op than main's id (the ALU, played by
+    // the statement, agreeing with the row).
+    let (mut run, row) = single(Event { op: MemOp::AmoAddD, addr: 0x110, data: 5 });
+    *run.cell(row, "alu_op", 0) = Val::from_u64(AluOp::Xor.id());
+    run.alu[0].op = AluOp::Xor;
+    run.assert_rejected("amoadd with a xor", Catch::Bus(MEMOP));
+
+    // An `amoadd.d` executed as a swap (no ALU message), its id made up by an ALU op
+    // column on the swap row: `(id(amoadd.d) − id(amoswap.d)) / 28` in the field.
+    let addr = 0x118;
+    let (mut run, row) = single(Event { op: MemOp::AmoSwapD, addr, data: 5 });
+    let alu_op = Val::from_u64(MemOp::AmoAddD.id() - MemOp::AmoSwapD.id()) / Val::from_u64(MemOp::ALU_WEIGHT);
+    assert!(alu_op.as_canonical_u64() > AluOp::ALL.len() as u64, "no ALU op id");
+    *run.cell(row, "alu_op", 0) = alu_op;
+    run.memops[row][1] = MemOp::AmoAddD.id();
+    run.assert_rejected("amoadd as a swap", Catch::Constraint);
 }
