@@ -357,7 +357,6 @@ impl StepState<'_, '_> {
         let result = match row.kind {
             Kind::AluReg => alu(alu_op.unwrap(), a, b, events),
             Kind::AluImm => alu(alu_op.unwrap(), a, row.imm, events),
-            Kind::Lui => row.imm,
             Kind::Auipc => alu(AluOp::Add, pc, row.imm, events),
             Kind::Jal => {
                 next_pc = pc.wrapping_add(row.imm);
@@ -413,7 +412,6 @@ impl StepState<'_, '_> {
                 }
                 0
             }
-            Kind::Nop => 0,
         };
         if row.writes_rd && result != record.rd_value {
             return Err(fail(format!("tables compute {result:#x}, the interpreter {:#x}", record.rd_value)));
@@ -431,7 +429,6 @@ impl StepState<'_, '_> {
             r[at] = Val::from_u64(lo);
             r[at + 1] = Val::from_u64(hi);
         };
-        r[col::IS_REAL] = Val::ONE;
         r[col::CLK] = Val::from_u64(clk);
         r[col::STEP] = Val::from_u64(record.step);
         r[col::PC] = Val::from_u64(pc);
