@@ -49,7 +49,8 @@ pub mod cell {
     pub const fn word(byte_addr: u64) -> u64 {
         byte_addr >> 3
     }
-    /// First register cell: register `r` (1..=31) is `REGISTERS + r`; `x0` is never a cell.
+    /// First register cell: register `r` (0..=31) is `REGISTERS + r`. `x0` is read (as
+    /// the operand an instruction does not use, too) but never written, so it holds 0.
     pub const REGISTERS: u64 = 1 << 29;
     /// The cell of register `r`.
     pub const fn register(r: u8) -> u64 {

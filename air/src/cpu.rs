@@ -2,7 +2,7 @@
 //!
 //! A row fetches its instruction from the ROM (one [`PROGRAM`] message carrying every
 //! decoded field, so the row's copies of them are the program's), reads `rs1` and `rs2`
-//! and writes `rd` through the memory-access gadget (registers are cells), computes the
+//! (x0 included) and writes `rd` through the memory-access gadget (registers are cells), computes the
 //! next pc itself, and delegates: arithmetic, comparisons and `rs1 + imm` to the
 //! [`ALU`] bus (at most one message per row), memory instructions to [`MEMOP`], `ecall`
 //! to [`SYSCALL`].
@@ -18,8 +18,8 @@
 //! ## Soundness notes
 //! * `is_real` is no column but the sum of the kind flags, and `(1 − is_real)·flag = 0`
 //!   holds for every flag: if the sum is not 1, every flag is 0, so the sum is 0. Hence
-//!   `is_real` is 0 or 1; on padding rows (0) every flag is 0, and so are the
-//!   read/write flags (also gated by `1 − is_real`), so a padding row sends nothing. On
+//!   `is_real` is 0 or 1; on padding rows (0) every flag is 0, and so is `writes_rd`
+//!   (also gated by `1 − is_real`), so a padding row sends nothing. On
 //!   real rows (1) the flags, operation ids, register numbers and immediates are the
 //!   ROM row of `pc` (the [`PROGRAM`] message has multiplicity `is_real`), whose flags
 //!   are one-hot: exactly one kind flag is set, and a real row cannot match a ROM
@@ -36,8 +36,13 @@
 //!   [`signed_imm`]`(imm_lo, imm_hi)`, exact for every ROM row since every immediate
 //!   is sign-extended from at most 32 bits (`imm_hi` is 0 or `2^32 − 1`, the ROM's
 //!   unit test checks the identity); the limbs are the ROM's.
-//! * x0: a register that is not read has value 0 (`(1 − reads)·value = 0`), which is
-//!   what `addi rd, x0, imm` needs; `rd = x0` is simply not written.
+//! * x0 is a cell that always holds 0: it starts at 0 (the statement's initial values
+//!   are the ELF's memory words and `sp`), and nothing writes it: this table writes
+//!   `rd` only when the ROM's `writes_rd` is set, never for `rd = x0`; the syscall
+//!   table writes `a0` only, the memop table memory words (cells below the registers)
+//!   and the reservation. Every real row reads its `rs1` and `rs2` cells, which the ROM
+//!   makes x0 when the instruction does not use the operand, so an unused or x0
+//!   operand is 0 (what `addi rd, x0, imm` needs) without a read flag.
 //! * `next_pc` is unconstrained by this row only for `exit` (nothing follows). Every
 //!   other `next_pc` becomes the pc of the next step, which must be in the ROM: an odd
 //!   or out-of-program target has no proof, which is why `jalr` may take the low bit
@@ -46,7 +51,7 @@
 //!   to the 64-bit result whenever that is a valid pc (< 2^32), the only case that can
 //!   continue.
 //!
-//! Columns: 45 (see [`col`]). Interactions per row: 1 (program) + 1 (ALU) + 1 (memop)
+//! Columns: 43 (see [`col`]). Interactions per row: 1 (program) + 1 (ALU) + 1 (memop)
 //! + 1 (syscall) + 3 accesses × 4 (two tokens, two range checks) + 2 (state) = 18.
 
 use crate::bus::AluOp;
@@ -125,8 +130,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {
         let (is_real, next_real) = (real(&local), real(&next));
 
         // Row shape.
-        let gated = [field::READS_RS1, field::READS_RS2, field::WRITES_RD];
-        for f in (0..Kind::ALL.len()).map(|k| field::KIND + k).chain(gated) {
+        for f in (0..Kind::ALL.len()).map(|k| field::KIND + k).chain([field::WRITES_RD]) {
             builder.assert_zero((one.clone() - is_real.clone()) * rom(f));
         }
         builder.when_first_row().assert_zero(c(col::CLK));
@@ -146,14 +150,10 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {
         // Registers.
         let time = |slot: u64| c(col::CLK) * AB::Expr::from_u64(8) + AB::Expr::from_u64(8 + slot);
         let reg = |f: usize| rom(f) + AB::Expr::from_u64(cell::REGISTERS);
-        for (value, reads, at, slot) in
-            [(col::A, field::READS_RS1, col::RS1_ACCESS, ts::RS1), (col::B, field::READS_RS2, col::RS2_ACCESS, ts::RS2)]
+        for (value, register, at, slot) in
+            [(col::A, field::RS1, col::RS1_ACCESS, ts::RS1), (col::B, field::RS2, col::RS2_ACCESS, ts::RS2)]
         {
             let v = [c(value), c(value + 1)];
-            for limb in &v {
-                builder.assert_zero((one.clone() - rom(reads)) * limb.clone());
-            }
-            let register = if value == col::A { field::RS1 } else { field::RS2 };
             access(
                 builder,
                 Access {
@@ -164,7 +164,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {
                     time: time(slot),
                     diff_low: c(at + 1),
                     diff_high: c(at + 2),
-                    enabled: rom(reads),
+                    enabled: is_real.clone(),
                 },
             );
         }

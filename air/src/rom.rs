@@ -5,16 +5,17 @@
 //! ([`RomRow`]): register numbers, the immediate as two limbs (the main table derives
 //! the signed field element for pc arithmetic from them), the instruction's kind as
 //! one-hot flags, the ALU or memory operation it delegates (one field: a memory
-//! instruction's ALU operation is always `Add`), and which registers it reads and
-//! writes (x0 is neither read nor written: its value is the constant 0). A branch
-//! writes no register, so its `rd` field holds its negate bit instead. The main table sends
+//! instruction's ALU operation is always `Add`), and whether it writes `rd` (never
+//! x0). Every step reads its `rs1` and `rs2`: the ROM has x0, which always holds 0,
+//! for an operand the instruction does not use. A branch writes no register, so its
+//! `rd` field holds its negate bit instead. The main table sends
 //! [`PROGRAM`](crate::bus::PROGRAM)`(pc, row…)` for every step; the ROM receives with a
 //! witness multiplicity column, so a step can only execute an instruction that is in
 //! the program, at its address. Slots that do not decode (illegal or unsupported
 //! encodings, data between code) have no row: a run reaching one faults in the VM, and
 //! has no proof.
 //!
-//! Columns: 19 preprocessed ([`RomRow::fields`]), 1 witness (multiplicity).
+//! Columns: 17 preprocessed ([`RomRow::fields`]), 1 witness (multiplicity).
 //! Interactions per row: 1.
 
 use crate::bus::{AluOp, MemOp, PROGRAM};
@@ -77,13 +78,11 @@ pub struct RomRow {
     pub mem: Option<MemOp>,
     /// Branch taken when the comparison is *false* (`bne`, `bge`, `bgeu`).
     pub negate: bool,
-    pub reads_rs1: bool,
-    pub reads_rs2: bool,
     pub writes_rd: bool,
 }
 
 /// Number of fields of a ROM row on the bus (after the pc).
-pub const FIELDS: usize = 18;
+pub const FIELDS: usize = 16;
 
 impl RomRow {
     /// Decodes `inst` at `pc`; `None` for instructions that have no proof (illegal or
@@ -197,15 +196,13 @@ impl RomRow {
             alu,
             mem,
             negate: matches!(inst.op, Bne | Bge | Bgeu),
-            reads_rs1: uses_rs1 && inst.rs1 != 0,
-            reads_rs2: uses_rs2 && inst.rs2 != 0,
             writes_rd: has_rd && inst.rd != 0,
         })
     }
 
     /// The row's fields after the pc, in bus order: `rd` (a branch: `negate`), `rs1,
     /// rs2, imm_lo, imm_hi, len`, the 8 kind flags, `op` (the memory operation of a
-    /// memory instruction, else the ALU operation), `reads_rs1, reads_rs2, writes_rd`.
+    /// memory instruction, else the ALU operation), `writes_rd`.
     pub fn fields(&self) -> [Val; FIELDS] {
         let mut f = [Val::ZERO; FIELDS];
         f[field::RD] = if self.kind == Kind::Branch { Val::from_bool(self.negate) } else { Val::from_u8(self.rd) };
@@ -216,8 +213,6 @@ impl RomRow {
         f[field::LEN] = Val::from_u8(self.len);
         f[field::KIND + self.kind.index()] = Val::ONE;
         f[field::OP] = Val::from_u64(self.mem.map_or(self.alu.map_or(0, AluOp::id), MemOp::id));
-        f[field::READS_RS1] = Val::from_bool(self.reads_rs1);
-        f[field::READS_RS2] = Val::from_bool(self.reads_rs2);
         f[field::WRITES_RD] = Val::from_bool(self.writes_rd);
         f
     }
@@ -249,9 +244,7 @@ pub mod field {
     /// The [`MemOp`](crate::bus::MemOp) of a memory instruction, else the
     /// [`AluOp`](crate::bus::AluOp) (0 for kinds that use no ALU).
     pub const OP: usize = 14;
-    pub const READS_RS1: usize = 15;
-    pub const READS_RS2: usize = 16;
-    pub const WRITES_RD: usize = 17;
+    pub const WRITES_RD: usize = 15;
 }
 
 /// The program table of one ELF.

@@ -265,7 +265,7 @@ fn tampered_picked_cell_fails(kind: Kind, pick: impl Fn(&[Val]) -> bool + Sync, 
 #[test]
 fn wrong_lui_result_fails() {
     // `lui` is `add rd, x0, imm` on the ALU bus: its result is the ALU's.
-    let from_x0 = |f: &[Val]| f[field::READS_RS1] == Val::ZERO && f[field::WRITES_RD] == Val::ONE;
+    let from_x0 = |f: &[Val]| f[field::RS1] == Val::ZERO && f[field::WRITES_RD] == Val::ONE;
     tampered_picked_cell_fails(Kind::AluImm, from_x0, col::C + 1, "a wrong lui result");
 }
 
@@ -281,6 +281,12 @@ fn forged_shared_rom_field_fails() {
     // branch's negate bit: both are the ROM's.
     tampered_main_cell_fails(Kind::Memory, col::ROM + field::OP, "a forged memory operation");
     tampered_main_cell_fails(Kind::Branch, col::ROM + field::NEGATE, "a forged negate bit");
+}
+
+#[test]
+fn nonzero_unused_operand_fails() {
+    // An operand the instruction does not use is a read of x0, which holds 0.
+    tampered_main_cell_fails(Kind::Jal, col::A, "a jal reading a nonzero rs1");
 }
 
 #[test]
