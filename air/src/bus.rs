@@ -21,8 +21,8 @@ pub const EXIT: BusId = 4;
 /// `(index, byte)`: the public output, one message per byte written to fd 1, received by
 /// the statement.
 pub const OUTPUT: BusId = 5;
-/// `(pc, op, rd, rs1, rs2, imm_lo, imm_hi, len)`: an instruction of the program; the
-/// main table sends one per step, the ROM receives them (see `rom`).
+/// `(pc, fields…)`: an instruction of the program, its fields those of
+/// `rom::RomRow::fields`; the main table sends one per step, the ROM receives them.
 pub const PROGRAM: BusId = 6;
 /// `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)`: `c = op(a, b)` for an [`AluOp`]. Sent by
 /// the main and memop tables, received by the alu and muldiv tables.

@@ -2,16 +2,15 @@
 //!
 //! A row fetches its instruction from the ROM (one [`PROGRAM`] message carrying every
 //! decoded field, so the row's copies of them are the program's), reads `rs1` and `rs2`
-//! (x0 included) and writes `rd` through the memory-access gadget (registers are cells), computes the
-//! next pc itself, and delegates: arithmetic, comparisons and `rs1 + imm` to the
-//! [`ALU`] bus (at most one message per row), memory instructions to [`MEMOP`], `ecall`
-//! to [`SYSCALL`].
+//! (x0 included) and writes `rd` through the memory-access gadget (registers are
+//! cells), computes the next pc itself, and delegates: arithmetic, comparisons and
+//! `rs1 + imm` to the [`ALU`] bus (at most one message per row), memory instructions to
+//! [`MEMOP`], `ecall` to [`SYSCALL`].
 //!
 //! Rows are steps `0..n` of the segment (`clk` = row index), then padding rows
 //! (`is_real = 0`, where `is_real` is the sum of the kind flags), which put nothing on
-//! the bus. Consecutive real rows are chained by
-//! constraints (`pc' = next_pc`, `step' = step + 1`, `output' = next_output`); the
-//! first real row receives the machine state from [`STATE`] and the last real row sends
+//! the bus. Consecutive real rows are chained by constraints (`pc' = next_pc`,
+//! `step' = step + 1`, `output' = next_output`); the first real row receives the machine state from [`STATE`] and the last real row sends
 //! the state after it, unless it halted (`exit`), so segments chain over the global bus
 //! and exactly one chain runs from the statement's initial state to the one `exit`.
 //!
@@ -19,14 +18,14 @@
 //! * `is_real` is no column but the sum of the kind flags, and `(1 − is_real)·flag = 0`
 //!   holds for every flag: if the sum is not 1, every flag is 0, so the sum is 0. Hence
 //!   `is_real` is 0 or 1; on padding rows (0) every flag is 0, and so is `writes_rd`
-//!   (also gated by `1 − is_real`), so a padding row sends nothing. On
-//!   real rows (1) the flags, operation ids, register numbers and immediates are the
+//!   (also gated by `1 − is_real`), so a padding row sends nothing. On real rows (1)
+//!   the flags, operation ids, register numbers and immediates are the
 //!   ROM row of `pc` (the [`PROGRAM`] message has multiplicity `is_real`), whose flags
 //!   are one-hot: exactly one kind flag is set, and a real row cannot match a ROM
 //!   padding row (all zero), which would leave `next_pc` unconstrained.
-//! * `lui` and the fences are [`Kind::AluImm`] rows reading no register: `add rd, x0,
-//!   imm` on the ALU bus with `A = 0` (forced, `rs1` not being read). A fence's `rd` is
-//!   x0, so its result is not written.
+//! * `lui` and the fences are [`Kind::AluImm`] rows with `rs1 = x0`: `add rd, x0, imm`
+//!   on the ALU bus with `A = 0` (read from x0, see below). A fence's `rd` is x0, so its
+//!   result is not written.
 //! * Shared ROM fields, each read only under the kind that gives it its meaning: `op`
 //!   is the ALU operation, except on memory rows, where it is the [`MEMOP`] operation
 //!   and the ALU message's operation is the constant `Add` (`op + is_memory·(Add − op)`);
@@ -54,8 +53,7 @@
 //! Columns: 43 (see [`col`]). Interactions per row: 1 (program) + 1 (ALU) + 1 (memop)
 //! + 1 (syscall) + 3 accesses × 4 (two tokens, two range checks) + 2 (state) = 18.
 
-use crate::bus::AluOp;
-use crate::bus::{cell, ts, ALU, MEMOP, PROGRAM, STATE, SYSCALL};
+use crate::bus::{cell, ts, AluOp, ALU, MEMOP, PROGRAM, STATE, SYSCALL};
 use crate::gadgets::{access, Access};
 use crate::rom::{field, signed_imm, Kind, FIELDS};
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
