@@ -21,8 +21,8 @@ pub const EXIT: BusId = 4;
 /// `(index, byte)`: the public output, one message per byte written to fd 1, received by
 /// the statement.
 pub const OUTPUT: BusId = 5;
-/// `(pc, op, rd, rs1, rs2, imm_lo, imm_hi, len)`: an instruction of the program; the
-/// main table sends one per step, the ROM receives them (see `rom`).
+/// `(pc, fields…)`: an instruction of the program, its fields those of
+/// `rom::RomRow::fields`; the main table sends one per step, the ROM receives them.
 pub const PROGRAM: BusId = 6;
 /// `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)`: `c = op(a, b)` for an [`AluOp`]. Sent by
 /// the main and memop tables, received by the alu and muldiv tables.
@@ -49,7 +49,8 @@ pub mod cell {
     pub const fn word(byte_addr: u64) -> u64 {
         byte_addr >> 3
     }
-    /// First register cell: register `r` (1..=31) is `REGISTERS + r`; `x0` is never a cell.
+    /// First register cell: register `r` (0..=31) is `REGISTERS + r`. `x0` is read (as
+    /// the operand an instruction does not use, too) but never written, so it holds 0.
     pub const REGISTERS: u64 = 1 << 29;
     /// The cell of register `r`.
     pub const fn register(r: u8) -> u64 {

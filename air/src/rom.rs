@@ -2,22 +2,25 @@
 //! commitment — part of the verification key — fixes the program.
 //!
 //! Each row is the decoded instruction in the form the main table consumes
-//! ([`RomRow`]): register numbers, the immediate (as two limbs for the ALU and as a
-//! signed field element for pc arithmetic), the instruction's kind as one-hot flags,
-//! the ALU/memory operation it delegates, and which registers it reads and writes (x0
-//! is neither read nor written: its value is the constant 0). The main table sends
+//! ([`RomRow`]): register numbers, the immediate as two limbs (the main table derives
+//! the signed field element for pc arithmetic from them), the instruction's kind as
+//! one-hot flags, the ALU or memory operation it delegates (one field: a memory
+//! instruction's ALU operation is always `Add`), and whether it writes `rd` (never
+//! x0). Every step reads its `rs1` and `rs2`: the ROM has x0, which always holds 0,
+//! for an operand the instruction does not use. A branch writes no register, so its
+//! `rd` field holds its negate bit instead. The main table sends
 //! [`PROGRAM`](crate::bus::PROGRAM)`(pc, row…)` for every step; the ROM receives with a
 //! witness multiplicity column, so a step can only execute an instruction that is in
 //! the program, at its address. Slots that do not decode (illegal or unsupported
 //! encodings, data between code) have no row: a run reaching one faults in the VM, and
 //! has no proof.
 //!
-//! Columns: 24 preprocessed ([`RomRow::fields`]), 1 witness (multiplicity).
+//! Columns: 17 preprocessed ([`RomRow::fields`]), 1 witness (multiplicity).
 //! Interactions per row: 1.
 
 use crate::bus::{AluOp, MemOp, PROGRAM};
 use p3_air::{Air, BaseAir, WindowAccess};
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{Algebra, Field, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
 use std::collections::HashMap;
 use ziskjit_prover::{BusBuilder, TableName, Val};
@@ -28,10 +31,9 @@ use ziskjit_transpiler::{Inst, Op, Program};
 pub enum Kind {
     /// `rd = op(rs1, rs2)`.
     AluReg,
-    /// `rd = op(rs1, imm)`.
+    /// `rd = op(rs1, imm)`; also `lui` (`add rd, x0, imm`) and the fences (an `add` to
+    /// x0, which writes nothing).
     AluImm,
-    /// `rd = imm`.
-    Lui,
     /// `rd = pc + imm` (through the ALU, 64-bit wrapping).
     Auipc,
     /// `rd = pc + len; pc = pc + imm`.
@@ -44,24 +46,12 @@ pub enum Kind {
     Memory,
     /// `ecall` (the syscall table).
     Ecall,
-    /// `fence`, `fence.i`: nothing.
-    Nop,
 }
 
 impl Kind {
     /// Every kind, in flag-column order.
-    pub const ALL: [Kind; 10] = [
-        Kind::AluReg,
-        Kind::AluImm,
-        Kind::Lui,
-        Kind::Auipc,
-        Kind::Jal,
-        Kind::Jalr,
-        Kind::Branch,
-        Kind::Memory,
-        Kind::Ecall,
-        Kind::Nop,
-    ];
+    pub const ALL: [Kind; 8] =
+        [Kind::AluReg, Kind::AluImm, Kind::Auipc, Kind::Jal, Kind::Jalr, Kind::Branch, Kind::Memory, Kind::Ecall];
 
     /// The flag column of this kind among the [`Kind::ALL`] flags.
     pub const fn index(self) -> usize {
@@ -80,20 +70,19 @@ pub struct RomRow {
     /// The sign-extended immediate as a 64-bit value.
     pub imm: u64,
     pub len: u8,
-    /// The ALU operation (`Add` for address and jump-target computation and `auipc`;
-    /// the comparison for branches); `None` for kinds that use no ALU.
+    /// The ALU operation (`Add` for address and jump-target computation, `auipc`,
+    /// `lui` and the fences; the comparison for branches); `None` for kinds that use no
+    /// ALU.
     pub alu: Option<AluOp>,
     /// The memory operation of a [`Kind::Memory`] row.
     pub mem: Option<MemOp>,
     /// Branch taken when the comparison is *false* (`bne`, `bge`, `bgeu`).
     pub negate: bool,
-    pub reads_rs1: bool,
-    pub reads_rs2: bool,
     pub writes_rd: bool,
 }
 
 /// Number of fields of a ROM row on the bus (after the pc).
-pub const FIELDS: usize = 23;
+pub const FIELDS: usize = 16;
 
 impl RomRow {
     /// Decodes `inst` at `pc`; `None` for instructions that have no proof (illegal or
@@ -102,11 +91,13 @@ impl RomRow {
         use Op::*;
         let alu_reg = |op| (Kind::AluReg, Some(op), None, true, true);
         let alu_imm = |op| (Kind::AluImm, Some(op), None, true, false);
+        // `lui` and the fences: `add rd, x0, imm` (rd is x0 for the fences).
+        let from_x0 = (Kind::AluImm, Some(AluOp::Add), None, false, false);
         let load = |op| (Kind::Memory, Some(AluOp::Add), Some(op), true, false);
         let store = |op| (Kind::Memory, Some(AluOp::Add), Some(op), true, true);
         let branch = |op| (Kind::Branch, Some(op), None, true, true);
         let (kind, alu, mem, uses_rs1, uses_rs2) = match inst.op {
-            Lui => (Kind::Lui, None, None, false, false),
+            Lui => from_x0,
             Auipc => (Kind::Auipc, Some(AluOp::Add), None, false, false),
             Jal => (Kind::Jal, None, None, false, false),
             Jalr => (Kind::Jalr, Some(AluOp::Add), None, true, false),
@@ -187,12 +178,13 @@ impl RomRow {
             Divuw => alu_reg(AluOp::Divuw),
             Remw => alu_reg(AluOp::Remw),
             Remuw => alu_reg(AluOp::Remuw),
-            Fence | FenceI => (Kind::Nop, None, None, false, false),
+            Fence | FenceI => from_x0,
             Ecall => (Kind::Ecall, None, None, false, false),
             Unsupported(_) | Illegal => return None,
         };
         // Stores, branches, ecall, fences write no register; x0 is never written.
-        let has_rd = !matches!(kind, Kind::Branch | Kind::Ecall | Kind::Nop) && !matches!(inst.op, Sb | Sh | Sw | Sd);
+        let has_rd =
+            !matches!(kind, Kind::Branch | Kind::Ecall) && !matches!(inst.op, Sb | Sh | Sw | Sd | Fence | FenceI);
         Some(RomRow {
             pc,
             kind,
@@ -204,63 +196,55 @@ impl RomRow {
             alu,
             mem,
             negate: matches!(inst.op, Bne | Bge | Bgeu),
-            reads_rs1: uses_rs1 && inst.rs1 != 0,
-            reads_rs2: uses_rs2 && inst.rs2 != 0,
             writes_rd: has_rd && inst.rd != 0,
         })
     }
 
-    /// The signed immediate as a field element (for pc arithmetic: `pc + imm` in the
-    /// field is the target when the target is a valid pc).
-    pub fn imm_field(&self) -> Val {
-        let imm = self.imm as i64;
-        if imm >= 0 {
-            Val::from_u64(imm as u64)
-        } else {
-            -Val::from_u64(imm.unsigned_abs())
-        }
-    }
-
-    /// The row's fields after the pc, in bus order: `rd, rs1, rs2, imm_lo, imm_hi,
-    /// imm_field, len, the 10 kind flags, alu_op, mem_op, negate, reads_rs1, reads_rs2,
-    /// writes_rd`.
+    /// The row's fields after the pc, in bus order: `rd` (a branch: `negate`), `rs1,
+    /// rs2, imm_lo, imm_hi, len`, the 8 kind flags, `op` (the memory operation of a
+    /// memory instruction, else the ALU operation), `writes_rd`.
     pub fn fields(&self) -> [Val; FIELDS] {
         let mut f = [Val::ZERO; FIELDS];
-        f[0] = Val::from_u8(self.rd);
-        f[1] = Val::from_u8(self.rs1);
-        f[2] = Val::from_u8(self.rs2);
-        f[3] = Val::from_u64(self.imm & 0xffff_ffff);
-        f[4] = Val::from_u64(self.imm >> 32);
-        f[5] = self.imm_field();
-        f[6] = Val::from_u8(self.len);
-        f[7 + self.kind.index()] = Val::ONE;
-        f[17] = Val::from_u64(self.alu.map_or(0, AluOp::id));
-        f[18] = Val::from_u64(self.mem.map_or(0, MemOp::id));
-        f[19] = Val::from_bool(self.negate);
-        f[20] = Val::from_bool(self.reads_rs1);
-        f[21] = Val::from_bool(self.reads_rs2);
-        f[22] = Val::from_bool(self.writes_rd);
+        f[field::RD] = if self.kind == Kind::Branch { Val::from_bool(self.negate) } else { Val::from_u8(self.rd) };
+        f[field::RS1] = Val::from_u8(self.rs1);
+        f[field::RS2] = Val::from_u8(self.rs2);
+        f[field::IMM_LO] = Val::from_u64(self.imm & 0xffff_ffff);
+        f[field::IMM_HI] = Val::from_u64(self.imm >> 32);
+        f[field::LEN] = Val::from_u8(self.len);
+        f[field::KIND + self.kind.index()] = Val::ONE;
+        f[field::OP] = Val::from_u64(self.mem.map_or(self.alu.map_or(0, AluOp::id), MemOp::id));
+        f[field::WRITES_RD] = Val::from_bool(self.writes_rd);
         f
     }
+}
+
+/// The signed immediate as a field element, from its limbs: `imm_lo − imm_hi·2^32/(2^32 −
+/// 1)`, which is `imm_lo` when `imm_hi = 0` and `imm_lo − 2^32` when `imm_hi = 2^32 − 1`,
+/// so the immediate itself for every ROM row (see [`field::IMM_LO`]). For pc arithmetic:
+/// `pc + imm` in the field is the target when the target is a valid pc.
+pub fn signed_imm<E: Algebra<Val>>(imm_lo: E, imm_hi: E) -> E {
+    let two32 = Val::from_u64(1 << 32);
+    imm_lo - imm_hi * (two32 * (two32 - Val::ONE).inverse())
 }
 
 /// Field positions in [`RomRow::fields`].
 pub mod field {
     pub const RD: usize = 0;
+    /// A branch's negate bit (in the `rd` field: a branch writes no register).
+    pub const NEGATE: usize = RD;
     pub const RS1: usize = 1;
     pub const RS2: usize = 2;
+    /// The immediate's limbs. Every immediate is sign-extended from at most 32 bits,
+    /// so `IMM_HI` is 0 or `2^32 − 1`.
     pub const IMM_LO: usize = 3;
     pub const IMM_HI: usize = 4;
-    pub const IMM_FIELD: usize = 5;
-    pub const LEN: usize = 6;
-    /// First of the 10 kind flags ([`super::Kind::ALL`] order).
-    pub const KIND: usize = 7;
-    pub const ALU_OP: usize = 17;
-    pub const MEM_OP: usize = 18;
-    pub const NEGATE: usize = 19;
-    pub const READS_RS1: usize = 20;
-    pub const READS_RS2: usize = 21;
-    pub const WRITES_RD: usize = 22;
+    pub const LEN: usize = 5;
+    /// First of the 8 kind flags ([`super::Kind::ALL`] order).
+    pub const KIND: usize = 6;
+    /// The [`MemOp`](crate::bus::MemOp) of a memory instruction, else the
+    /// [`AluOp`](crate::bus::AluOp) (0 for kinds that use no ALU).
+    pub const OP: usize = 14;
+    pub const WRITES_RD: usize = 15;
 }
 
 /// The program table of one ELF.
@@ -344,5 +328,60 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for RomTable {
         let fixed = builder.preprocessed().current_slice().to_vec();
         let count = builder.main().current_slice()[0];
         builder.receive(PROGRAM, fixed, count);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every immediate of a real program's ROM (jumps and branches far in both
+    /// directions, compressed forms, `lui` with the sign bit set) has `imm_hi` 0 or
+    /// `2^32 − 1`, and [`signed_imm`] of its limbs is the immediate.
+    #[test]
+    fn the_signed_immediate_is_an_expression_of_the_limbs() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = r#"
+    .globl _start
+    .text
+_start:
+    beq a0, a1, mid
+    bltu a0, a1, _start
+    c.beqz a0, _start
+    c.bnez a1, near
+near:
+    jal ra, far
+    c.j _start
+    lui a0, 0x80000
+    lui a1, 0xfffff
+    lui a2, 0x7ffff
+    addi a3, a3, -2048
+    addi a3, a3, 2047
+    ld a4, -8(sp)
+    sd a4, 2040(sp)
+    jalr ra, -4(a0)
+    fence
+    .skip 4000
+mid:
+    bge a0, a1, _start
+    c.beqz a0, near
+    .skip 1000000
+far:
+    jal zero, _start
+    ecall
+"#;
+        let elf = ziskjit_testgen::toolchain::assemble(dir.path(), "imm", source);
+        let program = ziskjit_transpiler::load_elf(&std::fs::read(elf).unwrap()).unwrap();
+        let rom = RomTable::new(&program);
+        let mut used = 0;
+        for row in &rom.rows {
+            let f = row.fields();
+            assert!(f[field::IMM_HI] == Val::ZERO || f[field::IMM_HI] == Val::from_u32(u32::MAX), "{row:?}");
+            let imm = row.imm as i64;
+            let expected = if imm >= 0 { Val::from_u64(imm as u64) } else { -Val::from_u64(imm.unsigned_abs()) };
+            assert_eq!(signed_imm(f[field::IMM_LO], f[field::IMM_HI]), expected, "{row:?}");
+            used += usize::from(matches!(row.kind, Kind::Jal | Kind::Branch));
+        }
+        assert!(used >= 8, "{used} jumps and branches");
     }
 }

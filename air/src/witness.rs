@@ -329,20 +329,18 @@ impl StepState<'_, '_> {
         let row: RomRow = *self.rom.row(record.pc).ok_or_else(|| fail("no provable instruction here".into()))?;
         let clk = record.step - self.first_step;
         let lookups = &mut self.tables.lookups;
-        let a = if row.reads_rs1 { record.rs1_value } else { 0 };
-        let b = if row.reads_rs2 { record.rs2_value } else { 0 };
-        let mut read = |reads: bool, reg: u8, value: u64, slot: u64, tracker: &mut MemoryTracker| {
-            if !reads {
-                return Ok(None);
-            }
+        // x0 (the register of an unused operand) holds 0.
+        let a = if row.rs1 != 0 { record.rs1_value } else { 0 };
+        let b = if row.rs2 != 0 { record.rs2_value } else { 0 };
+        let mut read = |reg: u8, value: u64, slot: u64, tracker: &mut MemoryTracker| {
             let w = tracker.read(cell::register(reg), ts::at(clk, slot), lookups);
             if w.prev != value {
                 return Err(fail(format!("x{reg} holds {:#x} in memory, the record says {value:#x}", w.prev)));
             }
-            Ok(Some(w))
+            Ok(w)
         };
-        let rs1_access = read(row.reads_rs1, row.rs1, a, ts::RS1, &mut self.tracker)?;
-        let rs2_access = read(row.reads_rs2, row.rs2, b, ts::RS2, &mut self.tracker)?;
+        let rs1_access = read(row.rs1, a, ts::RS1, &mut self.tracker)?;
+        let rs2_access = read(row.rs2, b, ts::RS2, &mut self.tracker)?;
 
         let alu = |op: AluOp, x: u64, y: u64, events: &mut Vec<AluEvent>| {
             let e = AluEvent::new(op, x, y);
@@ -357,7 +355,6 @@ impl StepState<'_, '_> {
         let result = match row.kind {
             Kind::AluReg => alu(alu_op.unwrap(), a, b, events),
             Kind::AluImm => alu(alu_op.unwrap(), a, row.imm, events),
-            Kind::Lui => row.imm,
             Kind::Auipc => alu(AluOp::Add, pc, row.imm, events),
             Kind::Jal => {
                 next_pc = pc.wrapping_add(row.imm);
@@ -413,7 +410,6 @@ impl StepState<'_, '_> {
                 }
                 0
             }
-            Kind::Nop => 0,
         };
         if row.writes_rd && result != record.rd_value {
             return Err(fail(format!("tables compute {result:#x}, the interpreter {:#x}", record.rd_value)));
@@ -431,7 +427,6 @@ impl StepState<'_, '_> {
             r[at] = Val::from_u64(lo);
             r[at + 1] = Val::from_u64(hi);
         };
-        r[col::IS_REAL] = Val::ONE;
         r[col::CLK] = Val::from_u64(clk);
         r[col::STEP] = Val::from_u64(record.step);
         r[col::PC] = Val::from_u64(pc);
@@ -445,10 +440,8 @@ impl StepState<'_, '_> {
         put(&mut r, col::B, b);
         put(&mut r, col::C, result);
         r[col::ROM..col::ROM + crate::rom::FIELDS].copy_from_slice(&row.fields());
-        for (access, at) in [(rs1_access, col::RS1_ACCESS), (rs2_access, col::RS2_ACCESS)] {
-            if let Some(w) = access {
-                r[at..at + 3].copy_from_slice(&w.time_cols());
-            }
+        for (w, at) in [(rs1_access, col::RS1_ACCESS), (rs2_access, col::RS2_ACCESS)] {
+            r[at..at + 3].copy_from_slice(&w.time_cols());
         }
         if let Some(w) = rd_access {
             r[col::RD_ACCESS..col::RD_ACCESS + 2].copy_from_slice(&w.prev_cols());

@@ -3,12 +3,13 @@
 //!
 //! The guest is a small assembled program using every instruction kind (ALU, M, loads
 //! and stores of every width and alignment, LR/SC, AMOs, branches, jumps, `read`,
-//! `write`, `exit`), run in segments of a few dozen steps so that registers and memory
+//! `write`, `exit`, `lui`, `fence`), run in segments of a few dozen steps so that registers and memory
 //! cross several segment boundaries.
 
 use p3_field::PrimeCharacteristicRing;
 use std::path::Path;
 use ziskjit_air::cpu::col;
+use ziskjit_air::rom::{field, Kind};
 use ziskjit_air::run_proof::{prove_run, statement, verify_run, ProgramKey, RunProof};
 use ziskjit_air::witness::RunWitness;
 use ziskjit_air::Val;
@@ -29,6 +30,8 @@ inbuf:  .zero 16
     .popsection
     .text
 _start:
+    lui t0, 0xfffff           # an ALU row from x0
+    fence                     # one writing nothing
     la s0, buf
     li s1, 5                  # loop counter
     li s2, 0                  # accumulator
@@ -161,12 +164,12 @@ fn prove_tampered(run: &Run, key: &ProgramKey, tamper: impl Fn(usize, &mut Segme
     RunProof { exit_code, public_output: witness.public_output.clone(), segments: proofs }
 }
 
-/// The first row of segment `segment`'s main table whose ROM kind flag `kind` is set.
-fn find_row(w: &SegmentWitness<Val>, kind: ziskjit_air::rom::Kind) -> usize {
+/// The first row of a segment's main table of kind `kind` whose ROM fields pass `pick`.
+fn find_row_where(w: &SegmentWitness<Val>, kind: Kind, pick: impl Fn(&[Val]) -> bool) -> Option<usize> {
     let cpu = &w.traces[0];
-    (0..cpu.values.len() / col::WIDTH)
-        .find(|&r| cpu.values[r * col::WIDTH + col::ROM + ziskjit_air::rom::field::KIND + kind.index()] == Val::ONE)
-        .expect("segment has a row of that kind")
+    let fields =
+        |r: usize| &cpu.values[r * col::WIDTH + col::ROM..r * col::WIDTH + col::ROM + ziskjit_air::rom::FIELDS];
+    (0..cpu.values.len() / col::WIDTH).find(|&r| fields(r)[field::KIND + kind.index()] == Val::ONE && pick(fields(r)))
 }
 
 #[test]
@@ -238,33 +241,73 @@ fn a_run_over_several_segments_proves_and_verifies() {
     assert!(verify_run(&altered, &altered_key, &proof).is_err(), "altered initial memory");
 }
 
-/// Tampers with one main-table cell of the first row of `kind` in segment 0 and
-/// expects verification to fail.
-fn tampered_main_cell_fails(kind: ziskjit_air::rom::Kind, column: usize, what: &str) {
+/// Tampers with one main-table cell of the first row of `kind` in each segment that has
+/// one (there is one) and expects verification to fail.
+fn tampered_main_cell_fails(kind: Kind, column: usize, what: &str) {
+    tampered_picked_cell_fails(kind, |_| true, column, what);
+}
+
+/// [`tampered_main_cell_fails`] on the first row of `kind` whose ROM fields pass `pick`.
+fn tampered_picked_cell_fails(kind: Kind, pick: impl Fn(&[Val]) -> bool + Sync, column: usize, what: &str) {
     let run = guest_run();
     let key = ProgramKey::new(&run.program).unwrap();
-    let proof = prove_tampered(&run, &key, |segment, w| {
-        if segment == 0 {
-            let row = find_row(w, kind);
+    let tampered = std::sync::atomic::AtomicBool::new(false);
+    let proof = prove_tampered(&run, &key, |_, w| {
+        if let Some(row) = find_row_where(w, kind, &pick) {
             w.traces[0].values[row * col::WIDTH + column] += Val::ONE;
+            tampered.store(true, std::sync::atomic::Ordering::Relaxed);
         }
     });
+    assert!(tampered.into_inner(), "no row of {kind:?} to tamper with");
     assert!(verify_run(&run.program, &key, &proof).is_err(), "{what} verified");
 }
 
 #[test]
+fn wrong_lui_result_fails() {
+    // `lui` is `add rd, x0, imm` on the ALU bus: its result is the ALU's.
+    let from_x0 = |f: &[Val]| f[field::RS1] == Val::ZERO && f[field::WRITES_RD] == Val::ONE;
+    tampered_picked_cell_fails(Kind::AluImm, from_x0, col::C + 1, "a wrong lui result");
+}
+
+#[test]
+fn wrong_jal_target_fails() {
+    // The target is `pc + imm` with the signed immediate derived from the ROM's limbs.
+    tampered_main_cell_fails(Kind::Jal, col::NEXT_PC, "a wrong jal target");
+}
+
+#[test]
+fn forged_shared_rom_field_fails() {
+    // `op` holds a memory row's memory operation (its ALU operation is `Add`), `rd` a
+    // branch's negate bit: both are the ROM's.
+    tampered_main_cell_fails(Kind::Memory, col::ROM + field::OP, "a forged memory operation");
+    tampered_main_cell_fails(Kind::Branch, col::ROM + field::NEGATE, "a forged negate bit");
+}
+
+#[test]
+fn nonzero_unused_operand_fails() {
+    // An operand the instruction does not use is a read of x0, which holds 0.
+    tampered_main_cell_fails(Kind::Jal, col::A, "a jal reading a nonzero rs1");
+}
+
+#[test]
+fn second_kind_flag_fails() {
+    // A real row's kind flags are the ROM's, exactly one of them set.
+    tampered_main_cell_fails(Kind::AluReg, col::ROM + field::KIND + Kind::Jal.index(), "a second kind flag");
+}
+
+#[test]
 fn wrong_alu_result_fails() {
-    tampered_main_cell_fails(ziskjit_air::rom::Kind::AluReg, col::C, "a wrong ALU result");
+    tampered_main_cell_fails(Kind::AluReg, col::C, "a wrong ALU result");
 }
 
 #[test]
 fn wrong_loaded_value_fails() {
-    tampered_main_cell_fails(ziskjit_air::rom::Kind::Memory, col::C, "a wrong loaded value");
+    tampered_main_cell_fails(Kind::Memory, col::C, "a wrong loaded value");
 }
 
 #[test]
 fn wrong_branch_target_fails() {
-    tampered_main_cell_fails(ziskjit_air::rom::Kind::Branch, col::NEXT_PC, "a wrong branch target");
+    tampered_main_cell_fails(Kind::Branch, col::NEXT_PC, "a wrong branch target");
 }
 
 #[test]
@@ -275,9 +318,10 @@ fn wrong_store_fails() {
     let proof = prove_tampered(&run, &key, |segment, w| {
         let cpu = &mut w.traces[0];
         let store_op = Val::from_u64(ziskjit_air::bus::MemOp::Sb.id());
-        if let Some(row) = (0..cpu.values.len() / col::WIDTH)
-            .find(|&r| cpu.values[r * col::WIDTH + col::ROM + ziskjit_air::rom::field::MEM_OP] == store_op)
-        {
+        if let Some(row) = (0..cpu.values.len() / col::WIDTH).find(|&r| {
+            let f = &cpu.values[r * col::WIDTH + col::ROM..];
+            f[field::KIND + Kind::Memory.index()] == Val::ONE && f[field::OP] == store_op
+        }) {
             if segment <= 1 {
                 cpu.values[row * col::WIDTH + col::B] += Val::ONE;
             }
