@@ -138,6 +138,7 @@ impl<'a> RunWitness<'a> {
     /// segment leaves in memory for the segments after it.
     pub fn push(&mut self, trace: SegmentTrace) -> Result<(usize, SegmentWitness<Val>), WitnessError> {
         let k = self.segments.len();
+        let _span = tracing::info_span!("witness", segment = k).entered();
         self.segments.push(trace);
         self.starts.push(self.next_start);
         let (tables, end) = self.generate(k)?;
