@@ -20,7 +20,7 @@
 
 use crate::bus::{AluOp, MemOp, PROGRAM};
 use p3_air::{Air, BaseAir, WindowAccess};
-use p3_field::{Algebra, Field, PrimeCharacteristicRing};
+use p3_field::{Algebra, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
 use std::collections::HashMap;
 use ziskjit_prover::{BusBuilder, TableName, Val};
@@ -223,9 +223,13 @@ impl RomRow {
 /// so the immediate itself for every ROM row (see [`field::IMM_LO`]). For pc arithmetic:
 /// `pc + imm` in the field is the target when the target is a valid pc.
 pub fn signed_imm<E: Algebra<Val>>(imm_lo: E, imm_hi: E) -> E {
-    let two32 = Val::from_u64(1 << 32);
-    imm_lo - imm_hi * (two32 * (two32 - Val::ONE).inverse())
+    imm_lo - imm_hi * HI_LIMB_SCALE
 }
+
+/// `2^32/(2^32 − 1)` in Goldilocks, a constant so that the constraint evaluation (once
+/// per row in the prover's quotient loop) computes no inverse: as `2^64 ≡ 2^32 − 1`
+/// (mod p), it is `2^32 · 2^−64 = 2^−32`.
+const HI_LIMB_SCALE: Val = Val::new(0xffff_fffe_0000_0002);
 
 /// Field positions in [`RomRow::fields`].
 pub mod field {
@@ -334,12 +338,15 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for RomTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use p3_field::Field;
 
     /// Every immediate of a real program's ROM (jumps and branches far in both
     /// directions, compressed forms, `lui` with the sign bit set) has `imm_hi` 0 or
     /// `2^32 − 1`, and [`signed_imm`] of its limbs is the immediate.
     #[test]
     fn the_signed_immediate_is_an_expression_of_the_limbs() {
+        let two32 = Val::from_u64(1 << 32);
+        assert_eq!(HI_LIMB_SCALE, two32 * (two32 - Val::ONE).inverse());
         let dir = tempfile::tempdir().unwrap();
         let source = r#"
     .globl _start
