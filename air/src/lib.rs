@@ -59,6 +59,7 @@ pub mod cpu;
 pub mod debug;
 pub mod final_memory;
 pub mod gadgets;
+pub mod parts;
 pub mod rom;
 pub mod run_proof;
 pub mod segment;

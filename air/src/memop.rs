@@ -110,6 +110,7 @@ use crate::bus::{cell, limbs, ts, AluEvent, MemKind, MemOp, ALU, BYTE_PAIR, MEMO
 use crate::bytes::Lookups;
 use crate::columns::columns;
 use crate::gadgets::{access, two16, Access, AccessWitness, MemoryTracker};
+use crate::parts::Rows;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
@@ -487,19 +488,19 @@ impl MemOpBuilder {
         result
     }
 
-    /// The table's trace, padded to a power of two ≥ 2 with rows that put nothing on
-    /// the bus (no size or kind flag set, offset 0).
-    pub fn trace(self) -> RowMajorMatrix<Val> {
-        let mut rows = self.rows;
-        let height = (rows.len() / WIDTH).next_power_of_two().max(2);
+    /// The table's rows, with the padding row: it puts nothing on the bus (no size or
+    /// kind flag set, offset 0).
+    pub fn rows(self) -> Rows {
         let mut padding = vec![Val::ZERO; WIDTH];
         let mut cols = Cols::read(&padding);
         cols.s[0] = Val::ONE;
         cols.write(&mut padding);
-        while rows.len() < height * WIDTH {
-            rows.extend_from_slice(&padding);
-        }
-        RowMajorMatrix::new(rows, WIDTH)
+        Rows::new(self.rows, padding)
+    }
+
+    /// The table's rows as one trace, padded to a power of two.
+    pub fn trace(self) -> RowMajorMatrix<Val> {
+        self.rows().into_trace()
     }
 }
 

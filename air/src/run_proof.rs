@@ -274,7 +274,7 @@ pub fn statement(program: &Program, exit_code: u8, public_output: &[u8]) -> Stat
 
 /// The proof file's magic and version.
 const MAGIC: [u8; 8] = *b"ZKJITRUN";
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 /// Why a proof file could not be read.
 #[derive(Debug, thiserror::Error)]

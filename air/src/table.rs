@@ -1,5 +1,6 @@
 //! [`Table`]: every RISC-V table as one type, as the prover takes a program's tables
-//! (`&[T]` of one `T`). Each variant forwards to its table.
+//! (`&[T]` of one `T`). Each variant forwards to its table; [`Table::Part`] is one of
+//! the parts a table of independent rows is proved as (see [`crate::parts`]).
 
 use crate::alu::AluTable;
 use crate::boundary::BoundaryTable;
@@ -26,6 +27,17 @@ pub enum Table {
     MemOp(MemOpTable),
     Syscall(SyscallTable),
     Bytes(BytesTable),
+    /// Part `.0` of the table (named `<table>#<part>`).
+    Part(u8, Box<Table>),
+}
+
+impl Table {
+    /// The tables proved as `parts` parts each, in order: every part of the first
+    /// table, then of the next.
+    pub fn parts(tables: impl IntoIterator<Item = Table>, parts: usize) -> impl Iterator<Item = Table> {
+        let parts = u8::try_from(parts).expect("fewer than 256 parts");
+        tables.into_iter().flat_map(move |t| (0..parts).map(move |k| Table::Part(k, Box::new(t.clone()))))
+    }
 }
 
 /// Calls `$body` with `$t` bound to the variant's table.
@@ -41,13 +53,20 @@ macro_rules! forward {
             Table::MemOp($t) => $body,
             Table::Syscall($t) => $body,
             Table::Bytes($t) => $body,
+            Table::Part(_, table) => {
+                let $t: &Table = table;
+                $body
+            }
         }
     };
 }
 
 impl TableName for Table {
     fn name(&self) -> String {
-        forward!(self, t => t.name())
+        match self {
+            Table::Part(k, table) => format!("{}#{k}", table.name()),
+            _ => forward!(self, t => t.name()),
+        }
     }
 }
 

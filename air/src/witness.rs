@@ -25,6 +25,7 @@ use crate::final_memory::{FinalCell, FinalMemoryTable};
 use crate::gadgets::{AccessWitness, MemoryTracker};
 use crate::memop::MemOpBuilder;
 use crate::muldiv::MulDivTable;
+use crate::parts::PARTS;
 use crate::rom::{Kind, RomRow, RomTable};
 use crate::syscall::SyscallBuilder;
 use crate::table::Table;
@@ -161,10 +162,11 @@ impl<'a> RunWitness<'a> {
     /// The program's tables, in the order of every segment's traces.
     pub fn tables(rom: &RomTable) -> Vec<Table> {
         let mut tables = vec![Table::Cpu(crate::cpu::CpuTable), Table::Rom(rom.clone())];
-        tables.extend(AluTable::all().into_iter().map(Table::Alu));
-        tables.extend(MulDivTable::all().into_iter().map(Table::MulDiv));
+        let split = AluTable::all().into_iter().map(Table::Alu);
+        let split = split.chain(MulDivTable::all().into_iter().map(Table::MulDiv));
+        let split = split.chain([Table::MemOp(crate::memop::MemOpTable)]);
+        tables.extend(Table::parts(split, PARTS));
         tables.extend([
-            Table::MemOp(crate::memop::MemOpTable),
             Table::Syscall(crate::syscall::SyscallTable),
             Table::Boundary(BoundaryTable),
             Table::FinalMemory(FinalMemoryTable),
@@ -197,9 +199,9 @@ impl<'a> RunWitness<'a> {
         let SegmentTables { cpu, rom_counts, alu, memop, syscall, boundary, mut lookups } = tables;
         let (base, muldiv): (Vec<AluEvent>, Vec<AluEvent>) = alu.into_iter().partition(|e| AluTable::handles(e.op));
         let mut traces = vec![cpu, self.rom.trace(&rom_counts)];
-        traces.extend(AluTable::traces(&base, &mut lookups));
-        traces.extend(MulDivTable::traces(&muldiv, &mut lookups));
-        traces.push(memop.trace());
+        let split = AluTable::rows(&base, &mut lookups).into_iter();
+        let split = split.chain(MulDivTable::all().into_iter().map(|t| t.rows(&muldiv, &mut lookups)));
+        traces.extend(split.chain([memop.rows()]).flat_map(|rows| rows.into_parts(PARTS)));
         traces.push(syscall.trace());
         traces.push(BoundaryTable::trace(&boundary, number, &mut lookups));
         traces.push(FinalMemoryTable::trace(&final_cells, &mut lookups));

@@ -372,3 +372,24 @@ fn changed_register_across_a_segment_boundary_fails() {
     });
     assert!(verify_run(&run.program, &key, &proof).is_err());
 }
+
+#[test]
+fn wrong_logic_result_in_a_later_part_fails() {
+    // The logic table is proved as parts (`parts.rs`): a row of its second part is held
+    // to the same constraints and lookups as a row of the first.
+    use ziskjit_air::alu::{logic, COUNT};
+    use ziskjit_prover::TableName;
+    let run = guest_run();
+    let key = ProgramKey::new(&run.program).unwrap();
+    let part = key.tables.iter().position(|t| t.name() == "alu-logic#1").expect("a second logic part");
+    let tampered = std::sync::atomic::AtomicBool::new(false);
+    let proof = prove_tampered(&run, &key, |_, w| {
+        let table = &mut w.traces[part];
+        if table.values[COUNT] != Val::ZERO {
+            table.values[logic::R] += Val::ONE;
+            tampered.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    assert!(tampered.into_inner(), "no segment has a second logic part with a real row");
+    assert!(verify_run(&run.program, &key, &proof).is_err());
+}

@@ -34,6 +34,7 @@ pub mod shift;
 use crate::bus::{AluEvent, AluOp, ALU, RANGE16};
 use crate::bytes::Lookups;
 use crate::gadgets::{range32_cols, two16};
+use crate::parts::Rows;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
@@ -60,7 +61,7 @@ trait Chip {
     fn handles(op: AluOp) -> bool;
     /// Writes the row of `event` except [`COUNT`], reporting its lookups.
     fn fill(event: &AluEvent, row: &mut [Val], lookups: &mut Lookups);
-    /// Writes a padding row over zeros (which most tables' padding rows are).
+    /// Writes the padding row over zeros (which most tables' padding rows are).
     fn padding(_row: &mut [Val]) {}
     /// The constraints and bus messages of one row.
     fn eval<AB: BusBuilder<F = Val>>(builder: &mut AB, row: &[AB::Var]);
@@ -94,7 +95,7 @@ impl AluTable {
     /// The tables of [`AluTable::all`].
     const ALL: [AluTable; 4] = [AluTable::AddSub, AluTable::Compare, AluTable::Logic, AluTable::Shift];
 
-    /// Every ALU table, in the order [`AluTable::traces`] returns them.
+    /// Every ALU table, in the order [`AluTable::rows`] returns them.
     pub fn all() -> Vec<AluTable> {
         Self::ALL.to_vec()
     }
@@ -109,23 +110,28 @@ impl AluTable {
         dispatch!(self, C => C::handles(op))
     }
 
-    /// The traces of [`AluTable::all`] for `events`, reporting their lookups. Panics on
-    /// an event not handled here or with a wrong result (a bug in its sender).
-    pub fn traces(events: &[AluEvent], lookups: &mut Lookups) -> Vec<RowMajorMatrix<Val>> {
+    /// The rows of [`AluTable::all`] for `events`, reporting their lookups. Panics on an
+    /// event not handled here or with a wrong result (a bug in its sender).
+    pub fn rows(events: &[AluEvent], lookups: &mut Lookups) -> Vec<Rows> {
         if let Some(e) = events.iter().find(|e| !Self::handles(e.op)) {
             panic!("{:?} is not an ALU-table operation", e.op);
         }
-        Self::ALL.iter().map(|t| t.trace(events.iter().filter(|e| t.computes(e.op)), lookups)).collect()
+        Self::ALL.iter().map(|t| t.table_rows(events.iter().filter(|e| t.computes(e.op)), lookups)).collect()
     }
 
-    /// This table's trace for `events` (all of them computed by it).
-    fn trace<'a>(self, events: impl Iterator<Item = &'a AluEvent>, lookups: &mut Lookups) -> RowMajorMatrix<Val> {
-        dispatch!(self, C => trace::<C>(events, lookups))
+    /// [`AluTable::rows`], each table as one padded trace.
+    pub fn traces(events: &[AluEvent], lookups: &mut Lookups) -> Vec<RowMajorMatrix<Val>> {
+        Self::rows(events, lookups).into_iter().map(Rows::into_trace).collect()
+    }
+
+    /// This table's rows for `events` (all of them computed by it).
+    fn table_rows<'a>(self, events: impl Iterator<Item = &'a AluEvent>, lookups: &mut Lookups) -> Rows {
+        dispatch!(self, C => rows::<C>(events, lookups))
     }
 }
 
-/// A table's trace: one row per distinct event, counted, then padding.
-fn trace<'a, C: Chip>(events: impl Iterator<Item = &'a AluEvent>, lookups: &mut Lookups) -> RowMajorMatrix<Val> {
+/// A table's rows: one per distinct event, counted.
+fn rows<'a, C: Chip>(events: impl Iterator<Item = &'a AluEvent>, lookups: &mut Lookups) -> Rows {
     let mut rows: Vec<Val> = Vec::new();
     let mut row_of: HashMap<AluEvent, usize> = HashMap::new();
     for event in events {
@@ -138,13 +144,9 @@ fn trace<'a, C: Chip>(events: impl Iterator<Item = &'a AluEvent>, lookups: &mut 
         });
         rows[row * C::WIDTH + COUNT] += Val::ONE;
     }
-    let height = (rows.len() / C::WIDTH).next_power_of_two().max(2);
     let mut padding = vec![Val::ZERO; C::WIDTH];
     C::padding(&mut padding);
-    while rows.len() < height * C::WIDTH {
-        rows.extend_from_slice(&padding);
-    }
-    RowMajorMatrix::new(rows, C::WIDTH)
+    Rows::new(rows, padding)
 }
 
 impl TableName for AluTable {

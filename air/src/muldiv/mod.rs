@@ -53,6 +53,7 @@ use std::ops::Range;
 use ziskjit_prover::{BusBuilder, BusId, TableName, Val};
 
 use crate::columns::columns;
+use crate::parts::Rows;
 
 /// The mul/div tables (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -102,22 +103,19 @@ impl MulDivTable {
     /// A row holds `op(a, b)` whatever the event's `c`: an event with a wrong `c` leaves
     /// the bus unbalanced.
     pub fn traces(events: &[AluEvent], lookups: &mut Lookups) -> Vec<RowMajorMatrix<Val>> {
-        Self::all().into_iter().map(|table| table.trace(events, lookups)).collect()
+        Self::all().into_iter().map(|table| table.rows(events, lookups).into_trace()).collect()
     }
 
-    /// This table's trace for the events it handles among `events`.
-    pub fn trace(self, events: &[AluEvent], lookups: &mut Lookups) -> RowMajorMatrix<Val> {
-        let mine: Vec<&AluEvent> = events.iter().filter(|e| Self::of(e.op) == Some(self)).collect();
-        let width = self.width();
-        let height = mine.len().next_power_of_two().max(2);
-        // Zero rows are the padding: every constraint holds, every multiplicity is 0.
-        let mut values = vec![Val::ZERO; height * width];
-        for (event, out) in mine.into_iter().zip(values.chunks_mut(width)) {
+    /// This table's rows for the events it handles among `events`.
+    pub fn rows(self, events: &[AluEvent], lookups: &mut Lookups) -> Rows {
+        let mut values = Vec::new();
+        for event in events.iter().filter(|e| Self::of(e.op) == Some(self)) {
             let row = self.row(event.op, event.a, event.b, Self::reading(event.op, event.a, event.b));
             self.eval_row(&row, &mut LookupSink { lookups });
-            out.copy_from_slice(&row);
+            values.extend_from_slice(&row);
         }
-        RowMajorMatrix::new(values, width)
+        // A zero row is the padding: every constraint holds, every multiplicity is 0.
+        Rows::new(values, vec![Val::ZERO; self.width()])
     }
 
     /// The honest [`Reading`] of `op(a, b)`.
