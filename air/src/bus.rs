@@ -30,7 +30,8 @@ pub const ALU: BusId = 7;
 /// `(clk, op, addr, data_lo, data_hi, result_lo, result_hi)`: a memory instruction of the
 /// main table's row `clk`: `op` a [`MemOp`], `addr` the byte address (< 2^32), `data`
 /// the value of `rs2`, `result` the value the instruction puts in `rd` (0 for stores).
-/// Sent by the main table, received by the memop table.
+/// Sent by the main table, received by the memop table, or the word table for `ld`/`sd`
+/// at addresses divisible by 8.
 pub const MEMOP: BusId = 8;
 /// `(clk, output_count, next_output_count, halted)`: the `ecall` of the main table's row
 /// `clk`; `halted` is 1 for `exit`. Sent by main, received by the syscall table.
@@ -84,6 +85,11 @@ pub mod ts {
     /// The time of `slot` in the main table's row `clk`.
     pub const fn at(clk: u64, slot: u64) -> u64 {
         8 * (clk + 1) + slot
+    }
+
+    /// [`at`] in constraints, for a row's `clk` expression.
+    pub fn at_expr<E: p3_field::PrimeCharacteristicRing>(clk: E, slot: u64) -> E {
+        clk * E::from_u64(8) + E::from_u64(8 + slot)
     }
 }
 

@@ -146,7 +146,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {
         builder.send(PROGRAM, program, is_real.clone());
 
         // Registers.
-        let time = |slot: u64| c(col::CLK) * AB::Expr::from_u64(8) + AB::Expr::from_u64(8 + slot);
+        let time = |slot: u64| ts::at_expr(c(col::CLK), slot);
         let reg = |f: usize| rom(f) + AB::Expr::from_u64(cell::REGISTERS);
         for (value, register, at, slot) in
             [(col::A, field::RS1, col::RS1_ACCESS, ts::RS1), (col::B, field::RS2, col::RS2_ACCESS, ts::RS2)]

@@ -16,7 +16,8 @@
 //! | [`rom`](crate::rom) | one per instruction of the ELF (preprocessed) | the program: its commitment is the verification key |
 //! | [`alu`](crate::alu) | one per ALU operation | add/sub, logic, shifts, comparisons (and the W forms) |
 //! | [`muldiv`](crate::muldiv) | one per M-extension operation | mul, mulh*, div*, rem* with their corner cases |
-//! | [`memop`](crate::memop) | one per memory instruction | loads/stores of every width and alignment against aligned 64-bit words, LR/SC, AMOs |
+//! | [`memop`](crate::memop) | one per memory instruction but aligned `ld`/`sd` | loads/stores of every width and alignment against aligned 64-bit words, LR/SC, AMOs |
+//! | [`memword`](crate::memword) | one per `ld`/`sd` at an address divisible by 8 | the common memory instruction, at a quarter of memop's cost |
 //! | [`syscall`](crate::syscall) | per `ecall`, plus one per buffer word | `exit`, `write` (public output bytes), `read` (private input bytes) |
 //! | [`boundary`](crate::boundary) | one per memory cell a segment touches | imports each cell's value from the global bus at the segment's start, exports it at its end |
 //! | [`final_memory`](crate::final_memory) | one per cell the run touched or the ELF initialises | creates every cell once with its initial value and consumes its final value |
@@ -68,6 +69,7 @@ pub mod witness;
 
 pub mod alu;
 pub mod memop;
+pub mod memword;
 pub mod muldiv;
 pub mod syscall;
 

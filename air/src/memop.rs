@@ -1,7 +1,9 @@
 //! The memop table: every memory instruction (loads and stores of every width at any
 //! alignment, LR/SC, AMOs), received from the [`MEMOP`] bus and made true against the
 //! memory words with the [`access`] gadget. One row per memory instruction;
-//! [`MemOpBuilder`] generates the rows.
+//! [`MemOpBuilder`] generates the rows. The witness sends `ld`/`sd` at aligned
+//! addresses to the cheaper [`memword`](crate::memword) table instead; this table
+//! accepts them too, with the same meaning.
 //!
 //! # The byte window
 //!
@@ -334,7 +336,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
             is_real.clone(),
         );
 
-        let time = |slot: u64| (clk.clone() + AB::Expr::ONE) * constant(8) + constant(slot);
+        let time = |slot: u64| ts::at_expr(clk.clone(), slot);
         let [t0, d0_lo, d0_hi] = c.acc0.clone();
         access(
             builder,

@@ -5,7 +5,7 @@
 //! height, memop 62–87%, the add/sub table 53%. Every padding row is committed, hashed,
 //! extended and constrained like a real one.
 //!
-//! The ALU, mul/div and memop tables never look at the next row: each row satisfies its
+//! The ALU, mul/div, memop and word tables never look at the next row: each row satisfies its
 //! table's constraints on its own and talks to the bus on its own. So such a table can
 //! be proved as [`PARTS`] tables with the same AIR, whose rows together are the table's
 //! rows: the bus sees the same messages, and a proof of the parts is a proof of one table

@@ -8,6 +8,7 @@ use crate::bytes::BytesTable;
 use crate::cpu::CpuTable;
 use crate::final_memory::FinalMemoryTable;
 use crate::memop::MemOpTable;
+use crate::memword::MemWordTable;
 use crate::muldiv::MulDivTable;
 use crate::rom::RomTable;
 use crate::syscall::SyscallTable;
@@ -25,6 +26,7 @@ pub enum Table {
     Alu(AluTable),
     MulDiv(MulDivTable),
     MemOp(MemOpTable),
+    MemWord(MemWordTable),
     Syscall(SyscallTable),
     Bytes(BytesTable),
     /// Part `.0` of the table (named `<table>#<part>`).
@@ -51,6 +53,7 @@ macro_rules! forward {
             Table::Alu($t) => $body,
             Table::MulDiv($t) => $body,
             Table::MemOp($t) => $body,
+            Table::MemWord($t) => $body,
             Table::Syscall($t) => $body,
             Table::Bytes($t) => $body,
             Table::Part(_, table) => {

@@ -24,6 +24,7 @@ use crate::cpu::col;
 use crate::final_memory::{FinalCell, FinalMemoryTable};
 use crate::gadgets::{AccessWitness, MemoryTracker};
 use crate::memop::MemOpBuilder;
+use crate::memword::{MemWordBuilder, MemWordTable};
 use crate::muldiv::MulDivTable;
 use crate::parts::PARTS;
 use crate::rom::{Kind, RomRow, RomTable};
@@ -113,6 +114,7 @@ struct SegmentTables {
     rom_counts: HashMap<u64, u64>,
     alu: Vec<AluEvent>,
     memop: MemOpBuilder,
+    memword: MemWordBuilder,
     syscall: SyscallBuilder,
     boundary: Vec<BoundaryRow>,
     lookups: Lookups,
@@ -164,7 +166,7 @@ impl<'a> RunWitness<'a> {
         let mut tables = vec![Table::Cpu(crate::cpu::CpuTable), Table::Rom(rom.clone())];
         let split = AluTable::all().into_iter().map(Table::Alu);
         let split = split.chain(MulDivTable::all().into_iter().map(Table::MulDiv));
-        let split = split.chain([Table::MemOp(crate::memop::MemOpTable)]);
+        let split = split.chain([Table::MemOp(crate::memop::MemOpTable), Table::MemWord(MemWordTable)]);
         tables.extend(Table::parts(split, PARTS));
         tables.extend([
             Table::Syscall(crate::syscall::SyscallTable),
@@ -196,12 +198,12 @@ impl<'a> RunWitness<'a> {
     ) -> SegmentWitness<Val> {
         let number = index as u64 + 1;
         let public_values = crate::segment::public_values(index, is_memory).map(Val::from_u64).to_vec();
-        let SegmentTables { cpu, rom_counts, alu, memop, syscall, boundary, mut lookups } = tables;
+        let SegmentTables { cpu, rom_counts, alu, memop, memword, syscall, boundary, mut lookups } = tables;
         let (base, muldiv): (Vec<AluEvent>, Vec<AluEvent>) = alu.into_iter().partition(|e| AluTable::handles(e.op));
         let mut traces = vec![cpu, self.rom.trace(&rom_counts)];
         let split = AluTable::rows(&base, &mut lookups).into_iter();
         let split = split.chain(MulDivTable::all().into_iter().map(|t| t.rows(&muldiv, &mut lookups)));
-        traces.extend(split.chain([memop.rows()]).flat_map(|rows| rows.into_parts(PARTS)));
+        traces.extend(split.chain([memop.rows(), memword.rows()]).flat_map(|rows| rows.into_parts(PARTS)));
         traces.push(syscall.trace());
         traces.push(BoundaryTable::trace(&boundary, number, &mut lookups));
         traces.push(FinalMemoryTable::trace(&final_cells, &mut lookups));
@@ -287,6 +289,7 @@ impl SegmentTables {
             rom_counts: HashMap::new(),
             alu: Vec::new(),
             memop: MemOpBuilder::new(),
+            memword: MemWordBuilder::default(),
             syscall: SyscallBuilder::new(),
             boundary: Vec::new(),
             lookups: Lookups::default(),
@@ -386,7 +389,12 @@ impl StepState<'_, '_> {
                     return Err(fail(format!("address {addr:#x} outside the 32-bit address space")));
                 }
                 let op = row.mem.expect("memory rows have a memop");
-                self.tables.memop.push(clk, op, addr, b, &mut self.tracker, &mut self.tables.lookups, events)
+                let (tracker, lookups) = (&mut self.tracker, &mut self.tables.lookups);
+                if MemWordTable::takes(op, addr) {
+                    self.tables.memword.push(clk, op, addr, b, tracker, lookups)
+                } else {
+                    self.tables.memop.push(clk, op, addr, b, tracker, lookups, events)
+                }
             }
             Kind::Ecall => {
                 let len = self.tracker.peek(cell::register(12));

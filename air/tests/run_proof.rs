@@ -393,3 +393,21 @@ fn wrong_logic_result_in_a_later_part_fails() {
     assert!(tampered.into_inner(), "no segment has a second logic part with a real row");
     assert!(verify_run(&run.program, &key, &proof).is_err());
 }
+
+#[test]
+fn aligned_doublewords_go_to_the_word_table() {
+    // The guest's `ld`/`sd` at aligned addresses (stack spills) are the word table's
+    // rows, whose proofs the tests above verify.
+    use ziskjit_air::memword::MemWordTable;
+    use ziskjit_prover::TableName;
+    let run = guest_run();
+    let rom = ziskjit_air::rom::RomTable::new(&run.program);
+    let tables = RunWitness::tables(&rom);
+    let word = tables.iter().position(|t| t.name() == "memword#0").expect("the word table");
+    let mut witness = RunWitness::new(&run.program, &rom, &run.input);
+    let (_, w) = witness.push(run.segments[0].clone()).unwrap();
+    let flags = [MemWordTable::columns("load").unwrap().start, MemWordTable::columns("store").unwrap().start];
+    let trace = &w.traces[word];
+    let rows = trace.values.chunks(trace.width).filter(|row| flags.iter().any(|&f| row[f] == Val::ONE)).count();
+    assert!(rows > 0, "no aligned ld/sd in the first segment");
+}
