@@ -15,7 +15,7 @@ use p3_matrix::dense::RowMajorMatrixView;
 use p3_uni_stark::{PackedChallenge, PackedVal, StarkGenericConfig, Val};
 
 use crate::air::{BusBuilder, BusId};
-use crate::logup::{BusChallenge, LogUpColumns};
+use crate::logup::{BusChallenge, Fingerprints, LogUpColumns};
 
 /// Packed evaluation of constraints over the quotient domain (prover side).
 pub struct ProverFolder<'a, SC: StarkGenericConfig> {
@@ -25,7 +25,7 @@ pub struct ProverFolder<'a, SC: StarkGenericConfig> {
     pub(crate) is_first_row: PackedVal<SC>,
     pub(crate) is_last_row: PackedVal<SC>,
     pub(crate) is_transition: PackedVal<SC>,
-    pub(crate) bus: &'a BusChallenge<SC::Challenge>,
+    pub(crate) bus: &'a Fingerprints<SC::Challenge>,
     /// The table's own constraints, in evaluation order.
     pub(crate) constraints: Vec<PackedVal<SC>>,
     /// `(γ − fingerprint, multiplicity)` per interaction, in evaluation order.

@@ -67,48 +67,12 @@ pub struct BusChallenge<EF> {
 }
 
 impl<EF: Field> BusChallenge<EF> {
-    /// `γ − fingerprint` for packed base-field values (prover, quotient domain).
-    #[inline]
-    pub(crate) fn denominator_packed<F>(
-        &self,
-        bus: BusId,
-        values: impl IntoIterator<Item = F::Packing>,
-    ) -> EF::ExtensionPacking
-    where
-        F: Field,
-        EF: ExtensionField<F>,
-    {
-        let mut acc = EF::ExtensionPacking::from(self.gamma - EF::from_u32(bus));
-        let mut pow = self.beta;
-        for v in values {
-            let coeffs = pow.as_basis_coefficients_slice();
-            acc -= EF::ExtensionPacking::from_basis_coefficients_fn(|d| v * coeffs[d]);
-            pow *= self.beta;
-        }
-        acc
-    }
-
     /// `γ − fingerprint` for extension-field values (verifier, at `ζ`).
     pub(crate) fn denominator_ext(&self, bus: BusId, values: impl IntoIterator<Item = EF>) -> EF {
         let mut acc = self.gamma - EF::from_u32(bus);
         let mut pow = self.beta;
         for v in values {
             acc -= v * pow;
-            pow *= self.beta;
-        }
-        acc
-    }
-
-    /// `γ − fingerprint` for base-field values (trace rows, boundary messages).
-    pub(crate) fn denominator_base<F>(&self, bus: BusId, values: impl IntoIterator<Item = F>) -> EF
-    where
-        F: Field,
-        EF: ExtensionField<F>,
-    {
-        let mut acc = self.gamma - EF::from_u32(bus);
-        let mut pow = self.beta;
-        for v in values {
-            acc -= pow * v;
             pow *= self.beta;
         }
         acc
@@ -122,10 +86,64 @@ impl<EF: Field> BusChallenge<EF> {
         F: Field,
         EF: ExtensionField<F>,
     {
+        let fingerprints = Fingerprints::new(self, messages.iter().map(|m| m.values.len()).max().unwrap_or(0));
         messages.iter().try_fold(EF::ZERO, |acc, m| {
-            let den = self.denominator_base(m.bus, m.values.iter().copied());
+            let den = fingerprints.denominator_base(m.bus, m.values.iter().copied());
             den.try_inverse().map(|inv| acc + inv * m.multiplicity)
         })
+    }
+}
+
+/// The bus challenge prepared for fingerprinting many tuples of base-field values: `γ`
+/// and the powers `β, β², …, β^k` up to the longest tuple, computed once instead of once
+/// per value of every interaction on every row (an extension multiplication each time).
+/// With the powers at hand, each value costs `D` base multiplications.
+pub(crate) struct Fingerprints<EF> {
+    gamma: EF,
+    beta_powers: Vec<EF>,
+}
+
+impl<EF: Field> Fingerprints<EF> {
+    /// Prepares `challenge` for tuples of at most `max_arity` values.
+    pub(crate) fn new(challenge: &BusChallenge<EF>, max_arity: usize) -> Self {
+        Self { gamma: challenge.gamma, beta_powers: challenge.beta.powers().skip(1).take(max_arity).collect() }
+    }
+
+    /// `γ − fingerprint` for base-field values (trace rows, boundary messages).
+    ///
+    /// Panics if `values` is longer than the `max_arity` given to [`Self::new`] (a table
+    /// whose tuples do not match its analysis), rather than dropping values.
+    #[inline]
+    pub(crate) fn denominator_base<F>(&self, bus: BusId, values: impl IntoIterator<Item = F>) -> EF
+    where
+        F: Field,
+        EF: ExtensionField<F>,
+    {
+        let mut acc = self.gamma - EF::from_u32(bus);
+        for (j, v) in values.into_iter().enumerate() {
+            acc -= self.beta_powers[j] * v;
+        }
+        acc
+    }
+
+    /// `γ − fingerprint` for packed base-field values (prover, quotient domain); panics as
+    /// [`Self::denominator_base`] does.
+    #[inline]
+    pub(crate) fn denominator_packed<F>(
+        &self,
+        bus: BusId,
+        values: impl IntoIterator<Item = F::Packing>,
+    ) -> EF::ExtensionPacking
+    where
+        F: Field,
+        EF: ExtensionField<F>,
+    {
+        let mut acc = EF::ExtensionPacking::from(self.gamma - EF::from_u32(bus));
+        for (j, v) in values.into_iter().enumerate() {
+            let coeffs = self.beta_powers[j].as_basis_coefficients_slice();
+            acc -= EF::ExtensionPacking::from_basis_coefficients_fn(|d| v * coeffs[d]);
+        }
+        acc
     }
 }
 
@@ -175,20 +193,17 @@ impl<EE, EF: Copy> LogUpColumns<'_, EE, EF> {
 }
 
 /// `Σ_i m_i/d_i` as the fraction `(Σ_i m_i·Π_{j≠i} d_j, Π_i d_i)`, built term by term:
-/// `num/den + m/d = (num·d + m·den)/(den·d)`. Starting from the first term rather than
-/// `0/1` saves two extension multiplications per batch on every quotient point. An empty
-/// batch (never built) gives `0/1`.
+/// `num/den + m/d = (num·d + m·den)/(den·d)`. The first two terms are combined directly as
+/// `(d_1·m_0 + d_0·m_1, d_0·d_1)`, where each multiplicity (of the base type `E`) scales an
+/// extension value, instead of lifting `m_0` into the extension and multiplying it by
+/// `d_1` (a full extension multiplication on every quotient point and trace row). An
+/// empty batch (never built) gives `0/1`.
 #[inline]
-fn batch_fraction<EE, E>(terms: impl Iterator<Item = (EE, E)>) -> (EE, EE)
+pub(crate) fn batch_fraction<EE, E>(mut terms: impl Iterator<Item = (EE, E)>) -> (EE, EE)
 where
     EE: Algebra<E> + Copy,
 {
-    terms
-        .fold(None, |acc, (d, m)| {
-            Some(match acc {
-                None => (EE::from(m), d),
-                Some((num, den)) => (num * d + den * m, den * d),
-            })
-        })
-        .unwrap_or((EE::ZERO, EE::ONE))
+    let Some((d0, m0)) = terms.next() else { return (EE::ZERO, EE::ONE) };
+    let Some((d1, m1)) = terms.next() else { return (EE::from(m0), d0) };
+    terms.fold((d1 * m0 + d0 * m1, d0 * d1), |(num, den), (d, m)| (num * d + den * m, den * d))
 }

@@ -24,13 +24,14 @@ use p3_matrix::dense::{RowMajorMatrix, RowMajorMatrixView};
 use p3_matrix::Matrix;
 use p3_maybe_rayon::prelude::*;
 use p3_uni_stark::{Domain, PackedChallenge, PackedVal, StarkGenericConfig, Val};
+use p3_util::{log2_strict_usize, reverse_bits_len, reverse_slice_index_bits};
 
 use crate::air::StarkTable;
 use crate::config::Config;
 use crate::error::ProveError;
 use crate::folder::{constraint_weights, ProverFolder};
 use crate::keys::{PcsData, ProvingKey, TableKey, VerifyingKey};
-use crate::logup::{BusChallenge, GlobalChallenge, LogUpColumns};
+use crate::logup::{batch_fraction, Fingerprints, GlobalChallenge, LogUpColumns};
 use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
 use crate::rows::RowBuilder;
 use crate::symbolic::TableAnalysis;
@@ -169,10 +170,19 @@ where
     for (t, (table, trace)) in tables.iter().zip(&witness.traces).enumerate() {
         let pre = pk.preprocessed_traces.get(t).and_then(Option::as_ref);
         let h = trace.height();
-        let omega = trace_generator::<SC>(config, h);
+        let (omega, omega_inv) = trace_generator::<SC>(config, h);
         let failure = (0..h).into_par_iter().find_map_first(|r| {
             let (main, pre) = row_pair(trace, pre, r);
-            let mut b = RowBuilder::<Val<SC>, SC::Challenge>::new(main, pre, &witness.public_values, r, h, omega, None);
+            let mut b = RowBuilder::<Val<SC>, SC::Challenge>::new(
+                main,
+                pre,
+                &witness.public_values,
+                r,
+                h,
+                (omega.exp_u64(r as u64), omega_inv),
+                None,
+                Vec::new(),
+            );
             table.eval(&mut b);
             b.first_failure.map(|c| (r, c))
         });
@@ -204,16 +214,36 @@ fn row_pair<'a, F: Clone + Send + Sync>(
     (rows(main), pre.map_or((&[][..], &[][..]), rows))
 }
 
+/// Rows per parallel task of [`logup_trace`]. Each task evaluates its rows, then inverts
+/// all their batch denominators at once (Montgomery's trick: one field inversion per
+/// task), so a task must be long enough to amortise that inversion and short enough that
+/// its fractions stay in cache and the rows spread over the threads.
+const LOGUP_TASK_ROWS: usize = 512;
+
+/// Per-task scratch space for [`logup_trace`], reused across tasks.
+struct LogUpBuffers<F, EF> {
+    interactions: Vec<(EF, F)>,
+    /// Numerator and denominator of `h_B` for every batch of every row of the task.
+    nums: Vec<EF>,
+    dens: Vec<EF>,
+}
+
 /// The LogUp columns of one table (base-field coordinates, `(#batches + 1)·D` columns)
 /// and its partial sum; `Err(row)` if a denominator vanishes. The table must have
 /// interactions.
+///
+/// Each batch column is computed as the batch's fraction `h_B = num_B/den_B`
+/// ([`crate::logup::batch_fraction`], the same fraction the batch constraint clears), so
+/// a row costs one inversion per batch rather than one per interaction, and the
+/// inversions of a task's rows share one field inversion. `den_B = Π_{i∈B} d_i` vanishes
+/// exactly when one of its denominators does, which is the collision reported.
 fn logup_trace<SC, T>(
     config: &Config<SC>,
     table: &T,
     main: &RowMajorMatrix<Val<SC>>,
     pre: Option<&RowMajorMatrix<Val<SC>>>,
     public_values: &[Val<SC>],
-    challenge: &BusChallenge<SC::Challenge>,
+    fingerprints: &Fingerprints<SC::Challenge>,
     analysis: &TableAnalysis,
 ) -> Result<(RowMajorMatrix<Val<SC>>, SC::Challenge), usize>
 where
@@ -222,46 +252,60 @@ where
 {
     let d = <SC::Challenge as BasedVectorSpace<Val<SC>>>::DIMENSION;
     let h = main.height();
-    let omega = trace_generator::<SC>(config, h);
-    let num_interactions = analysis.interactions.len();
+    let (omega, omega_inv) = trace_generator::<SC>(config, h);
     let batches = analysis.logup_batches();
-    let width = (batches.len() + 1) * d;
-    // Denominators γ − fp and multiplicities of every interaction on every row.
-    let mut dens = SC::Challenge::zero_vec(h * num_interactions);
-    let mut mults = Val::<SC>::zero_vec(h * num_interactions);
-    dens.par_chunks_mut(num_interactions).zip(mults.par_chunks_mut(num_interactions)).enumerate().for_each(
-        |(r, (den_row, mult_row))| {
-            let (m, p) = row_pair(main, pre, r);
-            let mut b = RowBuilder::new(m, p, public_values, r, h, omega, Some(challenge));
-            table.eval(&mut b);
-            for ((den, mult), (d_out, m_out)) in b.interactions.into_iter().zip(den_row.iter_mut().zip(mult_row)) {
-                *d_out = den;
-                *m_out = mult;
-            }
-        },
-    );
-    if let Some(i) = dens.par_iter().position_any(|d| d.is_zero()) {
-        return Err(i / num_interactions);
-    }
-    // One batched inversion (Montgomery's trick) of every denominator instead of one
-    // inversion per term; the batch columns only need the products m_i·(1/d_i).
-    let invs = p3_field::batch_multiplicative_inverse(&dens);
-    drop(dens);
+    let k = batches.len();
+    let width = (k + 1) * d;
+    let task_rows = LOGUP_TASK_ROWS.min(h);
     let mut values = Val::<SC>::zero_vec(h * width);
-    let terms: Vec<SC::Challenge> = values
-        .par_chunks_mut(width)
-        .zip(invs.par_chunks(num_interactions).zip(mults.par_chunks(num_interactions)))
-        .map(|(row, (inv_row, mult_row))| {
-            let mut t = SC::Challenge::ZERO;
-            for (batch, out) in batches.iter().zip(row.chunks_mut(d)) {
-                // h_B = Σ_{i∈B} m_i/d_i.
-                let h_b: SC::Challenge = batch.iter().map(|&i| inv_row[i] * mult_row[i]).sum();
-                out.copy_from_slice(h_b.as_basis_coefficients_slice());
-                t += h_b;
+    // t_r = Σ_B h_B(r) per row.
+    let mut terms = SC::Challenge::zero_vec(h);
+    values.par_chunks_mut(task_rows * width).zip(terms.par_chunks_mut(task_rows)).enumerate().try_for_each_init(
+        || LogUpBuffers { interactions: Vec::new(), nums: Vec::new(), dens: Vec::new() },
+        |buf, (task, (rows, terms))| {
+            let start = task * task_rows;
+            buf.nums.clear();
+            buf.dens.clear();
+            let mut omega_row = omega.exp_u64(start as u64);
+            for r in start..start + task_rows {
+                let (m, p) = row_pair(main, pre, r);
+                let interactions = core::mem::take(&mut buf.interactions);
+                let mut b = RowBuilder::new(
+                    m,
+                    p,
+                    public_values,
+                    r,
+                    h,
+                    (omega_row, omega_inv),
+                    Some(fingerprints),
+                    interactions,
+                );
+                table.eval(&mut b);
+                for batch in &batches {
+                    let (num, den) = batch_fraction(batch.iter().map(|&i| b.interactions[i]));
+                    buf.nums.push(num);
+                    buf.dens.push(den);
+                }
+                buf.interactions = b.interactions;
+                buf.interactions.clear();
+                omega_row *= omega;
             }
-            t
-        })
-        .collect();
+            if let Some(i) = buf.dens.iter().position(|den| den.is_zero()) {
+                return Err(start + i / k);
+            }
+            let invs = p3_field::batch_multiplicative_inverse(&buf.dens);
+            for ((row, t), (nums, invs)) in
+                rows.chunks_mut(width).zip(terms).zip(buf.nums.chunks(k).zip(invs.chunks(k)))
+            {
+                for ((out, &num), &inv) in row.chunks_mut(d).zip(nums).zip(invs) {
+                    let h_b = num * inv;
+                    out.copy_from_slice(h_b.as_basis_coefficients_slice());
+                    *t += h_b;
+                }
+            }
+            Ok(())
+        },
+    )?;
     // Running sum s_0 = 0, s_{r+1} = s_r + t_r, in the last D columns.
     let mut s = SC::Challenge::ZERO;
     for (row, t) in values.chunks_mut(width).zip(terms) {
@@ -298,6 +342,17 @@ struct QuotientBuffers<SC: StarkGenericConfig> {
 }
 
 /// Evaluations of `C(x)/Z_H(x)` on the quotient domain, for one table.
+///
+/// The evaluations `main`, `pre` and `aux` are views of committed LDEs, which are stored
+/// in bit-reversed order: row `i` of a view is row `rev(i)` in memory. Visiting the points
+/// in natural order would therefore read `WIDTH` rows scattered over the whole LDE for
+/// every packed group, and the evaluation was bound by those cache misses. The points are
+/// visited in bit-reversed order instead: lane `l` of group `g` is point
+/// `rev(g·WIDTH + l)`, whose row is consecutive in memory with the other lanes' (the
+/// `next` rows, `rev(rev(j) + step)`, advance through memory in a few sequential streams as
+/// well). The selectors are bit-reversed to match, and the result is put back in natural
+/// order at the end. Each point's value depends only on its own rows, so the order changes
+/// nothing but the memory traffic.
 #[allow(clippy::too_many_arguments)]
 fn quotient_values<SC, T, M>(
     table: &T,
@@ -308,7 +363,7 @@ fn quotient_values<SC, T, M>(
     pre: Option<&M>,
     aux: Option<&M>,
     public_values: &[Val<SC>],
-    bus: &BusChallenge<SC::Challenge>,
+    bus: &Fingerprints<SC::Challenge>,
     bus_sum: SC::Challenge,
     alpha: SC::Challenge,
 ) -> Vec<SC::Challenge>
@@ -324,6 +379,9 @@ where
     let (first_scale, last_scale) = lagrange_scales(&trace_domain);
     sels.is_first_row.iter_mut().for_each(|v| *v *= first_scale);
     sels.is_last_row.iter_mut().for_each(|v| *v *= last_scale);
+    for v in [&mut sels.is_first_row, &mut sels.is_last_row, &mut sels.is_transition, &mut sels.inv_vanishing] {
+        reverse_slice_index_bits(v);
+    }
     // Pad so that a domain smaller than the packing width still fills one packed value.
     for _ in size..pack {
         sels.is_first_row.push(Val::<SC>::ZERO);
@@ -338,9 +396,19 @@ where
         key.analysis.num_logup_columns(),
     );
     let batches = key.analysis.logup_batches();
+    let log_size = log2_strict_usize(size);
+    // The local and next rows of the points of the group at position `i` of the
+    // bit-reversed order (wrapping when the domain is smaller than the packing width).
     let packed_rows = |m: &M, i: usize, out: &mut Vec<PackedVal<SC>>| {
-        out.extend(m.vertically_packed_row::<PackedVal<SC>>(i));
-        out.extend(m.vertically_packed_row::<PackedVal<SC>>(i + next_step));
+        for step in [0, next_step] {
+            let rows: Vec<_> = (0..pack)
+                .map(|l| {
+                    let point = reverse_bits_len((i + l) % size, log_size);
+                    m.row_slice((point + step) % size).expect("row index reduced modulo the height")
+                })
+                .collect();
+            out.extend((0..m.width()).map(|c| PackedVal::<SC>::from_fn(|l| rows[l][c])));
+        }
     };
     let mut out = SC::Challenge::zero_vec(size);
     out.par_chunks_mut(pack).enumerate().for_each_init(
@@ -394,6 +462,7 @@ where
             buf.interactions.clear();
         },
     );
+    reverse_slice_index_bits(&mut out);
     out
 }
 
@@ -428,6 +497,9 @@ where
     let domains: Vec<Domain<SC>> =
         committed.commitment.log_heights.iter().map(|&h| pcs.natural_domain_for_degree(1 << h)).collect();
 
+    let fingerprints: Vec<Fingerprints<SC::Challenge>> =
+        vk.tables.iter().map(|key| Fingerprints::new(challenge, key.analysis.max_arity())).collect();
+
     // LogUp columns and bus sums.
     let logup_span = tracing::info_span!("logup_columns", segment).entered();
     let mut bus_sums = vec![SC::Challenge::ZERO; tables.len()];
@@ -440,7 +512,7 @@ where
         let pre = pk.preprocessed_traces[t].as_ref();
         // Kept by `commit_segment` for every table with interactions.
         let Some(trace) = committed.traces[t].as_ref() else { continue };
-        let (aux, sum) = logup_trace::<SC, T>(config, table, trace, pre, publics, challenge, &key.analysis)
+        let (aux, sum) = logup_trace::<SC, T>(config, table, trace, pre, publics, &fingerprints[t], &key.analysis)
             .map_err(|row| ProveError::FingerprintCollision { segment, table: key.name.clone(), row })?;
         bus_sums[t] = sum;
         aux_inputs.push((domains[t], aux));
@@ -478,7 +550,7 @@ where
             pre_q.as_ref(),
             aux_q.as_ref(),
             publics,
-            challenge,
+            &fingerprints[t],
             bus_sums[t],
             alpha,
         );

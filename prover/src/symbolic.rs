@@ -149,6 +149,11 @@ impl TableAnalysis {
         (1 << log2_ceil_usize(unbatched.max(2) - 1)) + 1
     }
 
+    /// The length of the longest tuple the table puts on a bus (0 without interactions).
+    pub fn max_arity(&self) -> usize {
+        self.interactions.iter().map(|i| i.arity).max().unwrap_or(0)
+    }
+
     /// Number of LogUp columns, equal to the number of LogUp constraints the protocol
     /// adds: one per batch (the column holds the batch's sum) plus the running sum, or
     /// none without interactions.
