@@ -154,8 +154,8 @@ impl MemWordBuilder {
         assert!(MemWordTable::takes(op, addr) && addr < 1 << 32, "{op:?} at {addr:#x} is no word-table access");
         let word = crate::bus::cell::word(addr);
         let store = op == MemOp::Sd;
-        let prev = tracker.peek(word);
-        let witness = tracker.write(word, if store { data } else { prev }, ts::at(clk, ts::MEM0), lookups);
+        let time = ts::at(clk, ts::MEM0);
+        let witness = if store { tracker.write(word, data, time, lookups) } else { tracker.read(word, time, lookups) };
         let f = Val::from_u64;
         let cols = Cols {
             load: [Val::from_bool(!store)],
@@ -172,7 +172,7 @@ impl MemWordBuilder {
         if store {
             0
         } else {
-            prev
+            witness.prev
         }
     }
 
