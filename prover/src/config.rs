@@ -108,12 +108,23 @@ impl Default for FriSettings {
     }
 }
 
+/// log2 of the FRI folding arity: each commit-phase round folds by up to 8, so a leaf
+/// holds 8 extension elements (16 base cells, two sponge permutations) instead of 2 (one
+/// permutation for 4 cells), and a domain of `2^k` points needs `⌈k/3⌉` Merkle trees
+/// instead of `k`. Measured on a 452 k-step sha256 run (2 segments of 2^18 steps): the
+/// FRI commit phase 0.95 → 0.31 s per segment, proving 15.7 → 14.3 s, proof 3.79 → 3.68
+/// MB. Soundness: the conjectured per-query bound (`log_blowup` bits per query) does not
+/// depend on the arity; folding `2^a` functions with the powers of one challenge raises
+/// a round's commit-phase error to `(2^a − 1)·|D|/|F_{p²}|` (< 2^-100 for the largest
+/// domain, `|D| = 2^23`), still negligible.
+pub const FRI_MAX_LOG_ARITY: usize = 3;
+
 impl FriSettings {
     fn parameters<M>(&self, mmcs: M) -> FriParameters<M> {
         FriParameters {
             log_blowup: self.log_blowup,
             log_final_poly_len: 0,
-            max_log_arity: 1,
+            max_log_arity: FRI_MAX_LOG_ARITY,
             num_queries: self.num_queries,
             batch_proof_of_work_bits: 0,
             commit_proof_of_work_bits: 0,
