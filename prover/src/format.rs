@@ -17,7 +17,8 @@ use crate::proof::SegmentProof;
 /// with the width-16 sponge, and one LogUp column per batch of interactions instead of
 /// one per interaction (other aux widths in the openings); version-1 proofs do not verify.
 /// Version 3: FRI folds by up to 8 per round ([`crate::config::FRI_MAX_LOG_ARITY`]).
-pub const FORMAT_VERSION: u16 = 3;
+/// Version 4: the last LogUp batch has no column (the running sum carries it).
+pub const FORMAT_VERSION: u16 = 4;
 const PROOF_MAGIC: [u8; 4] = *b"ZJPF";
 const KEY_MAGIC: [u8; 4] = *b"ZJVK";
 const HEADER_LEN: usize = 7;

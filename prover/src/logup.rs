@@ -18,21 +18,29 @@
 //! **Columns.** The interactions of a table are grouped into *batches* at setup
 //! ([`crate::symbolic::TableAnalysis::logup_batches`]: as many as fit under the degree
 //! bound the table's quotient chunks already allow, in practice pairs of interactions with
-//! degree-1 tuples). A table with `k` batches gets `k + 1` extension-field columns in the
-//! phase-2 ("aux") trace: one per batch `B`, `h_B = Σ_{i∈B} m_i/d_i` with `d_i = γ − fp_i`,
-//! and a running sum `s` with `s_0 = 0`, `s_{r+1} = s_r + t_r`, `t_r = Σ_B h_B(r)`. The
-//! table's partial sum `σ = Σ_r t_r` is published in the segment proof.
+//! degree-1 tuples). A table with `k` batches gets `k` extension-field columns in the
+//! phase-2 ("aux") trace: one per batch `B` but the last, `h_B = Σ_{i∈B} m_i/d_i` with
+//! `d_i = γ − fp_i`, and a running sum `s` with `s_0 = 0`, `s_{r+1} = s_r + t_r`,
+//! `t_r = Σ_B f_B(r)`, where `f_B = Σ_{i∈B} m_i/d_i` is the batch's sum (held by `h_B`
+//! for every batch but the last). The table's partial sum `σ = Σ_r t_r` is published in
+//! the segment proof.
 //!
 //! **Constraints** (added by the protocol to the table's own):
-//! * `h_B·Π_{i∈B} d_i − Σ_{i∈B} m_i·Π_{j∈B, j≠i} d_j = 0` on every row: the batch equation
-//!   with denominators cleared, of degree `max(1 + Σ deg d_i, max_i (deg m_i + Σ_{j≠i}
-//!   deg d_j))` (for a single interaction, `h·d − m = 0`);
-//! * `s(ω·x) − s(x) − t(x) + L_last(x)·σ = 0` on every row, the next row of the last being
-//!   the first. Summed over the whole (cyclic) domain the `s` terms telescope away, leaving
-//!   exactly `Σ_r t_r = σ`, so no boundary constraint on `s` is needed.
+//! * `h_B·Π_{i∈B} d_i − Σ_{i∈B} m_i·Π_{j∈B, j≠i} d_j = 0` on every row, for every batch
+//!   but the last: the batch equation with denominators cleared, of degree
+//!   `max(1 + Σ deg d_i, max_i (deg m_i + Σ_{j≠i} deg d_j))` (for a single interaction,
+//!   `h·d − m = 0`);
+//! * the same equation for the last batch `K`, with `h_K` replaced by what the running sum
+//!   says it is: `u = s(ω·x) − s(x) − Σ_{B≠K} h_B(x) + L_last(x)·σ`, so `u·Π_{i∈K} d_i −
+//!   Σ_{i∈K} m_i·Π_{j≠i} d_j = 0`, the next row of the last being the first. `u` has
+//!   degree 1 like `h_K`, so the constraint has the batch's degree, and the last batch
+//!   costs no column of its own (the running sum is one column either way). Where every
+//!   `d_i ≠ 0` this says `s_{r+1} − s_r = t_r − [r = last]·σ`; summed over the whole
+//!   (cyclic) domain the `s` terms telescope away, leaving exactly `Σ_r t_r = σ`, so no
+//!   boundary constraint on `s` is needed.
 //!
-//! **Vanishing denominators.** The batch constraint pins `h_B` to `Σ m_i/d_i` only on rows
-//! where every `d_i ≠ 0`: it does not force each inverse, only their weighted sum, and if
+//! **Vanishing denominators.** The batch constraint pins `h_B` (for the last batch, `u`)
+//! to `Σ m_i/d_i` only on rows where every `d_i ≠ 0`: it does not force each inverse, only their weighted sum, and if
 //! some `d_i(r) = 0` then `Π d` vanishes and so does every term of the numerator but
 //! `m_i·Π_{j≠i} d_j`, so the constraint reads `m_i·Π_{j≠i} d_j = 0` (or `0 = 0`): it no
 //! longer binds `h_B(r)`, and a prover with a free `h_B(r)` could publish any `σ`. (An
@@ -158,8 +166,9 @@ pub struct GlobalChallenge<F, EF> {
 }
 
 /// The LogUp columns of one table at one evaluation point: `local`/`next` hold
-/// `[h_B for each batch, s]` at `x` and `ω·x`; `sum` is the published partial sum `σ`;
-/// `batches` are the table's batches (indices into its interactions, in evaluation order).
+/// `[h_B for each batch but the last, s]` at `x` and `ω·x`; `sum` is the published partial
+/// sum `σ`; `batches` are the table's batches (indices into its interactions, in
+/// evaluation order).
 pub(crate) struct LogUpColumns<'a, EE, EF> {
     pub local: &'a [EE],
     pub next: &'a [EE],
@@ -169,26 +178,26 @@ pub(crate) struct LogUpColumns<'a, EE, EF> {
 
 impl<EE, EF: Copy> LogUpColumns<'_, EE, EF> {
     /// Emits the LogUp constraints for `interactions` (`(γ − fp_i, m_i)` per interaction,
-    /// in evaluation order): one batch equation per batch, then the running-sum step.
-    /// `local`/`next` must hold `batches.len() + 1` entries and every batch index must be
-    /// below `interactions.len()` (the verifier checks both first; the prover builds them
-    /// from the same key).
+    /// in evaluation order): one batch equation per batch, the last one over the running
+    /// sum's step (see the module docs). `local`/`next` must hold `batches.len()` entries
+    /// and every batch index must be below `interactions.len()` (the verifier checks both
+    /// first; the prover builds them from the same key).
     #[inline]
     pub fn constraints<E: Copy>(&self, interactions: &[(EE, E)], is_last_row: E, mut emit: impl FnMut(EE))
     where
         EE: Algebra<E> + Algebra<EF> + Copy,
     {
-        let k = self.batches.len();
-        if k == 0 {
-            return;
-        }
-        let mut t = EE::ZERO;
-        for (batch, h) in self.batches.iter().zip(self.local) {
-            let (num, den) = batch_fraction(batch.iter().map(|&i| interactions[i]));
+        let Some((last, others)) = self.batches.split_last() else { return };
+        let k = others.len();
+        let fraction = |batch: &Vec<usize>| batch_fraction(batch.iter().map(|&i| interactions[i]));
+        let mut u = self.next[k] - self.local[k] + EE::from(is_last_row) * self.sum;
+        for (batch, h) in others.iter().zip(self.local) {
+            let (num, den) = fraction(batch);
             emit(*h * den - num);
-            t += *h;
+            u -= *h;
         }
-        emit(self.next[k] - self.local[k] - t + EE::from(is_last_row) * self.sum);
+        let (num, den) = fraction(last);
+        emit(u * den - num);
     }
 }
 

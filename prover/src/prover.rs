@@ -228,9 +228,9 @@ struct LogUpBuffers<F, EF> {
     dens: Vec<EF>,
 }
 
-/// The LogUp columns of one table (base-field coordinates, `(#batches + 1)·D` columns)
-/// and its partial sum; `Err(row)` if a denominator vanishes. The table must have
-/// interactions.
+/// The LogUp columns of one table (base-field coordinates, `#batches·D` columns: every
+/// batch's sum but the last, then the running sum) and its partial sum; `Err(row)` if a
+/// denominator vanishes. The table must have interactions.
 ///
 /// Each batch column is computed as the batch's fraction `h_B = num_B/den_B`
 /// ([`crate::logup::batch_fraction`], the same fraction the batch constraint clears), so
@@ -255,7 +255,7 @@ where
     let (omega, omega_inv) = trace_generator::<SC>(config, h);
     let batches = analysis.logup_batches();
     let k = batches.len();
-    let width = (k + 1) * d;
+    let width = k * d;
     let task_rows = LOGUP_TASK_ROWS.min(h);
     let mut values = Val::<SC>::zero_vec(h * width);
     // t_r = Σ_B h_B(r) per row.
@@ -297,9 +297,13 @@ where
             for ((row, t), (nums, invs)) in
                 rows.chunks_mut(width).zip(terms).zip(buf.nums.chunks(k).zip(invs.chunks(k)))
             {
-                for ((out, &num), &inv) in row.chunks_mut(d).zip(nums).zip(invs) {
+                // The last batch has no column (the running sum's step carries it), so
+                // the first `k − 1` batch sums fill the first `k − 1` columns.
+                for (b, (&num, &inv)) in nums.iter().zip(invs).enumerate() {
                     let h_b = num * inv;
-                    out.copy_from_slice(h_b.as_basis_coefficients_slice());
+                    if b + 1 < k {
+                        row[b * d..(b + 1) * d].copy_from_slice(h_b.as_basis_coefficients_slice());
+                    }
                     *t += h_b;
                 }
             }

@@ -155,19 +155,16 @@ impl TableAnalysis {
     }
 
     /// Number of LogUp columns, equal to the number of LogUp constraints the protocol
-    /// adds: one per batch (the column holds the batch's sum) plus the running sum, or
-    /// none without interactions.
+    /// adds: one per batch (the batch's sum for every batch but the last, then the
+    /// running sum, whose step carries the last batch's sum), or none without
+    /// interactions.
     pub fn num_logup_columns(&self) -> usize {
-        if self.interactions.is_empty() {
-            0
-        } else {
-            self.logup_batches().len() + 1
-        }
+        self.logup_batches().len()
     }
 
     /// Degree of the whole constraint system, LogUp constraints included: the table's own
-    /// constraints and each batch constraint ([`batch_degree`]); the running-sum step
-    /// `s' − s − Σ_B h_B + L_last·σ` has degree 1.
+    /// constraints and each batch constraint ([`batch_degree`]; the last batch's stands
+    /// the degree-1 running-sum step `s' − s − Σ h_B + L_last·σ` in for its column).
     pub fn total_degree(&self) -> usize {
         self.logup_batches()
             .iter()
@@ -226,7 +223,7 @@ mod tests {
             assert!(batch_degree(b.iter().map(|&i| &t.interactions[i])) <= limit, "{b:?} in {t:?}");
         }
         assert_eq!(t.log_quotient_chunks(), unbatched_log_chunks(t));
-        assert_eq!(t.num_logup_columns(), if batches.is_empty() { 0 } else { batches.len() + 1 });
+        assert_eq!(t.num_logup_columns(), batches.len());
         // Deterministic: the same shapes give the same batches.
         assert_eq!(t.clone().logup_batches(), batches);
         batches
@@ -267,7 +264,7 @@ mod tests {
                 vec![17]
             ]
         );
-        assert_eq!(cpu.num_logup_columns(), 11);
+        assert_eq!(cpu.num_logup_columns(), 10);
         assert_eq!(cpu.log_quotient_chunks(), 1);
         assert_eq!(cpu.total_degree(), 3);
     }

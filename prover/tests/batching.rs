@@ -1,7 +1,9 @@
-//! Batched LogUp columns end to end: a table whose four degree-1 range lookups share two
-//! columns proves and verifies; forging one interaction inside a batch fails, both when
-//! the forged value only reaches the main trace (the bus no longer balances) and when the
-//! batch column is forged to keep the bus balanced (only the batch constraint catches it).
+//! Batched LogUp columns end to end: a table whose four degree-1 range lookups need two
+//! columns (one batch column, and the running sum that carries the last batch) proves and
+//! verifies; forging one interaction inside a batch fails, both when the forged value
+//! only reaches the main trace (the bus no longer balances) and when the LogUp columns are
+//! forged to keep the bus balanced (only the batch constraint catches it), for a batch
+//! with its own column and for the last batch.
 //!
 //! The aux forgery is a table that declares one thing to the constraint builders and
 //! another to the row builder that computes the LogUp columns: the prover then commits a
@@ -204,10 +206,10 @@ fn four_lookups_share_two_columns_and_verify() {
     let (pk, proofs) = prove(&tables, witness(false, None));
     let quads = &pk.vk.tables[1].analysis;
     assert_eq!(quads.logup_batches(), [vec![0, 1], vec![2, 3]]);
-    // Two batch columns and the running sum, in F_{p²}: 6 base coordinates instead of 10;
-    // the quotient keeps its two chunks.
-    assert_eq!(quads.num_logup_columns(), 3);
-    assert_eq!(proofs[0].openings[1].aux_local.len(), 6);
+    // One batch column and the running sum (whose step carries the second batch), in
+    // F_{p²}: 4 base coordinates instead of 10; the quotient keeps its two chunks.
+    assert_eq!(quads.num_logup_columns(), 2);
+    assert_eq!(proofs[0].openings[1].aux_local.len(), 4);
     assert_eq!(quads.log_quotient_chunks(), 1);
     assert_eq!(proofs[0].openings[1].quotient_chunks.len(), 2);
     verify(&tables, &pk, &proofs).unwrap();
@@ -244,7 +246,8 @@ fn forged_value_in_a_batch_column_fails() {
 
 #[test]
 fn forged_multiplicity_in_a_batch_column_fails() {
-    // The trace has k = 1 on the row; the batch column {2, 3} leaves x_2 out (multiplicity
-    // 0) and the range table does not count it.
+    // The trace has k = 1 on the row; the LogUp columns leave x_2 out of batch {2, 3}
+    // (multiplicity 0) and the range table does not count it. {2, 3} is the last batch,
+    // which has no column of its own: the forgery lives in the running sum's step.
     forged_batch_column_fails(false, Forgery::Multiplicity);
 }
