@@ -42,7 +42,7 @@
 
 use p3_challenger::{DuplexChallenger, HashChallenger, SerializingChallenger64};
 use p3_commit::ExtensionMmcs;
-use p3_dft::Radix2DitParallel;
+use p3_dft::Radix2DFTSmallBatch;
 use p3_field::extension::BinomialExtensionField;
 use p3_field::{Field, PrimeField64};
 use p3_fri::{FriParameters, TwoAdicFriPcs};
@@ -63,7 +63,12 @@ type Poseidon2Compress = TruncatedPermutation<Perm, 2, 4, 8>;
 type Poseidon2ValMmcs =
     MerkleTreeMmcs<<Val as Field>::Packing, <Val as Field>::Packing, Poseidon2Hash, Poseidon2Compress, 2, 4>;
 type Poseidon2ChallengeMmcs = ExtensionMmcs<Val, Challenge, Poseidon2ValMmcs>;
-type Dft = Radix2DitParallel<Val>;
+/// The DFT of the low-degree extensions. Our traces are many narrow matrices (1–43
+/// columns); this DFT packs across rows sharing twiddles instead of across columns, so it
+/// vectorises narrow matrices too. Measured: LDEs of a segment-like set of shapes (2^18 × 43,
+/// 2^18 × 20, 2^16 × 31, 2^15 × 15, 2^14 × 12, 2^16 × 1) take 2.2–2.5 s instead of 3.1–3.4 s
+/// with `Radix2DitParallel` on 2 cores.
+type Dft = Radix2DFTSmallBatch<Val>;
 /// The Poseidon2 PCS: FRI with Poseidon2 Merkle trees.
 pub type Poseidon2Pcs = TwoAdicFriPcs<Val, Dft, Poseidon2ValMmcs, Poseidon2ChallengeMmcs>;
 /// The Poseidon2 STARK configuration (also usable with `p3-uni-stark`).
