@@ -32,15 +32,15 @@ pub enum SetupError {
         /// Table name.
         table: String,
     },
-    /// The constraints need more quotient chunks than the blowup allows.
-    #[error("table `{table}`: constraint degree {degree} needs 2^{log_chunks} quotient chunks, but log_blowup is {log_blowup}")]
+    /// The constraints need a larger quotient domain than the trace LDE.
+    #[error("table `{table}`: constraint degree {degree} needs a quotient domain 2^{log_quotient_degree} times the trace height, but log_blowup is {log_blowup}")]
     DegreeTooHigh {
         /// Table name.
         table: String,
         /// Constraint degree, LogUp included.
         degree: usize,
-        /// log2 of the chunks needed.
-        log_chunks: usize,
+        /// log2 of the quotient domain's size over the trace height.
+        log_quotient_degree: usize,
         /// Configured log2 blowup.
         log_blowup: usize,
     },

@@ -18,7 +18,9 @@ use crate::proof::SegmentProof;
 /// one per interaction (other aux widths in the openings); version-1 proofs do not verify.
 /// Version 3: FRI folds by up to 8 per round ([`crate::config::FRI_MAX_LOG_ARITY`]).
 /// Version 4: the last LogUp batch has no column (the running sum carries it).
-pub const FORMAT_VERSION: u16 = 4;
+/// Version 5: quotient chunks may be split further, down to a height another table of
+/// the segment already has ([`crate::symbolic::TableAnalysis::log_quotient_chunks`]).
+pub const FORMAT_VERSION: u16 = 5;
 const PROOF_MAGIC: [u8; 4] = *b"ZJPF";
 const KEY_MAGIC: [u8; 4] = *b"ZJVK";
 const HEADER_LEN: usize = 7;

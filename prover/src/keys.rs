@@ -142,12 +142,13 @@ where
             }
         };
         let analysis = TableAnalysis::of(table, num_public_values);
-        let log_chunks = analysis.log_quotient_chunks();
-        if log_chunks > config.fri.log_blowup {
+        // The quotient is evaluated on a coset of the trace LDE's size or less.
+        let log_quotient_degree = analysis.log_quotient_degree();
+        if log_quotient_degree > config.fri.log_blowup {
             return Err(SetupError::DegreeTooHigh {
                 table: name,
                 degree: analysis.total_degree(),
-                log_chunks,
+                log_quotient_degree,
                 log_blowup: config.fri.log_blowup,
             });
         }

@@ -532,10 +532,18 @@ where
     // Quotients of all tables, committed together.
     let quotient_span = tracing::info_span!("quotient", segment).entered();
     let mut ldes = Vec::new();
+    // Q is evaluated on a coset of 2^L times the trace height (L the key's quotient degree)
+    // and committed in interleaved chunks, split further down to a height another table has
+    // (see `TableAnalysis::log_quotient_chunks`).
+    let num_chunks: Vec<usize> = vk
+        .tables
+        .iter()
+        .zip(&committed.commitment.log_heights)
+        .map(|(key, &log_h)| 1 << key.analysis.log_quotient_chunks(log_h as usize, &committed.commitment.log_heights))
+        .collect();
     for (t, (table, key)) in tables.iter().zip(&vk.tables).enumerate() {
-        let log_chunks = key.analysis.log_quotient_chunks();
-        let chunks = 1 << log_chunks;
-        let qd = domains[t].create_disjoint_domain(domains[t].size() << log_chunks);
+        let chunks = num_chunks[t];
+        let qd = domains[t].create_disjoint_domain(domains[t].size() << key.analysis.log_quotient_degree());
         let main_q = pcs.get_evaluations_on_domain(&committed.main_data, t, qd);
         let pre_q = match (vk.preprocessed_slot(t), &pk.preprocessed_data) {
             (Some(slot), Some(data)) => Some(pcs.get_evaluations_on_domain_no_random(data, slot, qd)),
@@ -584,8 +592,7 @@ where
     let main_points = all.iter().map(|&t| pair(t)).collect::<Result<Vec<_>, _>>()?;
     let aux_points = aux_tables.iter().map(|&t| pair(t)).collect::<Result<Vec<_>, _>>()?;
     let pre_points = pre_tables.iter().map(|&t| pair(t)).collect::<Result<Vec<_>, _>>()?;
-    let quotient_points: Vec<Vec<SC::Challenge>> =
-        vk.tables.iter().flat_map(|k| vec![vec![zeta]; 1 << k.analysis.log_quotient_chunks()]).collect();
+    let quotient_points: Vec<Vec<SC::Challenge>> = num_chunks.iter().flat_map(|&k| vec![vec![zeta]; k]).collect();
     let mut rounds = vec![(&committed.main_data, main_points).into()];
     if let Some((_, data)) = &aux {
         rounds.push((data, aux_points).into());
@@ -607,19 +614,15 @@ where
         _ => (Vec::new(), Vec::new()),
     };
     let mut quotient_iter = quotient_round.into_iter();
-    let openings = vk
-        .tables
+    let openings = num_chunks
         .iter()
         .enumerate()
-        .map(|(t, key)| {
+        .map(|(t, &chunks)| {
             let (main_local, main_next) = two(main_round.get(t));
             let (preprocessed_local, preprocessed_next) = two(vk.preprocessed_slot(t).and_then(|s| pre_round.get(s)));
             let (aux_local, aux_next) = two(vk.aux_slot(t).and_then(|s| aux_round.get(s)));
-            let quotient_chunks = quotient_iter
-                .by_ref()
-                .take(1 << key.analysis.log_quotient_chunks())
-                .map(|mut points| points.pop().unwrap_or_default())
-                .collect();
+            let quotient_chunks =
+                quotient_iter.by_ref().take(chunks).map(|mut points| points.pop().unwrap_or_default()).collect();
             TableOpenings {
                 main_local,
                 main_next,

@@ -3,8 +3,9 @@
 //!
 //! The result ([`TableAnalysis`]) fixes everything the proof shape depends on besides the
 //! heights: the number of constraints, the bus interactions and their grouping into LogUp
-//! columns, and the number of quotient chunks. It goes into the verification key, so
-//! prover and verifier agree on shapes without trusting the proof.
+//! columns, and the quotient's degree (its number of chunks follows from that and the
+//! table height). It goes into the verification key, so prover and verifier agree on
+//! shapes without trusting the proof.
 
 use p3_air::symbolic::{AirLayout, SymbolicAirBuilder, SymbolicExpression, SymbolicVariable};
 use p3_air::{Air, AirBuilder, BaseAir};
@@ -139,10 +140,11 @@ impl TableAnalysis {
     }
 
     /// The highest degree a batch constraint may have: `2^L + 1`, where `2^L` is the
-    /// number of quotient chunks the table would need with one interaction per batch (3
-    /// for the usual degree-3 table with two chunks, 2 for a table of degree ≤ 2 with
-    /// one). Batching therefore never adds quotient chunks (see
-    /// [`Self::log_quotient_chunks`]); it only fills the headroom the chunks already pay for.
+    /// quotient domain's size over the trace's ([`Self::log_quotient_degree`]) with one
+    /// interaction per batch (3 for the usual degree-3 table, whose quotient is evaluated
+    /// on twice the trace height, 2 for a table of degree ≤ 2 and the trace height).
+    /// Batching therefore never enlarges the quotient domain nor adds quotient chunks; it
+    /// only fills the headroom the domain already pays for.
     fn max_batch_degree(&self) -> usize {
         let unbatched =
             self.interactions.iter().map(|i| batch_degree([i])).chain([self.max_constraint_degree]).max().unwrap_or(0);
@@ -174,12 +176,52 @@ impl TableAnalysis {
             .unwrap_or(0)
     }
 
-    /// log2 of the number of quotient chunks: the quotient `C/Z_H` has degree
-    /// `(d − 1)·n` at most, so it is split into `2^⌈log2(d − 1)⌉` chunks of degree < n.
-    pub fn log_quotient_chunks(&self) -> usize {
+    /// log2 of the quotient domain's size over the trace's (`L`): the folded constraints
+    /// `C` have degree ≤ `d·(n − 1)` and `Z_H` has degree `n`, so `Q = C/Z_H` has degree
+    /// < `(d − 1)·n` ≤ `2^L·n` with `L = ⌈log2(d − 1)⌉`, and its evaluations on a coset of
+    /// size `2^L·n` determine it. That coset must fit in the trace LDE, so setup rejects
+    /// `L > log_blowup` ([`crate::SetupError::DegreeTooHigh`]).
+    pub fn log_quotient_degree(&self) -> usize {
         log2_ceil_usize(self.total_degree().max(2) - 1)
     }
+
+    /// log2 of the number of chunks the quotient of a table of height `2^log_height` is
+    /// committed in, given the log heights of all the segment's tables (this one
+    /// included): `L + e` (`L` = [`Self::log_quotient_degree`]), where the extra split
+    /// `e ≤ MAX_EXTRA_QUOTIENT_SPLITS` is the least for which the chunks, of height
+    /// `n/2^e`, land at a height some *other* table of the segment has, or 0 if none does.
+    /// Prover and verifier both derive it from the key and the claimed heights.
+    ///
+    /// Any number `k` of chunks dividing the domain size `N = 2^L·n` is sound: chunk `i`
+    /// holds `Q`'s evaluations on the `i`-th sub-coset (every `k`-th point of the quotient
+    /// coset, size `N/k`) and is committed as their interpolant `q_i` (degree < `N/k`).
+    /// With `w_i` the vanishing polynomial of the other `k − 1` sub-cosets normalised to 1
+    /// on sub-coset `i` (degree `(k − 1)·N/k`), `Σ_i w_i·q_i` has degree < `N` and agrees
+    /// with `Q` on all `N` points, so it is `Q` (as `deg Q < N`); the verifier recomposes
+    /// `Q(ζ)` that way.
+    ///
+    /// Why split further: each chunk is one extension element per row (2 base cells). A
+    /// table alone at its height (the RISC-V main table) would commit its 2 chunks as
+    /// Merkle leaves of 4 cells, one width-16 sponge permutation (rate 12) each, over an
+    /// LDE as tall as its trace's. Split down to the next height another table has, its
+    /// chunks share leaves with that table's chunks (Plonky3 hashes the rows of all
+    /// matrices of one height as one leaf), the quotient tree loses `e` levels and the
+    /// chunks' LDE has `2^e` times fewer rows. Splitting to a height *no* table has would
+    /// add a stop to FRI's fold schedule (Plonky3 ends a folding round at every input
+    /// height), which costs about what the split saves (measured on sha256 with one split
+    /// of every table: commit_quotient halved, FRI's commit phase +1 s per segment).
+    pub fn log_quotient_chunks(&self, log_height: usize, segment_log_heights: &[u8]) -> usize {
+        let tables_at = |h: usize| segment_log_heights.iter().filter(|&&l| usize::from(l) == h).count();
+        let extra = (0..=MAX_EXTRA_QUOTIENT_SPLITS.min(log_height.saturating_sub(1)))
+            .find(|&e| tables_at(log_height - e) > usize::from(e == 0))
+            .unwrap_or(0);
+        self.log_quotient_degree() + extra
+    }
 }
+
+/// The most extra splits [`TableAnalysis::log_quotient_chunks`] makes: chunks of at
+/// least `n/8`, 8 times as many values opened at `ζ` and per FRI query at most.
+pub const MAX_EXTRA_QUOTIENT_SPLITS: usize = 3;
 
 /// Degree of the constraint `h_B·Π_{i∈B} d_i − Σ_{i∈B} m_i·Π_{j≠i} d_j` of a batch, with
 /// `deg d_i` the degree of the tuple (`γ` and `β` are constants) and `h_B` of degree 1:
@@ -202,8 +244,8 @@ mod tests {
         TableAnalysis { num_constraints: 1, max_constraint_degree: own_degree, interactions }
     }
 
-    /// The quotient chunks the table would need with one interaction per column.
-    fn unbatched_log_chunks(t: &TableAnalysis) -> usize {
+    /// The quotient degree the table would have with one interaction per column.
+    fn unbatched_log_degree(t: &TableAnalysis) -> usize {
         let singletons = t.interactions.iter().map(|i| batch_degree([i]));
         log2_ceil_usize(singletons.chain([t.max_constraint_degree, 2]).max().unwrap() - 1)
     }
@@ -216,13 +258,13 @@ mod tests {
         all.sort_unstable();
         assert_eq!(all, (0..t.interactions.len()).collect::<Vec<_>>());
         assert!(batches.iter().all(|b| !b.is_empty() && b.windows(2).all(|w| w[0] < w[1])));
-        // Every batch within the degree the unbatched chunk count allows, so the count
-        // does not change.
-        let limit = (1 << unbatched_log_chunks(t)) + 1;
+        // Every batch within the degree the unbatched quotient domain allows, so the
+        // domain (and the chunk count) does not change.
+        let limit = (1 << unbatched_log_degree(t)) + 1;
         for b in &batches {
             assert!(batch_degree(b.iter().map(|&i| &t.interactions[i])) <= limit, "{b:?} in {t:?}");
         }
-        assert_eq!(t.log_quotient_chunks(), unbatched_log_chunks(t));
+        assert_eq!(t.log_quotient_degree(), unbatched_log_degree(t));
         assert_eq!(t.num_logup_columns(), batches.len());
         // Deterministic: the same shapes give the same batches.
         assert_eq!(t.clone().logup_batches(), batches);
@@ -265,25 +307,51 @@ mod tests {
             ]
         );
         assert_eq!(cpu.num_logup_columns(), 10);
-        assert_eq!(cpu.log_quotient_chunks(), 1);
+        assert_eq!(cpu.log_quotient_degree(), 1);
         assert_eq!(cpu.total_degree(), 3);
     }
 
     #[test]
-    fn batching_never_adds_quotient_chunks() {
-        // Degree 2 (one chunk): pairing degree-1 tuples would need degree 3, so none pairs.
+    fn quotient_chunks_split_down_to_a_height_another_table_has() {
+        let cubic = table(3, vec![shape(1, 1)]);
+        let linear = table(1, vec![]);
+        let quintic = table(5, vec![]);
+        let chunks = |t: &TableAnalysis, log_h: usize, heights: &[u8]| t.log_quotient_chunks(log_h, heights);
+        for t in [&cubic, &linear, &quintic] {
+            let degree = t.log_quotient_degree();
+            // Sharing its height with another table, or alone: the chunks its degree needs.
+            assert_eq!(chunks(t, 18, &[18, 18, 16]), degree);
+            assert_eq!(chunks(t, 18, &[18]), degree);
+            // Alone at 2^18: down to the nearest lower height of another table, ...
+            assert_eq!(chunks(t, 18, &[18, 16, 15, 16]), degree + 2);
+            assert_eq!(chunks(t, 18, &[18, 17, 10]), degree + 1);
+            // ... at most MAX_EXTRA_QUOTIENT_SPLITS below, ...
+            assert_eq!(chunks(t, 18, &[18, 18 - MAX_EXTRA_QUOTIENT_SPLITS as u8]), degree + MAX_EXTRA_QUOTIENT_SPLITS);
+            assert_eq!(chunks(t, 18, &[18, 17 - MAX_EXTRA_QUOTIENT_SPLITS as u8]), degree);
+            // ... never to chunks of one row, and never up.
+            assert_eq!(chunks(t, 1, &[1, 0]), degree);
+            assert_eq!(chunks(t, 2, &[2, 1]), degree + 1);
+            assert_eq!(chunks(t, 5, &[5, 7]), degree);
+        }
+    }
+
+    #[test]
+    fn batching_never_enlarges_the_quotient() {
+        // Degree 2 (quotient domain of the trace's size): pairing degree-1 tuples would
+        // need degree 3, so none pairs.
         let low = table(2, vec![shape(1, 1); 4]);
         assert_eq!(checked_batches(&low), [vec![0], vec![1], vec![2], vec![3]]);
-        assert_eq!(low.log_quotient_chunks(), 0);
+        assert_eq!(low.log_quotient_degree(), 0);
         // ... except constant tuples, whose denominators have degree 0.
         let constants = table(2, vec![shape(0, 1), shape(1, 1), shape(0, 1), shape(1, 1)]);
         assert_eq!(checked_batches(&constants), [vec![0, 1, 2], vec![3]]);
-        // A degree-5 table (four chunks, blowup ≥ 4) takes four degree-1 tuples per batch.
+        // A degree-5 table (quotient domain 4n, blowup ≥ 4) takes four degree-1 tuples per
+        // batch.
         let wide = table(5, vec![shape(1, 1); 9]);
         assert_eq!(checked_batches(&wide), [vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8]]);
         // A table with no interactions has no LogUp columns.
         assert!(checked_batches(&table(3, vec![])).is_empty());
-        // Pseudo-random shapes: the invariants hold (partition, degree bound, same chunks).
+        // Pseudo-random shapes: the invariants hold (partition, degree bound, same domain).
         let mut s = 7u64;
         for _ in 0..200 {
             let mut next = |m: u64| {

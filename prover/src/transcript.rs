@@ -39,7 +39,7 @@ fn observe_vk<SC: StarkGenericConfig>(ch: &mut SC::Challenger, vk: &VerifyingKey
         observe_len::<SC>(ch, t.preprocessed_width);
         observe_len::<SC>(ch, t.preprocessed_log_height.map_or(0, |h| h + 1));
         observe_len::<SC>(ch, t.analysis.num_constraints);
-        observe_len::<SC>(ch, t.analysis.log_quotient_chunks());
+        observe_len::<SC>(ch, t.analysis.log_quotient_degree());
         observe_len::<SC>(ch, t.analysis.interactions.len());
         for i in &t.analysis.interactions {
             observe_len::<SC>(ch, i.bus as usize);

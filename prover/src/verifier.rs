@@ -112,7 +112,7 @@ fn check_shape<SC: StarkGenericConfig>(
             && o.preprocessed_next.len() == key.preprocessed_width
             && o.aux_local.len() == aux_width
             && o.aux_next.len() == aux_width
-            && o.quotient_chunks.len() == 1 << key.analysis.log_quotient_chunks()
+            && o.quotient_chunks.len() == 1 << key.analysis.log_quotient_chunks(log_h, &c.log_heights)
             && o.quotient_chunks.iter().all(|q| q.len() == d);
         if !widths_ok {
             return Err(format!("table `{name}`: opened values have the wrong shape"));
@@ -122,7 +122,9 @@ fn check_shape<SC: StarkGenericConfig>(
 }
 
 /// `Q(ζ)` from its chunks: `Q = Σ_i w_i·q_i` with `w_i` the vanishing polynomials of the
-/// other chunk cosets, normalised to 1 on chunk `i`'s coset.
+/// other chunk cosets, normalised to 1 on chunk `i`'s coset (an identity for any number
+/// of chunks dividing the quotient domain; see
+/// [`TableAnalysis::log_quotient_chunks`]).
 fn recompose_quotient<SC: StarkGenericConfig>(
     chunk_domains: &[Domain<SC>],
     chunks: &[Vec<SC::Challenge>],
@@ -190,12 +192,16 @@ where
     for d in &domains {
         zeta_next.push(d.next_point(zeta).ok_or_else(|| shape("no next point".into()))?);
     }
+    // The quotient domain (2^L times the trace height) and its chunks, as the prover split
+    // it; `check_shape` checked the chunk counts against the same rule.
     let chunk_domains: Vec<Vec<Domain<SC>>> = domains
         .iter()
         .zip(&vk.tables)
-        .map(|(d, key)| {
-            let log_chunks = key.analysis.log_quotient_chunks();
-            d.create_disjoint_domain(d.size() << log_chunks).split_domains(1 << log_chunks)
+        .zip(&proof.commitment.log_heights)
+        .map(|((d, key), &log_h)| {
+            let quotient_domain = d.create_disjoint_domain(d.size() << key.analysis.log_quotient_degree());
+            quotient_domain
+                .split_domains(1 << key.analysis.log_quotient_chunks(log_h as usize, &proof.commitment.log_heights))
         })
         .collect();
 

@@ -32,8 +32,8 @@ enum Forgery {
 
 /// The program: a 256-row range table (as in `common`) and the quads table, whose main
 /// columns are `x_0..x_3` (looked up in the range table with multiplicity `k`),
-/// `p = x_0·x_1·x_2` (a degree-3 constraint: the table has two quotient chunks, room for
-/// pairs of lookups), `k`, and `forge` (read only by a forging row builder).
+/// `p = x_0·x_1·x_2` (a degree-3 constraint: the quotient domain is twice the trace
+/// height, room for pairs of lookups), `k`, and `forge` (read only by a forging row builder).
 #[derive(Clone, Debug)]
 enum Table {
     Range,
@@ -210,7 +210,7 @@ fn four_lookups_share_two_columns_and_verify() {
     // F_{p²}: 4 base coordinates instead of 10; the quotient keeps its two chunks.
     assert_eq!(quads.num_logup_columns(), 2);
     assert_eq!(proofs[0].openings[1].aux_local.len(), 4);
-    assert_eq!(quads.log_quotient_chunks(), 1);
+    assert_eq!(quads.log_quotient_degree(), 1);
     assert_eq!(proofs[0].openings[1].quotient_chunks.len(), 2);
     verify(&tables, &pk, &proofs).unwrap();
     assert_ne!(proofs[0].bus_sums[1], Challenge::ZERO, "the lookups are in the batch sums");

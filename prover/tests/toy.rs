@@ -404,12 +404,13 @@ impl<AB: BusBuilder<F = Val>> p3_air::Air<AB> for Quartic {
 
 #[test]
 fn constraint_degree_is_checked_against_the_blowup() {
-    // Degree 4 needs 4 quotient chunks: more than blowup 2 allows, fine with blowup 4.
+    // Degree 4 needs a quotient domain of 4 times the trace height: more than blowup 2
+    // allows, fine with blowup 4.
     let err = setup(&config(), &[Quartic]).err().unwrap();
-    assert!(matches!(err, SetupError::DegreeTooHigh { degree: 4, log_chunks: 2, log_blowup: 1, .. }), "{err}");
+    assert!(matches!(err, SetupError::DegreeTooHigh { degree: 4, log_quotient_degree: 2, log_blowup: 1, .. }), "{err}");
     let config = Config::poseidon2(FriSettings { log_blowup: 2, num_queries: 50, query_pow_bits: 16 });
     let pk = setup(&config, &[Quartic]).unwrap();
-    assert_eq!(pk.vk.tables[0].analysis.log_quotient_chunks(), 2);
+    assert_eq!(pk.vk.tables[0].analysis.log_quotient_degree(), 2);
     let x: Vec<u64> = (0..32).collect();
     let trace = p3_matrix::dense::RowMajorMatrix::new(
         x.iter().flat_map(|&x| [Val::from_u64(x), Val::from_u64(x).exp_u64(4)]).collect(),
@@ -420,5 +421,7 @@ fn constraint_degree_is_checked_against_the_blowup() {
     let proofs =
         prove_segments(&config, &pk, &[Quartic], &statement, 1, 0, |_| Ok::<_, String>(witness.clone())).unwrap();
     verify_segments(&config, &[Quartic], &pk.vk, &statement, &proofs).unwrap();
+    // A lone table: the 4 chunks of the trace height its degree needs.
+    assert_eq!(proofs[0].openings[0].quotient_chunks.len(), 4);
     assert_eq!(config.security(5, 4, 5.0).fri_bits, 116.0);
 }
