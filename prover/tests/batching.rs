@@ -180,12 +180,7 @@ fn prove(
     tables: &[Table],
     witness: SegmentWitness<Val>,
 ) -> (ProvingKey<Poseidon2Stark>, Vec<SegmentProof<Poseidon2Stark>>) {
-    let config = Config::poseidon2(FriSettings::default());
-    let pk = setup(&config, tables).unwrap();
-    let proofs =
-        prove_segments(&config, &pk, tables, &Statement::default(), 1, 0, |_| Ok::<_, String>(witness.clone()))
-            .expect("proving succeeds");
-    (pk, proofs)
+    common::prove_one_segment(tables, &witness)
 }
 
 fn verify(
@@ -193,7 +188,7 @@ fn verify(
     pk: &ProvingKey<Poseidon2Stark>,
     proofs: &[SegmentProof<Poseidon2Stark>],
 ) -> Result<(), VerifyError> {
-    verify_segments(&Config::poseidon2(FriSettings::default()), tables, &pk.vk, &Statement::default(), proofs)
+    common::verify_one_segment(tables, pk, proofs)
 }
 
 fn honest() -> [Table; 2] {

@@ -4,6 +4,8 @@
 //! height another table has); a tampered opened chunk value, or a proof with the chunk
 //! count of another rule, fails verification.
 
+mod common;
+
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
@@ -63,19 +65,8 @@ fn witness(tables: &[Power]) -> SegmentWitness<Val> {
     SegmentWitness { traces, public_values: vec![] }
 }
 
-fn config() -> Config<Poseidon2Stark> {
-    Config::poseidon2(FriSettings::default())
-}
-
 fn prove(tables: &[Power]) -> (ProvingKey<Poseidon2Stark>, Vec<SegmentProof<Poseidon2Stark>>) {
-    let config = config();
-    let pk = setup(&config, tables).unwrap();
-    let witness = witness(tables);
-    check_witness(&config, &pk, tables, 0, &witness).unwrap();
-    let proofs =
-        prove_segments(&config, &pk, tables, &Statement::default(), 1, 0, |_| Ok::<_, String>(witness.clone()))
-            .expect("proving succeeds");
-    (pk, proofs)
+    common::prove_one_segment(tables, &witness(tables))
 }
 
 fn verify(
@@ -83,7 +74,7 @@ fn verify(
     pk: &ProvingKey<Poseidon2Stark>,
     proofs: &[SegmentProof<Poseidon2Stark>],
 ) -> Result<(), VerifyError> {
-    verify_segments(&config(), tables, &pk.vk, &Statement::default(), proofs)
+    common::verify_one_segment(tables, pk, proofs)
 }
 
 #[test]

@@ -1,13 +1,40 @@
 //! Toy tables shared by the integration tests: a Fibonacci table, a byte-range lookup
 //! between two tables of different heights (one with a preprocessed column), and a
-//! counter whose state is handed from segment to segment over the bus.
+//! counter whose state is handed from segment to segment over the bus; and proving and
+//! verifying one segment of any tables under the default configuration.
 
 #![allow(dead_code)] // each test binary uses a different subset
 
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
-use ziskjit_prover::{BusBuilder, BusMessage, SegmentWitness, TableName, Val};
+use ziskjit_prover::{
+    prove_segments, setup, verify_segments, BusBuilder, BusMessage, Config, FriSettings, Poseidon2Stark, ProvingKey,
+    SegmentProof, SegmentWitness, StarkTable, Statement, TableName, Val, VerifyError,
+};
+
+/// Sets up `tables` and proves one segment of them from `witness` (default Poseidon2
+/// configuration, empty statement).
+pub fn prove_one_segment<T: StarkTable<Poseidon2Stark>>(
+    tables: &[T],
+    witness: &SegmentWitness<Val>,
+) -> (ProvingKey<Poseidon2Stark>, Vec<SegmentProof<Poseidon2Stark>>) {
+    let config = Config::poseidon2(FriSettings::default());
+    let pk = setup(&config, tables).unwrap();
+    let proofs =
+        prove_segments(&config, &pk, tables, &Statement::default(), 1, 0, |_| Ok::<_, String>(witness.clone()))
+            .expect("proving succeeds");
+    (pk, proofs)
+}
+
+/// Verifies what [`prove_one_segment`] proved.
+pub fn verify_one_segment<T: StarkTable<Poseidon2Stark>>(
+    tables: &[T],
+    pk: &ProvingKey<Poseidon2Stark>,
+    proofs: &[SegmentProof<Poseidon2Stark>],
+) -> Result<(), VerifyError> {
+    verify_segments(&Config::poseidon2(FriSettings::default()), tables, &pk.vk, &Statement::default(), proofs)
+}
 
 /// Bus carrying byte-range lookups `(value)`.
 pub const RANGE_BUS: u32 = 1;
