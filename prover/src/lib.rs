@@ -24,7 +24,8 @@
 //!    starts from the key, `(γ, β)` and the segment's commitment. The prover builds the
 //!    LogUp columns ([`logup`]), commits them, publishes each table's bus partial sum
 //!    `σ_T`, draws `α`, commits the quotient `Σ α^i C_i / Z_H` of every table (split in
-//!    chunks of degree < n/2 for tables of height n ≥ 4), draws `ζ`, and proves all
+//!    chunks, down to a height another table has:
+//!    [`symbolic::TableAnalysis::log_quotient_chunks`]), draws `ζ`, and proves all
 //!    openings (main, LogUp and preprocessed at `ζ` and `ω·ζ`, quotient chunks at `ζ`)
 //!    with one FRI proof.
 //! 4. **Verification** ([`verify_segments`]): re-derive `(γ, β)` from the proofs'
