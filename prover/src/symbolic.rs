@@ -122,8 +122,8 @@ impl TableAnalysis {
     /// into groups that share one column `h_B = Σ_{i∈B} m_i/d_i` (see [`crate::logup`]).
     ///
     /// Greedy first fit in evaluation order: each interaction joins the first batch it
-    /// fits in without pushing the batch constraint above the degree bound of `max_batch_degree`, or
-    /// opens a new batch. The rule depends only on the shapes in the verification key, so
+    /// fits in without pushing the batch constraint above the bound `max_batch_degree`
+    /// gives, or opens a new batch. The rule depends only on the shapes in the verification key, so
     /// prover and verifier derive the same batches.
     pub fn logup_batches(&self) -> Vec<Vec<usize>> {
         let limit = self.max_batch_degree();
