@@ -176,21 +176,6 @@ fn witness(bad_value: bool, forgery: Option<Forgery>) -> SegmentWitness<Val> {
     }
 }
 
-fn prove(
-    tables: &[Table],
-    witness: SegmentWitness<Val>,
-) -> (ProvingKey<Poseidon2Stark>, Vec<SegmentProof<Poseidon2Stark>>) {
-    common::prove_one_segment(tables, &witness)
-}
-
-fn verify(
-    tables: &[Table],
-    pk: &ProvingKey<Poseidon2Stark>,
-    proofs: &[SegmentProof<Poseidon2Stark>],
-) -> Result<(), VerifyError> {
-    common::verify_one_segment(tables, pk, proofs)
-}
-
 fn honest() -> [Table; 2] {
     [Table::Range, Table::Quads { forgery: None }]
 }
@@ -198,7 +183,7 @@ fn honest() -> [Table; 2] {
 #[test]
 fn four_lookups_share_two_columns_and_verify() {
     let tables = honest();
-    let (pk, proofs) = prove(&tables, witness(false, None));
+    let (pk, proofs) = common::prove_one_segment(&tables, &witness(false, None));
     let quads = &pk.vk.tables[1].analysis;
     assert_eq!(quads.logup_batches(), [vec![0, 1], vec![2, 3]]);
     // One batch column and the running sum (whose step carries the second batch), in
@@ -207,7 +192,7 @@ fn four_lookups_share_two_columns_and_verify() {
     assert_eq!(proofs[0].openings[1].aux_local.len(), 4);
     assert_eq!(quads.log_quotient_degree(), 1);
     assert_eq!(proofs[0].openings[1].quotient_chunks.len(), 2);
-    verify(&tables, &pk, &proofs).unwrap();
+    common::verify_one_segment(&tables, &pk, &proofs).unwrap();
     assert_ne!(proofs[0].bus_sums[1], Challenge::ZERO, "the lookups are in the batch sums");
 }
 
@@ -216,8 +201,8 @@ fn forged_main_value_in_a_batch_unbalances_the_bus() {
     // x_1 = byte + 256 on one row: every constraint holds and the LogUp columns are
     // honest, so the range table (counting the byte) and the lookup do not cancel.
     let tables = honest();
-    let (pk, proofs) = prove(&tables, witness(true, Some(Forgery::Value)));
-    let err = verify(&tables, &pk, &proofs).unwrap_err();
+    let (pk, proofs) = common::prove_one_segment(&tables, &witness(true, Some(Forgery::Value)));
+    let err = common::verify_one_segment(&tables, &pk, &proofs).unwrap_err();
     assert!(matches!(err, VerifyError::Unbalanced(_)), "{err}");
 }
 
@@ -225,10 +210,10 @@ fn forged_main_value_in_a_batch_unbalances_the_bus() {
 /// the batch constraint, and only it, rejects the proof.
 fn forged_batch_column_fails(bad_value: bool, forgery: Forgery) {
     let tables = [Table::Range, Table::Quads { forgery: Some(forgery) }];
-    let (pk, proofs) = prove(&tables, witness(bad_value, Some(forgery)));
+    let (pk, proofs) = common::prove_one_segment(&tables, &witness(bad_value, Some(forgery)));
     // The forgery did its job on the bus: the partial sums cancel.
     assert_eq!(proofs[0].bus_sum(), Challenge::ZERO);
-    let err = verify(&tables, &pk, &proofs).unwrap_err();
+    let err = common::verify_one_segment(&tables, &pk, &proofs).unwrap_err();
     assert!(matches!(err, VerifyError::ConstraintMismatch { ref table, .. } if table == "quads"), "{err}");
 }
 
