@@ -11,11 +11,18 @@ pub const MEMORY: BusId = 1;
 /// `(cell, lo, hi, segment)`: a cell's value between segments. `segment` is 0 for the
 /// initial value and `k + 1` for the value exported by execution segment `k`.
 pub const GLOBAL_MEMORY: BusId = 2;
-/// `(pc, step, output_count)`: the machine state between steps, where `output_count`
-/// is the number of public output bytes written so far. The statement sends
-/// `(entry, 0, 0)`; each segment receives its first state and sends the one after its
-/// last step (unless that step exited).
+/// `(pc, segment, output_count)`: the machine state between segments, where `segment` is
+/// the number of the execution segment that runs from it (public value
+/// [`crate::segment::NUMBER`]) and `output_count` the number of public output bytes
+/// written so far. The statement sends `(entry, 1, 0)`; each execution segment receives
+/// its first state and sends the one after its last step; the statement receives the
+/// final one, `(HALT_PC, n, output length)` with `n` the memory segment's number (one
+/// past the last execution segment's).
 pub const STATE: BusId = 3;
+/// The pc after `exit` (the syscall table fixes it): no instruction is there, so no
+/// step can follow an `exit`, and no other step computes it (every other next pc is a
+/// ROM pc (< 2^32) plus a small offset), so only an `exit` can end the run.
+pub const HALT_PC: u64 = 1 << 40;
 /// `(exit_code, output_count)`: sent once by the `exit` syscall, received by the statement.
 pub const EXIT: BusId = 4;
 /// `(index, byte)`: the public output, one message per byte written to fd 1, received by
@@ -33,8 +40,9 @@ pub const ALU: BusId = 7;
 /// Sent by the main table, received by the memop table, or the word table for `ld`/`sd`
 /// at addresses divisible by 8.
 pub const MEMOP: BusId = 8;
-/// `(clk, output_count, next_output_count, halted)`: the `ecall` of the main table's row
-/// `clk`; `halted` is 1 for `exit`. Sent by main, received by the syscall table.
+/// `(clk, output_count, next_output_count, pc, next_pc)`: the `ecall` at `pc` of the main
+/// table's row `clk`. Sent by main, received by the syscall table, which fixes the
+/// output count after it and the next pc (`pc + 4`, or [`HALT_PC`] for `exit`).
 pub const SYSCALL: BusId = 9;
 /// `(v)`: `v < 2^16`. Received by the bytes table.
 pub const RANGE16: BusId = 10;
@@ -60,6 +68,11 @@ pub mod cell {
     /// The LR/SC reservation: `lo = address + 1` after `lr` at `address`, `0` when
     /// there is none (the initial value); `hi = 0`.
     pub const RESERVATION: u64 = REGISTERS + 32;
+    /// The register number an instruction that writes no register (or writes x0) has
+    /// as `rd`, so that every step writes its result somewhere and the main table needs
+    /// no write flag: the cell `register(DISCARD)` is written by such steps and never
+    /// read by any instruction.
+    pub const DISCARD: u8 = 33;
 }
 
 /// Times of accesses inside a segment. Row `clk` of the main table (the segment's step

@@ -4,23 +4,27 @@
 //! Each row is the decoded instruction in the form the main table consumes
 //! ([`RomRow`]): register numbers, the immediate as two limbs (the main table derives
 //! the signed field element for pc arithmetic from them), the instruction's kind as
-//! one-hot flags, the ALU or memory operation it delegates (one field: a memory
-//! instruction's ALU operation is always `Add`), and whether it writes `rd` (never
-//! x0). Every step reads its `rs1` and `rs2`: the ROM has x0, which always holds 0,
-//! for an operand the instruction does not use. A branch writes no register, so its
-//! `rd` field holds its negate bit instead. The main table sends
+//! one-hot flags, and the ALU or memory operation it delegates (one field: a memory
+//! instruction's ALU operation is always `Add`). Every step reads its `rs1` and `rs2`:
+//! the ROM has x0, which always holds 0, for an operand the instruction does not use;
+//! and every step writes its `rd`: the ROM has the register
+//! [`DISCARD`](crate::bus::cell::DISCARD), which no instruction reads, for an
+//! instruction that writes no register or writes x0. Two encodings save the main table
+//! columns: `jal` is `jalr rd, target(x0)` with its absolute target as immediate (one
+//! kind less), and a branch's immediate fields hold the two constants of its next-pc
+//! formula ([`RomRow::fields`]) instead of the immediate. The main table sends
 //! [`PROGRAM`](crate::bus::PROGRAM)`(pc, row…)` for every step; the ROM receives with a
 //! witness multiplicity column, so a step can only execute an instruction that is in
 //! the program, at its address. Slots that do not decode (illegal or unsupported
 //! encodings, data between code) have no row: a run reaching one faults in the VM, and
 //! has no proof.
 //!
-//! Columns: 17 preprocessed ([`RomRow::fields`]), 1 witness (multiplicity).
+//! Columns: 15 preprocessed ([`RomRow::fields`]), 1 witness (multiplicity).
 //! Interactions per row: 1.
 
-use crate::bus::{AluOp, MemOp, PROGRAM};
+use crate::bus::{cell, AluOp, MemOp, PROGRAM};
 use p3_air::{Air, BaseAir, WindowAccess};
-use p3_field::{Algebra, PrimeCharacteristicRing};
+use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 use std::collections::HashMap;
 use ziskjit_prover::{BusBuilder, TableName, Val};
@@ -36,11 +40,11 @@ pub enum Kind {
     AluImm,
     /// `rd = pc + imm` (through the ALU, 64-bit wrapping).
     Auipc,
-    /// `rd = pc + len; pc = pc + imm`.
-    Jal,
-    /// `rd = pc + len; pc = (rs1 + imm) & !1`.
+    /// `rd = pc + len; pc = (rs1 + imm) & !1`; also `jal`, as `jalr` from x0 with the
+    /// absolute target as immediate.
     Jalr,
-    /// `pc = cmp(rs1, rs2) XOR negate ? pc + imm : pc + len`.
+    /// `pc = cmp(rs1, rs2) XOR negate ? pc + imm : pc + len` (the comparison goes to
+    /// the discarded register).
     Branch,
     /// A load, store, LR/SC or AMO at `rs1 + imm` (the memop table).
     Memory,
@@ -50,8 +54,8 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in flag-column order.
-    pub const ALL: [Kind; 8] =
-        [Kind::AluReg, Kind::AluImm, Kind::Auipc, Kind::Jal, Kind::Jalr, Kind::Branch, Kind::Memory, Kind::Ecall];
+    pub const ALL: [Kind; 7] =
+        [Kind::AluReg, Kind::AluImm, Kind::Auipc, Kind::Jalr, Kind::Branch, Kind::Memory, Kind::Ecall];
 
     /// The flag column of this kind among the [`Kind::ALL`] flags.
     pub const fn index(self) -> usize {
@@ -64,10 +68,11 @@ impl Kind {
 pub struct RomRow {
     pub pc: u64,
     pub kind: Kind,
+    /// The register written ([`DISCARD`](crate::bus::cell::DISCARD) when none is).
     pub rd: u8,
     pub rs1: u8,
     pub rs2: u8,
-    /// The sign-extended immediate as a 64-bit value.
+    /// The sign-extended immediate as a 64-bit value (`jal`: the target).
     pub imm: u64,
     pub len: u8,
     /// The ALU operation (`Add` for address and jump-target computation, `auipc`,
@@ -78,11 +83,10 @@ pub struct RomRow {
     pub mem: Option<MemOp>,
     /// Branch taken when the comparison is *false* (`bne`, `bge`, `bgeu`).
     pub negate: bool,
-    pub writes_rd: bool,
 }
 
 /// Number of fields of a ROM row on the bus (after the pc).
-pub const FIELDS: usize = 16;
+pub const FIELDS: usize = 14;
 
 impl RomRow {
     /// Decodes `inst` at `pc`; `None` for instructions that have no proof (illegal or
@@ -99,7 +103,7 @@ impl RomRow {
         let (kind, alu, mem, uses_rs1, uses_rs2) = match inst.op {
             Lui => from_x0,
             Auipc => (Kind::Auipc, Some(AluOp::Add), None, false, false),
-            Jal => (Kind::Jal, None, None, false, false),
+            Jal => (Kind::Jalr, Some(AluOp::Add), None, false, false),
             Jalr => (Kind::Jalr, Some(AluOp::Add), None, true, false),
             Beq | Bne => branch(AluOp::Eq),
             Blt | Bge => branch(AluOp::Slt),
@@ -185,70 +189,77 @@ impl RomRow {
         // Stores, branches, ecall, fences write no register; x0 is never written.
         let has_rd =
             !matches!(kind, Kind::Branch | Kind::Ecall) && !matches!(inst.op, Sb | Sh | Sw | Sd | Fence | FenceI);
+        let imm = inst.imm as u64;
         Some(RomRow {
             pc,
             kind,
-            rd: if has_rd { inst.rd } else { 0 },
+            rd: if has_rd && inst.rd != 0 { inst.rd } else { cell::DISCARD },
             rs1: if uses_rs1 { inst.rs1 } else { 0 },
             rs2: if uses_rs2 { inst.rs2 } else { 0 },
-            imm: inst.imm as u64,
+            imm: if inst.op == Jal { pc.wrapping_add(imm) } else { imm },
             len: inst.len,
             alu,
             mem,
             negate: matches!(inst.op, Bne | Bge | Bgeu),
-            writes_rd: has_rd && inst.rd != 0,
         })
     }
 
-    /// The row's fields after the pc, in bus order: `rd` (a branch: `negate`), `rs1,
-    /// rs2, imm_lo, imm_hi, len`, the 8 kind flags, `op` (the memory operation of a
-    /// memory instruction, else the ALU operation), `writes_rd`.
+    /// The row's fields after the pc, in bus order: `rd, rs1, rs2, imm_lo, imm_hi, len`,
+    /// the 7 kind flags, `op` (the memory operation of a memory instruction, else the
+    /// ALU operation). A branch's `imm_lo, imm_hi` are the field elements `P, Q` with
+    /// `next_pc = pc + len + P + Q·cmp` for its comparison `cmp ∈ {0, 1}`: `P = 0,
+    /// Q = imm − len`, or negated `P = imm − len, Q = −(imm − len)`; so the main table
+    /// needs no taken bit (it would be `cmp XOR negate`, one degree too many).
     pub fn fields(&self) -> [Val; FIELDS] {
         let mut f = [Val::ZERO; FIELDS];
-        f[field::RD] = if self.kind == Kind::Branch { Val::from_bool(self.negate) } else { Val::from_u8(self.rd) };
+        f[field::RD] = Val::from_u8(self.rd);
         f[field::RS1] = Val::from_u8(self.rs1);
         f[field::RS2] = Val::from_u8(self.rs2);
-        f[field::IMM_LO] = Val::from_u64(self.imm & 0xffff_ffff);
-        f[field::IMM_HI] = Val::from_u64(self.imm >> 32);
+        if self.kind == Kind::Branch {
+            let offset = signed(self.imm as i64) - Val::from_u8(self.len);
+            let (p, q) = if self.negate { (offset, -offset) } else { (Val::ZERO, offset) };
+            f[field::BRANCH_P] = p;
+            f[field::BRANCH_Q] = q;
+        } else {
+            f[field::IMM_LO] = Val::from_u64(self.imm & 0xffff_ffff);
+            f[field::IMM_HI] = Val::from_u64(self.imm >> 32);
+        }
         f[field::LEN] = Val::from_u8(self.len);
         f[field::KIND + self.kind.index()] = Val::ONE;
         f[field::OP] = Val::from_u64(self.mem.map_or(self.alu.map_or(0, AluOp::id), MemOp::id));
-        f[field::WRITES_RD] = Val::from_bool(self.writes_rd);
         f
     }
 }
 
-/// The signed immediate as a field element, from its limbs: `imm_lo − imm_hi·2^32/(2^32 −
-/// 1)`, which is `imm_lo` when `imm_hi = 0` and `imm_lo − 2^32` when `imm_hi = 2^32 − 1`,
-/// so the immediate itself for every ROM row (see [`field::IMM_LO`]). For pc arithmetic:
-/// `pc + imm` in the field is the target when the target is a valid pc.
-pub fn signed_imm<E: Algebra<Val>>(imm_lo: E, imm_hi: E) -> E {
-    imm_lo - imm_hi * HI_LIMB_SCALE
+/// `v` as a field element.
+fn signed(v: i64) -> Val {
+    if v >= 0 {
+        Val::from_u64(v as u64)
+    } else {
+        -Val::from_u64(v.unsigned_abs())
+    }
 }
-
-/// `2^32/(2^32 − 1)` in Goldilocks, a constant so that the constraint evaluation (once
-/// per row in the prover's quotient loop) computes no inverse: as `2^64 ≡ 2^32 − 1`
-/// (mod p), it is `2^32 · 2^−64 = 2^−32`.
-const HI_LIMB_SCALE: Val = Val::new(0xffff_fffe_0000_0002);
 
 /// Field positions in [`RomRow::fields`].
 pub mod field {
     pub const RD: usize = 0;
-    /// A branch's negate bit (in the `rd` field: a branch writes no register).
-    pub const NEGATE: usize = RD;
     pub const RS1: usize = 1;
     pub const RS2: usize = 2;
-    /// The immediate's limbs. Every immediate is sign-extended from at most 32 bits,
-    /// so `IMM_HI` is 0 or `2^32 − 1`.
+    /// The immediate's limbs, but for branches. Every immediate is sign-extended from
+    /// at most 32 bits (a `jal` target is below 2^32 when it is a valid pc), so `IMM_HI`
+    /// is 0 or `2^32 − 1`.
     pub const IMM_LO: usize = 3;
     pub const IMM_HI: usize = 4;
+    /// A branch's next-pc constants (in the immediate's fields, see
+    /// [`super::RomRow::fields`]).
+    pub const BRANCH_P: usize = IMM_LO;
+    pub const BRANCH_Q: usize = IMM_HI;
     pub const LEN: usize = 5;
-    /// First of the 8 kind flags ([`super::Kind::ALL`] order).
+    /// First of the 7 kind flags ([`super::Kind::ALL`] order).
     pub const KIND: usize = 6;
     /// The [`MemOp`](crate::bus::MemOp) of a memory instruction, else the
     /// [`AluOp`](crate::bus::AluOp) (0 for kinds that use no ALU).
-    pub const OP: usize = 14;
-    pub const WRITES_RD: usize = 15;
+    pub const OP: usize = 13;
 }
 
 /// The program table of one ELF.
@@ -338,15 +349,13 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for RomTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use p3_field::Field;
 
-    /// Every immediate of a real program's ROM (jumps and branches far in both
-    /// directions, compressed forms, `lui` with the sign bit set) has `imm_hi` 0 or
-    /// `2^32 − 1`, and [`signed_imm`] of its limbs is the immediate.
+    /// Every branch of a real program's ROM (far in both directions, compressed forms,
+    /// negated) goes to its target or the next instruction by the main table's formula
+    /// `pc + len + P + Q·cmp`, and every `jal` is a `jalr` from x0 to its absolute
+    /// target, a pc of the program.
     #[test]
-    fn the_signed_immediate_is_an_expression_of_the_limbs() {
-        let two32 = Val::from_u64(1 << 32);
-        assert_eq!(HI_LIMB_SCALE, two32 * (two32 - Val::ONE).inverse());
+    fn branches_and_jumps_are_encoded_for_the_main_table() {
         let dir = tempfile::tempdir().unwrap();
         let source = r#"
     .globl _start
@@ -380,15 +389,24 @@ far:
         let elf = ziskjit_testgen::toolchain::assemble(dir.path(), "imm", source);
         let program = ziskjit_transpiler::load_elf(&std::fs::read(elf).unwrap()).unwrap();
         let rom = RomTable::new(&program);
-        let mut used = 0;
+        let (mut branches, mut jals) = (0, 0);
         for row in &rom.rows {
             let f = row.fields();
-            assert!(f[field::IMM_HI] == Val::ZERO || f[field::IMM_HI] == Val::from_u32(u32::MAX), "{row:?}");
-            let imm = row.imm as i64;
-            let expected = if imm >= 0 { Val::from_u64(imm as u64) } else { -Val::from_u64(imm.unsigned_abs()) };
-            assert_eq!(signed_imm(f[field::IMM_LO], f[field::IMM_HI]), expected, "{row:?}");
-            used += usize::from(matches!(row.kind, Kind::Jal | Kind::Branch));
+            let len = Val::from_u8(row.len);
+            if row.kind == Kind::Branch {
+                let pc = Val::from_u64(row.pc);
+                let target = pc + signed(row.imm as i64);
+                for cmp in [false, true] {
+                    let next = pc + len + f[field::BRANCH_P] + f[field::BRANCH_Q] * Val::from_bool(cmp);
+                    assert_eq!(next, if cmp != row.negate { target } else { pc + len }, "{row:?} {cmp}");
+                }
+                branches += 1;
+            } else if row.kind == Kind::Jalr && row.rs1 == 0 {
+                assert_eq!(f[field::IMM_HI], Val::ZERO, "{row:?}");
+                assert!(rom.row(row.imm).is_some(), "{row:?}: the target is no instruction");
+                jals += 1;
+            }
         }
-        assert!(used >= 8, "{used} jumps and branches");
+        assert!(branches >= 6 && jals >= 2, "{branches} branches, {jals} jals");
     }
 }

@@ -1,16 +1,17 @@
 //! Proving and verifying a whole run: the statement a run proof claims, the prover
 //! driver over the run's segments, the verifier, and the proof file.
 //!
-//! The statement is what the verifier computes from the ELF and the claimed result:
-//! the initial state `(entry, step 0, 0 output bytes)` sent on
-//! [`STATE`](crate::bus::STATE); the ELF image (every non-zero word, and `sp`) sent
+//! The statement is what the verifier computes from the ELF, the claimed result and the
+//! number of segment proofs: the initial state `(entry, segment 1, 0 output bytes)`
+//! sent on [`STATE`](crate::bus::STATE) and the final one `(HALT_PC, memory segment's
+//! number, output length)` received from it; the ELF image (every non-zero word, and `sp`) sent
 //! on [`GLOBAL_MEMORY`](crate::bus::GLOBAL_MEMORY) as segment-0 values; every public
 //! output byte received from [`OUTPUT`](crate::bus::OUTPUT); and `(exit code, output
 //! length)` received from [`EXIT`](crate::bus::EXIT). The verification key (the ROM
 //! and the bytes table, committed) is recomputed from the ELF, and every segment's
 //! public values are fixed by its position ([`crate::segment`]).
 
-use crate::bus::{limbs, EXIT, GLOBAL_MEMORY, OUTPUT, STATE};
+use crate::bus::{limbs, EXIT, GLOBAL_MEMORY, HALT_PC, OUTPUT, STATE};
 use crate::rom::RomTable;
 use crate::table::Table;
 use crate::witness::{initial_cells, RunWitness, WitnessError};
@@ -144,7 +145,7 @@ where
         let mut commitments = commitments.into_inner().unwrap();
         commitments.sort_by_key(|c| c.index);
         let exit_code = witness.exit_code.ok_or(ProveRunError::NoExit)?;
-        let statement = statement(program, exit_code, &witness.public_output);
+        let statement = statement(program, exit_code, &witness.public_output, witness.num_segments());
         let challenge = global_challenge(&config, &key.pk.vk, &statement, &commitments);
 
         let _span = tracing::info_span!("phase2", segments = witness.num_segments()).entered();
@@ -166,7 +167,7 @@ where
                 return Err(VerifyRunError::SegmentPosition { position, found, expected });
             }
         }
-        let statement = statement(program, proof.exit_code, &proof.public_output);
+        let statement = statement(program, proof.exit_code, &proof.public_output, count);
         verify_segments(&SC::config(), &key.tables, &key.pk.vk, &statement, &proof.segments)?;
         Ok(())
     }
@@ -255,12 +256,20 @@ pub enum VerifyRunError {
 }
 
 /// The statement of a run of `program` that exits with `exit_code` after writing
-/// `public_output`.
-pub fn statement(program: &Program, exit_code: u8, public_output: &[u8]) -> Statement<Val> {
+/// `public_output`, proved in `segments` segment proofs (the memory segment included).
+pub fn statement(program: &Program, exit_code: u8, public_output: &[u8], segments: usize) -> Statement<Val> {
     let v = |values: &[u64]| values.iter().map(|&x| Val::from_u64(x)).collect::<Vec<_>>();
+    let output_len = public_output.len() as u64;
+    // The first execution segment is number 1; the last one hands the final state to
+    // the number after it, the memory segment's (see `crate::segment`).
+    let last_number = crate::segment::public_values(segments.saturating_sub(1), true)[crate::segment::NUMBER];
     let mut boundary = vec![
-        BusMessage::send(STATE, v(&[program.entry, 0, 0])),
-        BusMessage::receive(EXIT, v(&[u64::from(exit_code), public_output.len() as u64])),
+        BusMessage::send(
+            STATE,
+            v(&[program.entry, crate::segment::public_values(0, false)[crate::segment::NUMBER], 0]),
+        ),
+        BusMessage::receive(STATE, v(&[HALT_PC, last_number, output_len])),
+        BusMessage::receive(EXIT, v(&[u64::from(exit_code), output_len])),
     ];
     boundary.extend(
         public_output.iter().enumerate().map(|(i, &byte)| BusMessage::receive(OUTPUT, v(&[i as u64, u64::from(byte)]))),
@@ -274,7 +283,7 @@ pub fn statement(program: &Program, exit_code: u8, public_output: &[u8]) -> Stat
 
 /// The proof file's magic and version.
 const MAGIC: [u8; 8] = *b"ZKJITRUN";
-const VERSION: u32 = 4;
+const VERSION: u32 = 5;
 
 /// Why a proof file could not be read.
 #[derive(Debug, thiserror::Error)]

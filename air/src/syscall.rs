@@ -26,7 +26,7 @@
 //! `RS2` would be an extra access that changes nothing: main does not touch registers
 //! on an `ecall`, so nothing can come between the two).
 //!
-//! # Columns (42, see [`SyscallCols`])
+//! # Columns (44, see [`SyscallCols`])
 //!
 //! * row kind (boolean, at most one set; `active` = their sum): `a7`, `a0`, `a2`, `a1`,
 //!   `first_word`, `word`;
@@ -34,6 +34,7 @@
 //!   fd 1), `debug` (write to fd 2), `read`;
 //! * constant over a syscall's rows: `clk`, `next_out` (public output count after the
 //!   syscall), `len` (`a2`), `offset` (`ptr mod 8`);
+//! * `pc`, `next_pc`: the `ecall`'s pc and the one after it (read on the `a0` row);
 //! * `rem`: buffer bytes still to cover before this row's word;
 //! * the access: `cell`, `prev_time`, `diff[2]`; `old[8]`, `new[8]`: the bytes of the
 //!   cell's value before and after (little-endian, limbs `Σ b_i 256^i`);
@@ -41,7 +42,7 @@
 //!
 //! # Constraints
 //!
-//! 76, of degree ≤ 3 (selectors included): kinds and flags boolean and one-hot, block
+//! 77, of degree ≤ 3 (selectors included): kinds and flags boolean and one-hot, block
 //! structure and carried columns (transitions), the per-kind checks below, word-row
 //! flag runs and cells, the access's time-gap decomposition.
 //!
@@ -52,8 +53,8 @@
 //!   `old` otherwise; multiplicity `active`;
 //! * `BYTE_PAIR (old_i, new_i)` × 8, multiplicity `active`;
 //! * `OUTPUT (next_out − rem + Σ_{j<i} flag_j, old_i)` × 8, multiplicity `public · flag_i`;
-//! * `a0` row: receive `SYSCALL (clk, next_out − public · len, next_out, exit)` and send
-//!   `EXIT (old_0, next_out)` with multiplicity `exit`.
+//! * `a0` row: receive `SYSCALL (clk, next_out − public · len, next_out, pc, next_pc)`
+//!   and send `EXIT (old_0, next_out)` with multiplicity `exit`.
 //!
 //! # Soundness argument
 //!
@@ -90,10 +91,13 @@
 //!   `out + (c − rem) + position`, and the word is unchanged (`new = old`).
 //! * `read`: `new_i = old_i` wherever `flag_i = 0`; the flagged bytes are free input,
 //!   range-checked as bytes.
+//! * The next pc: `pc + 4` (an `ecall` has no compressed form), or
+//!   [`HALT_PC`](crate::bus::HALT_PC) for `exit`, where no instruction is: so the run
+//!   ends at an `exit` and only there (see the main table's notes).
 //! * Unused byte columns (`a7` row's `new`, the spare bytes of `a1`, `a2` for writes)
 //!   are forced to 0; `len` and `offset` are forced to 0 for `exit`.
 
-use crate::bus::{cell, limbs, ts, BYTE_PAIR, EXIT, OUTPUT, SYSCALL};
+use crate::bus::{cell, limbs, ts, BYTE_PAIR, EXIT, HALT_PC, OUTPUT, SYSCALL};
 use crate::bytes::Lookups;
 use crate::gadgets::{access, Access, AccessWitness, MemoryTracker};
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
@@ -109,7 +113,7 @@ const A2: u8 = 12;
 const A7: u8 = 17;
 
 /// Columns of the table.
-pub const WIDTH: usize = 42;
+pub const WIDTH: usize = 44;
 
 /// One row of the table, by name (the layout of [`SyscallCols::to_row`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -129,6 +133,9 @@ pub struct SyscallCols<T> {
     pub clk: T,
     /// Public output bytes written after this syscall.
     pub next_out: T,
+    /// The `ecall`'s pc and the next pc.
+    pub pc: T,
+    pub next_pc: T,
     /// `a2` (0 for exit).
     pub len: T,
     /// `a1 mod 8` (0 for exit).
@@ -164,6 +171,8 @@ impl<T: Clone> SyscallCols<T> {
             read: one(),
             clk: one(),
             next_out: one(),
+            pc: one(),
+            next_pc: one(),
             len: one(),
             offset: one(),
             rem: one(),
@@ -190,6 +199,8 @@ impl<T: Clone> SyscallCols<T> {
             read,
             clk,
             next_out,
+            pc,
+            next_pc,
             len,
             offset,
             rem,
@@ -201,7 +212,8 @@ impl<T: Clone> SyscallCols<T> {
             flag,
         } = self;
         let mut row = vec![
-            a7, a0, a2, a1, first_word, word, public, debug, read, clk, next_out, len, offset, rem, cell, prev_time,
+            a7, a0, a2, a1, first_word, word, public, debug, read, clk, next_out, pc, next_pc, len, offset, rem, cell,
+            prev_time,
         ];
         row.extend(diff);
         row.extend(old);
@@ -395,9 +407,12 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for SyscallTable {
             index += f.clone();
         }
 
+        // The next pc: `pc + 4`, or `HALT_PC` after `exit`.
+        let after = l.pc.clone() + k(4);
+        builder.assert_zero(l.a0.clone() * (l.next_pc.clone() - after.clone() - exit.clone() * (k(HALT_PC) - after)));
         builder.receive(
             SYSCALL,
-            [l.clk.clone(), l.next_out.clone() - l.public.clone() * new_lo, l.next_out.clone(), exit.clone()],
+            [l.clk.clone(), l.next_out.clone() - l.public.clone() * new_lo, l.next_out.clone(), l.pc, l.next_pc],
             l.a0.clone(),
         );
         builder.send(EXIT, [l.old[0].clone(), l.next_out.clone()], l.a0.clone() * exit);
@@ -408,6 +423,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for SyscallTable {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyscallEffect {
     pub next_output_count: u64,
+    /// `exit`: the next pc is [`HALT_PC`].
     pub halted: bool,
     pub exit_code: Option<u8>,
     pub public_output: Vec<u8>,
@@ -433,6 +449,8 @@ struct Block {
     call: Call,
     clk: u64,
     next_out: u64,
+    pc: u64,
+    next_pc: u64,
     len: u64,
     offset: u64,
 }
@@ -447,6 +465,8 @@ impl Block {
             read: u64::from(self.call == Call::Read),
             clk: self.clk,
             next_out: self.next_out,
+            pc: self.pc,
+            next_pc: self.next_pc,
             len: self.len,
             offset: self.offset,
             cell,
@@ -464,7 +484,7 @@ impl SyscallBuilder {
         Self::default()
     }
 
-    /// The ecall of main row `clk`, `output_count` public bytes written so far; `input` =
+    /// The ecall at `pc` of main row `clk`, `output_count` public bytes written so far; `input` =
     /// the bytes a `read` delivers (exactly `n` bytes; empty for other syscalls). Reads
     /// and writes registers and buffer words on `tracker` (which knows every cell's
     /// current value), reports lookups.
@@ -474,6 +494,7 @@ impl SyscallBuilder {
     pub fn push(
         &mut self,
         clk: u64,
+        pc: u64,
         output_count: u64,
         input: &[u8],
         tracker: &mut MemoryTracker,
@@ -485,7 +506,8 @@ impl SyscallBuilder {
         let number = a7.prev;
         if number == SYS_EXIT {
             let a0 = tracker.read(reg(A0), time(ts::RD), lookups);
-            let block = Block { call: Call::Exit, clk, next_out: output_count, len: 0, offset: 0 };
+            let block =
+                Block { call: Call::Exit, clk, next_out: output_count, pc, next_pc: HALT_PC, len: 0, offset: 0 };
             self.push_row(SyscallCols { a7: 1, ..block.row(reg(A7), &a7, number, 0) }, lookups);
             self.push_row(SyscallCols { a0: 1, ..block.row(reg(A0), &a0, a0.prev, a0.prev) }, lookups);
             return SyscallEffect {
@@ -515,7 +537,7 @@ impl SyscallBuilder {
         let next_out = output_count + if call == Call::Public { len } else { 0 };
         let a0 = tracker.write(reg(A0), result, time(ts::RD), lookups);
 
-        let block = Block { call, clk, next_out, len, offset: ptr & 7 };
+        let block = Block { call, clk, next_out, pc, next_pc: pc + 4, len, offset: ptr & 7 };
         self.push_row(SyscallCols { a7: 1, rem: moved, ..block.row(reg(A7), &a7, number, 0) }, lookups);
         self.push_row(SyscallCols { a0: 1, rem: moved, ..block.row(reg(A0), &a0, fd, result) }, lookups);
         let slack = if call == Call::Read { len - result } else { 0 };

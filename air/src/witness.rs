@@ -18,11 +18,11 @@
 
 use crate::alu::AluTable;
 use crate::boundary::{BoundaryRow, BoundaryTable};
-use crate::bus::{cell, ts, AluEvent, AluOp};
+use crate::bus::{cell, ts, AluEvent, AluOp, HALT_PC};
 use crate::bytes::Lookups;
 use crate::cpu::col;
 use crate::final_memory::{FinalCell, FinalMemoryTable};
-use crate::gadgets::{AccessWitness, MemoryTracker};
+use crate::gadgets::MemoryTracker;
 use crate::memop::MemOpBuilder;
 use crate::memword::{MemWordBuilder, MemWordTable};
 use crate::muldiv::MulDivTable;
@@ -258,7 +258,7 @@ impl<'a> RunWitness<'a> {
             return Err(e);
         }
         let StepState { tracker, mut tables, cpu_rows, .. } = state;
-        tables.cpu = pad_cpu(cpu_rows);
+        tables.cpu = pad_cpu(cpu_rows, state.output_count);
         tables.boundary = tracker
             .spans()
             .into_iter()
@@ -285,7 +285,7 @@ struct SegmentEnd {
 impl SegmentTables {
     fn empty() -> Self {
         SegmentTables {
-            cpu: pad_cpu(Vec::new()),
+            cpu: pad_cpu(Vec::new(), 0),
             rom_counts: HashMap::new(),
             alu: Vec::new(),
             memop: MemOpBuilder::new(),
@@ -297,17 +297,15 @@ impl SegmentTables {
     }
 }
 
-/// Marks the last real row as sending the state on (unless it halted) and pads the main
-/// table's rows to a power of two ≥ 2 with rows that only count `clk`.
-fn pad_cpu(mut rows: Vec<Val>) -> RowMajorMatrix<Val> {
+/// Pads the main table's rows to a power of two ≥ 2 with rows that only count `clk`
+/// and carry the output count `out` after the last step.
+fn pad_cpu(mut rows: Vec<Val>, out: u64) -> RowMajorMatrix<Val> {
     let real = rows.len() / col::WIDTH;
-    if let Some(last) = real.checked_sub(1) {
-        rows[last * col::WIDTH + col::SENDS_STATE] = Val::ONE - rows[last * col::WIDTH + col::HALTED];
-    }
     let height = real.next_power_of_two().max(2);
     for clk in real..height {
         let mut row = [Val::ZERO; col::WIDTH];
         row[col::CLK] = Val::from_u64(clk as u64);
+        row[col::OUT] = Val::from_u64(out);
         rows.extend(row);
     }
     RowMajorMatrix::new(rows, col::WIDTH)
@@ -355,30 +353,24 @@ impl StepState<'_, '_> {
         };
         let pc = record.pc;
         let link = pc + u64::from(row.len);
-        let (mut next_pc, mut next_out, mut halted, mut taken, mut addr) = (link, self.output_count, false, 0, 0);
+        let (mut next_pc, mut next_out, mut halted, mut addr) = (link, self.output_count, false, 0);
         let alu_op = row.alu;
         let events = &mut self.tables.alu;
         let result = match row.kind {
             Kind::AluReg => alu(alu_op.unwrap(), a, b, events),
             Kind::AluImm => alu(alu_op.unwrap(), a, row.imm, events),
             Kind::Auipc => alu(AluOp::Add, pc, row.imm, events),
-            Kind::Jal => {
-                next_pc = pc.wrapping_add(row.imm);
-                link
-            }
             Kind::Jalr => {
                 addr = alu(AluOp::Add, a, row.imm, events);
                 if addr >> 32 != 0 {
                     return Err(fail(format!("jump target {addr:#x} outside the 32-bit address space")));
                 }
-                taken = addr & 1;
-                next_pc = addr - taken;
+                next_pc = addr & !1;
                 link
             }
             Kind::Branch => {
                 let cmp = alu(alu_op.unwrap(), a, b, events);
-                taken = cmp ^ u64::from(row.negate);
-                if taken == 1 {
+                if cmp ^ u64::from(row.negate) == 1 {
                     next_pc = pc.wrapping_add(row.imm);
                 }
                 cmp
@@ -407,6 +399,7 @@ impl StepState<'_, '_> {
                 };
                 let effect = self.tables.syscall.push(
                     clk,
+                    pc,
                     self.output_count,
                     delivered,
                     &mut self.tracker,
@@ -415,22 +408,24 @@ impl StepState<'_, '_> {
                 self.input_offset += delivered.len();
                 next_out = effect.next_output_count;
                 halted = effect.halted;
+                if halted {
+                    next_pc = HALT_PC;
+                }
                 self.public_output.extend_from_slice(&effect.public_output);
                 if let Some(code) = effect.exit_code {
                     self.exit_code = Some(code);
                 }
-                0
+                next_out
             }
         };
-        if row.writes_rd && result != record.rd_value {
+        if row.rd != cell::DISCARD && result != record.rd_value {
             return Err(fail(format!("tables compute {result:#x}, the interpreter {:#x}", record.rd_value)));
         }
         if !halted && next_pc != record.next_pc {
             return Err(fail(format!("tables go to {next_pc:#x}, the interpreter to {:#x}", record.next_pc)));
         }
         let lookups = &mut self.tables.lookups;
-        let rd_access: Option<AccessWitness> =
-            row.writes_rd.then(|| self.tracker.write(cell::register(row.rd), result, ts::at(clk, ts::RD), lookups));
+        let rd_access = self.tracker.write(cell::register(row.rd), result, ts::at(clk, ts::RD), lookups);
 
         let mut r = [Val::ZERO; col::WIDTH];
         let put = |r: &mut [Val], at: usize, v: u64| {
@@ -439,13 +434,9 @@ impl StepState<'_, '_> {
             r[at + 1] = Val::from_u64(hi);
         };
         r[col::CLK] = Val::from_u64(clk);
-        r[col::STEP] = Val::from_u64(record.step);
         r[col::PC] = Val::from_u64(pc);
         r[col::NEXT_PC] = Val::from_u64(next_pc);
         r[col::OUT] = Val::from_u64(self.output_count);
-        r[col::NEXT_OUT] = Val::from_u64(next_out);
-        r[col::HALTED] = Val::from_bool(halted);
-        r[col::TAKEN] = Val::from_u64(taken);
         r[col::ADDR] = Val::from_u64(addr & 0xffff_ffff);
         put(&mut r, col::A, a);
         put(&mut r, col::B, b);
@@ -454,10 +445,8 @@ impl StepState<'_, '_> {
         for (w, at) in [(rs1_access, col::RS1_ACCESS), (rs2_access, col::RS2_ACCESS)] {
             r[at..at + 3].copy_from_slice(&w.time_cols());
         }
-        if let Some(w) = rd_access {
-            r[col::RD_ACCESS..col::RD_ACCESS + 2].copy_from_slice(&w.prev_cols());
-            r[col::RD_ACCESS + 2..col::RD_ACCESS + 5].copy_from_slice(&w.time_cols());
-        }
+        r[col::RD_ACCESS..col::RD_ACCESS + 2].copy_from_slice(&rd_access.prev_cols());
+        r[col::RD_ACCESS + 2..col::RD_ACCESS + 5].copy_from_slice(&rd_access.time_cols());
         self.cpu_rows.extend(r);
         *self.tables.rom_counts.entry(pc).or_default() += 1;
         self.output_count = next_out;

@@ -8,6 +8,7 @@
 
 use p3_field::PrimeCharacteristicRing;
 use std::path::Path;
+use ziskjit_air::bus::cell;
 use ziskjit_air::cpu::col;
 use ziskjit_air::rom::{field, Kind};
 use ziskjit_air::run_proof::{prove_run, statement, verify_run, ProgramKey, RunProof};
@@ -146,7 +147,7 @@ fn prove_tampered(run: &Run, key: &ProgramKey, tamper: impl Fn(usize, &mut Segme
         witness.push(trace.clone()).unwrap();
     }
     let exit_code = witness.exit_code.unwrap();
-    let statement = statement(&run.program, exit_code, &witness.public_output);
+    let statement = statement(&run.program, exit_code, &witness.public_output, witness.num_segments());
     let proofs = prove_segments(
         &ziskjit_air::run_proof::config(),
         &key.pk,
@@ -241,6 +242,24 @@ fn a_run_over_several_segments_proves_and_verifies() {
     assert!(verify_run(&altered, &altered_key, &proof).is_err(), "altered initial memory");
 }
 
+/// A run whose `exit` is the last row of a full segment (the main table's last row, whose
+/// successor is its first): the final state is sent from there, and no empty segment
+/// follows.
+#[test]
+fn an_exit_on_the_last_row_of_a_full_segment_proves() {
+    let dir = tempfile::tempdir().unwrap();
+    let steps = |run: &Run| run.segments.iter().map(|s| s.steps).sum::<u64>();
+    let padding = (SEGMENT_STEPS - steps(&guest_run()) % SEGMENT_STEPS) % SEGMENT_STEPS;
+    let nops = "    nop\n".repeat(padding as usize);
+    let run = run_guest(dir.path(), &GUEST.replace("_start:\n", &format!("_start:\n{nops}")), b"private input!");
+    assert_eq!(steps(&run) % SEGMENT_STEPS, 0);
+    assert_eq!(run.segments.last().unwrap().steps, SEGMENT_STEPS);
+    let key = ProgramKey::new(&run.program).unwrap();
+    let (proof, _) = prove_keeping(&run, &key, usize::MAX);
+    verify_run(&run.program, &key, &proof).unwrap();
+    assert_eq!((proof.exit_code, &proof.public_output), (run.exit_code, &run.output));
+}
+
 /// Tampers with one main-table cell of the first row of `kind` in each segment that has
 /// one (there is one) and expects verification to fail.
 fn tampered_main_cell_fails(kind: Kind, column: usize, what: &str) {
@@ -265,34 +284,56 @@ fn tampered_picked_cell_fails(kind: Kind, pick: impl Fn(&[Val]) -> bool + Sync, 
 #[test]
 fn wrong_lui_result_fails() {
     // `lui` is `add rd, x0, imm` on the ALU bus: its result is the ALU's.
-    let from_x0 = |f: &[Val]| f[field::RS1] == Val::ZERO && f[field::WRITES_RD] == Val::ONE;
+    let from_x0 = |f: &[Val]| f[field::RS1] == Val::ZERO && f[field::RD] != Val::from_u8(cell::DISCARD);
     tampered_picked_cell_fails(Kind::AluImm, from_x0, col::C + 1, "a wrong lui result");
 }
 
+/// A `jal`: a `jalr` from x0 to the absolute target.
+fn is_jal(f: &[Val]) -> bool {
+    f[field::RS1] == Val::ZERO
+}
+
 #[test]
-fn wrong_jal_target_fails() {
-    // The target is `pc + imm` with the signed immediate derived from the ROM's limbs.
-    tampered_main_cell_fails(Kind::Jal, col::NEXT_PC, "a wrong jal target");
+fn wrong_jump_target_fails() {
+    // The target is the ALU's `rs1 + imm`, or one less (odd: no instruction there).
+    tampered_picked_cell_fails(Kind::Jalr, is_jal, col::NEXT_PC, "a wrong jal target");
+    tampered_picked_cell_fails(Kind::Jalr, |f| !is_jal(f), col::NEXT_PC, "a wrong jalr target");
+    tampered_picked_cell_fails(Kind::Jalr, is_jal, col::ADDR, "a wrong jal address");
 }
 
 #[test]
 fn forged_shared_rom_field_fails() {
-    // `op` holds a memory row's memory operation (its ALU operation is `Add`), `rd` a
-    // branch's negate bit: both are the ROM's.
+    // `op` holds a memory row's memory operation (its ALU operation is `Add`), a
+    // branch's immediate fields its next-pc constants: all are the ROM's.
     tampered_main_cell_fails(Kind::Memory, col::ROM + field::OP, "a forged memory operation");
-    tampered_main_cell_fails(Kind::Branch, col::ROM + field::NEGATE, "a forged negate bit");
+    tampered_main_cell_fails(Kind::Branch, col::ROM + field::BRANCH_P, "a forged branch constant P");
+    tampered_main_cell_fails(Kind::Branch, col::ROM + field::BRANCH_Q, "a forged branch constant Q");
 }
 
 #[test]
 fn nonzero_unused_operand_fails() {
     // An operand the instruction does not use is a read of x0, which holds 0.
-    tampered_main_cell_fails(Kind::Jal, col::A, "a jal reading a nonzero rs1");
+    tampered_picked_cell_fails(Kind::Jalr, is_jal, col::A, "a jal reading a nonzero rs1");
 }
 
 #[test]
 fn second_kind_flag_fails() {
     // A real row's kind flags are the ROM's, exactly one of them set.
-    tampered_main_cell_fails(Kind::AluReg, col::ROM + field::KIND + Kind::Jal.index(), "a second kind flag");
+    tampered_main_cell_fails(Kind::AluReg, col::ROM + field::KIND + Kind::Jalr.index(), "a second kind flag");
+}
+
+#[test]
+fn discarded_write_to_a_register_fails() {
+    // A store's `rd` is the discarded register: writing its data to a real one instead
+    // changes the ROM field.
+    tampered_main_cell_fails(Kind::Memory, col::ROM + field::RD, "a store writing a register");
+}
+
+#[test]
+fn wrong_ecall_effect_on_main_fails() {
+    // The next pc and the output count after an `ecall` are the syscall table's.
+    tampered_main_cell_fails(Kind::Ecall, col::NEXT_PC, "a wrong pc after an ecall");
+    tampered_main_cell_fails(Kind::Ecall, col::C, "a wrong output count after an ecall");
 }
 
 #[test]

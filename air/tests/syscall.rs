@@ -12,7 +12,7 @@ use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use std::collections::{BTreeMap, HashMap};
-use ziskjit_air::bus::{cell, limbs, ts, BYTE_PAIR, EXIT, MEMORY, OUTPUT, RANGE16, SYSCALL};
+use ziskjit_air::bus::{cell, limbs, ts, BYTE_PAIR, EXIT, HALT_PC, MEMORY, OUTPUT, RANGE16, SYSCALL};
 use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::debug::bus_imbalance;
 use ziskjit_air::gadgets::MemoryTracker;
@@ -151,7 +151,8 @@ fn run(ecalls: &[Ecall]) -> Segment {
             regs[r] = v;
         }
         let out = output.len() as u64;
-        let effect = builder.push(clk, out, &e.input, &mut tracker, &mut lookups);
+        let pc = 0x1_0000 + 4 * clk;
+        let effect = builder.push(clk, pc, out, &e.input, &mut tracker, &mut lookups);
 
         let mut host = Host { words: &mut words, public: vec![], input: &e.input };
         let outcome = dispatch(&mut regs, &mut host).expect("the test's ecalls do not fault");
@@ -165,7 +166,8 @@ fn run(ecalls: &[Ecall]) -> Segment {
             public_output: host.public.clone(),
         };
         assert_eq!(effect, expected, "ecall {k}: {e:?}");
-        main.push(msg(SYSCALL, &[clk, out, expected.next_output_count, u64::from(expected.halted)], true));
+        let next_pc = if expected.halted { HALT_PC } else { pc + 4 };
+        main.push(msg(SYSCALL, &[clk, out, expected.next_output_count, pc, next_pc], true));
         for (i, &b) in expected.public_output.iter().enumerate() {
             claims.push(msg(OUTPUT, &[out + i as u64, u64::from(b)], false));
         }
@@ -364,6 +366,24 @@ fn tamper_harness_accepts_the_honest_witness() {
     assert_eq!(verdict, Verdict { constraints: true, balanced: true, verifies: true });
     let verdict = tampered(rows(&seg.trace), &seg.main, None);
     assert_eq!(verdict, Verdict { constraints: true, balanced: true, verifies: true });
+}
+
+/// Main's `ecall` row claims a next pc the syscall table does not fix: an `exit` that
+/// continues (`pc + 4`), a write that halts. The prover adjusts its trace to match main.
+#[test]
+fn wrong_next_pc_after_an_ecall() {
+    let seg = small();
+    let continues: fn(Val) -> Val = |pc| pc + Val::from_u64(4);
+    let halts: fn(Val) -> Val = |_| Val::from_u64(HALT_PC);
+    for (nth, wrong) in [(3, continues), (0, halts)] {
+        let mut main = seg.main.clone();
+        let mut rows = rows(&seg.trace);
+        let call = main.iter_mut().filter(|m| m.bus == SYSCALL).nth(nth).expect("ecall");
+        call.values[4] = wrong(call.values[3]);
+        let a0 = find(&rows, nth, |r| is(r.a0));
+        rows[a0].next_pc = call.values[4];
+        assert_eq!(tampered(rows, &main, Some(&seg.claims)), CAUGHT_BY_CONSTRAINTS, "ecall {nth}");
+    }
 }
 
 #[test]

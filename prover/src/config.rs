@@ -58,12 +58,16 @@ pub type Challenge = BinomialExtensionField<Goldilocks, 2>;
 
 type Perm = Poseidon2Goldilocks<8>;
 type LeafPerm = Poseidon2Goldilocks<16>;
-type Poseidon2Hash = PaddingFreeSponge<LeafPerm, 16, 12, 4>;
+/// Field elements the Poseidon2 leaf sponge absorbs per permutation: a committed row of
+/// `w` values costs `⌈w / LEAF_HASH_RATE⌉` permutations per LDE row, which is what a
+/// table's width should be tuned against.
+pub const LEAF_HASH_RATE: usize = 12;
+type Poseidon2Hash = PaddingFreeSponge<LeafPerm, 16, LEAF_HASH_RATE, 4>;
 type Poseidon2Compress = TruncatedPermutation<Perm, 2, 4, 8>;
 type Poseidon2ValMmcs =
     MerkleTreeMmcs<<Val as Field>::Packing, <Val as Field>::Packing, Poseidon2Hash, Poseidon2Compress, 2, 4>;
 type Poseidon2ChallengeMmcs = ExtensionMmcs<Val, Challenge, Poseidon2ValMmcs>;
-/// The DFT of the low-degree extensions. Our traces are many narrow matrices (1–43
+/// The DFT of the low-degree extensions. Our traces are many narrow matrices (1–70
 /// columns); this DFT packs across rows sharing twiddles instead of across columns, so it
 /// vectorises narrow matrices too. Measured: LDEs of a segment-like set of shapes (2^18 × 43,
 /// 2^18 × 20, 2^16 × 31, 2^15 × 15, 2^14 × 12, 2^16 × 1) take 2.2–2.5 s instead of 3.1–3.4 s
