@@ -215,17 +215,22 @@ fn row_pair<'a, F: Clone + Send + Sync>(
 }
 
 /// Rows per parallel task of [`logup_trace`]. Each task evaluates its rows, then inverts
-/// all their batch denominators at once (Montgomery's trick: one field inversion per
-/// task), so a task must be long enough to amortise that inversion and short enough that
-/// its fractions stay in cache and the rows spread over the threads.
+/// all their batch denominators at once (Montgomery's trick: one field inversion per lane
+/// and task), so a task must be long enough to amortise that inversion and short enough
+/// that its fractions stay in cache and the rows spread over the threads.
 const LOGUP_TASK_ROWS: usize = 512;
 
 /// Per-task scratch space for [`logup_trace`], reused across tasks.
-struct LogUpBuffers<F, EF> {
-    interactions: Vec<(EF, F)>,
-    /// Numerator and denominator of `h_B` for every batch of every row of the task.
-    nums: Vec<EF>,
-    dens: Vec<EF>,
+struct LogUpBuffers<SC: StarkGenericConfig> {
+    /// The interactions of one row, as the row builder collects them.
+    interactions: Vec<(SC::Challenge, Val<SC>)>,
+    /// The interactions of a group of `WIDTH` rows, row after row.
+    group: Vec<(SC::Challenge, Val<SC>)>,
+    /// Numerator, denominator and inverted denominator of `h_B` for every batch of every
+    /// group of the task.
+    nums: Vec<PackedChallenge<SC>>,
+    dens: Vec<PackedChallenge<SC>>,
+    invs: Vec<PackedChallenge<SC>>,
 }
 
 /// The LogUp columns of one table (base-field coordinates, `#batches·D` columns: every
@@ -235,8 +240,14 @@ struct LogUpBuffers<F, EF> {
 /// Each batch column is computed as the batch's fraction `h_B = num_B/den_B`
 /// ([`crate::logup::batch_fraction`], the same fraction the batch constraint clears), so
 /// a row costs one inversion per batch rather than one per interaction, and the
-/// inversions of a task's rows share one field inversion. `den_B = Π_{i∈B} d_i` vanishes
-/// exactly when one of its denominators does, which is the collision reported.
+/// inversions of a task's rows share one field inversion per lane. `den_B = Π_{i∈B} d_i`
+/// vanishes exactly when one of its denominators does, which is the collision reported.
+///
+/// The rows are evaluated one by one with [`RowBuilder`] (the builder tables see for the
+/// LogUp columns), then the extension arithmetic after it (batch fractions, Montgomery's
+/// trick, `num·inv`) runs on packed extension values, `WIDTH` rows at a time: lane `l` of
+/// group `g` is row `g·WIDTH + l`, wrapping when the trace is shorter than the packing.
+/// The values are the same field elements as row by row, so the proof does not change.
 fn logup_trace<SC, T>(
     config: &Config<SC>,
     table: &T,
@@ -251,60 +262,95 @@ where
     T: StarkTable<SC>,
 {
     let d = <SC::Challenge as BasedVectorSpace<Val<SC>>>::DIMENSION;
+    let pack = PackedVal::<SC>::WIDTH;
     let h = main.height();
+    let n = analysis.interactions.len();
     let (omega, omega_inv) = trace_generator::<SC>(config, h);
     let batches = analysis.logup_batches();
     let k = batches.len();
     let width = k * d;
+    // Heights and the packing width are powers of two: a task is whole groups, or one
+    // partial group when the trace is shorter than the packing.
     let task_rows = LOGUP_TASK_ROWS.min(h);
+    let lanes = pack.min(task_rows);
     let mut values = Val::<SC>::zero_vec(h * width);
     // t_r = Σ_B h_B(r) per row.
     let mut terms = SC::Challenge::zero_vec(h);
     values.par_chunks_mut(task_rows * width).zip(terms.par_chunks_mut(task_rows)).enumerate().try_for_each_init(
-        || LogUpBuffers { interactions: Vec::new(), nums: Vec::new(), dens: Vec::new() },
+        || LogUpBuffers::<SC> {
+            interactions: Vec::new(),
+            group: Vec::with_capacity(pack * n),
+            nums: Vec::new(),
+            dens: Vec::new(),
+            invs: Vec::new(),
+        },
         |buf, (task, (rows, terms))| {
             let start = task * task_rows;
             buf.nums.clear();
             buf.dens.clear();
+            // ω^row (ω^h = 1, so wrapped lanes need no reduction).
             let mut omega_row = omega.exp_u64(start as u64);
-            for r in start..start + task_rows {
-                let (m, p) = row_pair(main, pre, r);
-                let interactions = core::mem::take(&mut buf.interactions);
-                let mut b = RowBuilder::new(
-                    m,
-                    p,
-                    public_values,
-                    r,
-                    h,
-                    (omega_row, omega_inv),
-                    Some(fingerprints),
-                    interactions,
-                );
-                table.eval(&mut b);
+            for group in (start..start + task_rows).step_by(pack) {
+                buf.group.clear();
+                for r in (group..group + pack).map(|r| r % h) {
+                    let (m, p) = row_pair(main, pre, r);
+                    let interactions = core::mem::take(&mut buf.interactions);
+                    let mut b = RowBuilder::new(
+                        m,
+                        p,
+                        public_values,
+                        r,
+                        h,
+                        (omega_row, omega_inv),
+                        Some(fingerprints),
+                        interactions,
+                    );
+                    table.eval(&mut b);
+                    buf.group.extend_from_slice(&b.interactions);
+                    buf.interactions = b.interactions;
+                    buf.interactions.clear();
+                    omega_row *= omega;
+                }
+                let group = &buf.group;
+                let packed = |i: usize| {
+                    (
+                        PackedChallenge::<SC>::from_ext_fn(|l| group[l * n + i].0),
+                        PackedVal::<SC>::from_fn(|l| group[l * n + i].1),
+                    )
+                };
                 for batch in &batches {
-                    let (num, den) = batch_fraction(batch.iter().map(|&i| b.interactions[i]));
+                    let (num, den) = batch_fraction(batch.iter().map(|&i| packed(i)));
                     buf.nums.push(num);
                     buf.dens.push(den);
                 }
-                buf.interactions = b.interactions;
-                buf.interactions.clear();
-                omega_row *= omega;
             }
-            if let Some(i) = buf.dens.iter().position(|den| den.is_zero()) {
-                return Err(start + i / k);
+            for (i, den) in buf.dens.iter().enumerate() {
+                if let Some(l) = (0..lanes).find(|&l| den.extract(l).is_zero()) {
+                    return Err((start + i / k * pack + l) % h);
+                }
             }
-            let invs = p3_field::batch_multiplicative_inverse(&buf.dens);
-            for ((row, t), (nums, invs)) in
-                rows.chunks_mut(width).zip(terms).zip(buf.nums.chunks(k).zip(invs.chunks(k)))
-            {
-                // The last batch has no column (the running sum's step carries it), so
-                // the first `k − 1` batch sums fill the first `k − 1` columns.
+            buf.invs.clear();
+            buf.invs.resize(buf.dens.len(), PackedChallenge::<SC>::ZERO);
+            p3_field::batch_multiplicative_inverse_general(&buf.dens, &mut buf.invs, |product| {
+                let inverses: Vec<SC::Challenge> = (0..pack).map(|l| product.extract(l).inverse()).collect();
+                PackedChallenge::<SC>::from_ext_slice(&inverses)
+            });
+            let groups = rows.chunks_mut(pack * width).zip(terms.chunks_mut(pack));
+            for ((rows, terms), (nums, invs)) in groups.zip(buf.nums.chunks(k).zip(buf.invs.chunks(k))) {
+                let mut t = PackedChallenge::<SC>::ZERO;
                 for (b, (&num, &inv)) in nums.iter().zip(invs).enumerate() {
                     let h_b = num * inv;
+                    // The last batch has no column (the running sum's step carries it), so
+                    // the first `k − 1` batch sums fill the first `k − 1` columns.
                     if b + 1 < k {
-                        row[b * d..(b + 1) * d].copy_from_slice(h_b.as_basis_coefficients_slice());
+                        for (l, row) in rows.chunks_mut(width).enumerate() {
+                            row[b * d..(b + 1) * d].copy_from_slice(h_b.extract(l).as_basis_coefficients_slice());
+                        }
                     }
-                    *t += h_b;
+                    t += h_b;
+                }
+                for (l, term) in terms.iter_mut().enumerate() {
+                    *term = t.extract(l);
                 }
             }
             Ok(())
