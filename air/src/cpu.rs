@@ -16,14 +16,14 @@
 //! `(pc, segment, out)` from [`STATE`] and the last real row sends the state after it
 //! with the next segment's number, so segments chain over the global bus and exactly
 //! one chain runs from the statement's initial state to the `exit`, whose next pc is
-//! [`HALT_PC`](crate::bus::HALT_PC) (fixed by the syscall table), the final state the statement receives.
+//! [`HALT_PC`] (fixed by the syscall table), the final state the statement receives.
 //!
 //! ## Why 36 columns
 //! The prover hashes the committed rows 12 field elements per Poseidon2 permutation, so
 //! a row of at most 36 columns costs three permutations per LDE row where 43 cost four.
 //! What the row does not store: the global step (the segment number, a public value,
 //! orders the states instead), a halted flag and a state-sending flag (the `exit`'s
-//! next pc is [`HALT_PC`](crate::bus::HALT_PC), where nothing can follow; the state is sent after the last
+//! next pc is [`HALT_PC`], where nothing can follow; the state is sent after the last
 //! real row, with a multiplicity of degree 2), the output count after the step (an
 //! `ecall` row's `C`, unused there), a taken bit (see the branch and `jalr` notes
 //! below), a `jal` kind (the ROM encodes `jal` as `jalr` from x0 with the absolute
@@ -65,8 +65,8 @@
 //!   the ALU), one degree-3 constraint instead of a taken bit; the next pc must be in
 //!   the ROM (even), so only `addr & !1` continues.
 //! * `next_pc` is fixed for every kind: by this row, or by the syscall table for
-//!   `ecall` (`pc + 4`, or [`HALT_PC`](crate::bus::HALT_PC) for `exit`). Every next pc becomes the pc of the
-//!   next step, which must be in the ROM, except [`HALT_PC`](crate::bus::HALT_PC), which no other kind can
+//!   `ecall` (`pc + 4`, or [`HALT_PC`] for `exit`). Every next pc becomes the pc of the
+//!   next step, which must be in the ROM, except [`HALT_PC`], which no other kind can
 //!   produce: pc arithmetic is done in the field (`pc + len`, `pc + len + P + Q·C`,
 //!   the ALU's `addr < 2^32`), equal to the 64-bit result whenever that is a valid pc
 //!   (< 2^32), the only case that can continue, and never `2^40`.
@@ -76,6 +76,8 @@
 //!
 //! Columns: 36 (see [`col`]). Interactions per row: 1 (program) + 1 (ALU) + 1 (memop)
 //! + 1 (syscall) + 3 accesses × 4 (two tokens, two range checks) + 2 (state) = 18.
+//!
+//! [`HALT_PC`]: crate::bus::HALT_PC
 
 use crate::bus::{cell, ts, AluOp, ALU, MEMOP, PROGRAM, STATE, SYSCALL};
 use crate::gadgets::{access, Access};
