@@ -40,6 +40,7 @@
 //! whole run has ≤ 2^42 bus terms; [`SecurityReport::compute`] reports the exact figure for
 //! given sizes, and the README tabulates it.
 
+use crate::challenger::DeterministicPow;
 use p3_challenger::{DuplexChallenger, HashChallenger, SerializingChallenger64};
 use p3_commit::ExtensionMmcs;
 use p3_dft::Radix2DFTSmallBatch;
@@ -75,8 +76,9 @@ type Poseidon2ChallengeMmcs = ExtensionMmcs<Val, Challenge, Poseidon2ValMmcs>;
 type Dft = Radix2DFTSmallBatch<Val>;
 /// The Poseidon2 PCS: FRI with Poseidon2 Merkle trees.
 pub type Poseidon2Pcs = TwoAdicFriPcs<Val, Dft, Poseidon2ValMmcs, Poseidon2ChallengeMmcs>;
-/// The Poseidon2 STARK configuration (also usable with `p3-uni-stark`).
-pub type Poseidon2Stark = StarkConfig<Poseidon2Pcs, Challenge, DuplexChallenger<Val, Perm, 8, 4>>;
+/// The Poseidon2 STARK configuration (also usable with `p3-uni-stark`). Its challenger
+/// grinds deterministically ([`DeterministicPow`]), so proofs are reproducible.
+pub type Poseidon2Stark = StarkConfig<Poseidon2Pcs, Challenge, DeterministicPow<DuplexChallenger<Val, Perm, 8, 4>>>;
 
 type Blake3FieldHash = SerializingHasher<p3_blake3::Blake3>;
 type Blake3Compress = CompressionFunctionFromHasher<p3_blake3::Blake3, 2, 32>;
@@ -84,9 +86,13 @@ type Blake3ValMmcs = MerkleTreeMmcs<Val, u8, Blake3FieldHash, Blake3Compress, 2,
 type Blake3ChallengeMmcs = ExtensionMmcs<Val, Challenge, Blake3ValMmcs>;
 /// The Blake3 PCS: FRI with Blake3 Merkle trees.
 pub type Blake3Pcs = TwoAdicFriPcs<Val, Dft, Blake3ValMmcs, Blake3ChallengeMmcs>;
-/// The Blake3 STARK configuration (also usable with `p3-uni-stark`).
-pub type Blake3Stark =
-    StarkConfig<Blake3Pcs, Challenge, SerializingChallenger64<Val, HashChallenger<u8, p3_blake3::Blake3, 32>>>;
+/// The Blake3 STARK configuration (also usable with `p3-uni-stark`), grinding
+/// deterministically like [`Poseidon2Stark`].
+pub type Blake3Stark = StarkConfig<
+    Blake3Pcs,
+    Challenge,
+    DeterministicPow<SerializingChallenger64<Val, HashChallenger<u8, p3_blake3::Blake3, 32>>>,
+>;
 
 /// Which hash a configuration uses; recorded in serialized proofs and keys so bytes made
 /// under one configuration are rejected under the other.
@@ -171,7 +177,7 @@ impl Config<Poseidon2Stark> {
         let fri_params = fri.parameters(Poseidon2ChallengeMmcs::new(mmcs.clone()));
         let pcs = Poseidon2Pcs::new(Dft::default(), mmcs, fri_params);
         Self {
-            stark: StarkConfig::new(pcs, DuplexChallenger::new(perm)),
+            stark: StarkConfig::new(pcs, DeterministicPow(DuplexChallenger::new(perm))),
             fri,
             hash: HashKind::Poseidon2,
             bus_pow_bits: DEFAULT_BUS_POW_BITS,
@@ -186,7 +192,8 @@ impl Config<Blake3Stark> {
             Blake3ValMmcs::new(Blake3FieldHash::new(p3_blake3::Blake3), Blake3Compress::new(p3_blake3::Blake3), 0);
         let fri_params = fri.parameters(Blake3ChallengeMmcs::new(mmcs.clone()));
         let pcs = Blake3Pcs::new(Dft::default(), mmcs, fri_params);
-        let challenger = SerializingChallenger64::new(HashChallenger::new(Vec::new(), p3_blake3::Blake3));
+        let challenger =
+            DeterministicPow(SerializingChallenger64::new(HashChallenger::new(Vec::new(), p3_blake3::Blake3)));
         Self {
             stark: StarkConfig::new(pcs, challenger),
             fri,

@@ -53,6 +53,7 @@
 //! key-derived counts only.
 
 pub mod air;
+pub mod challenger;
 pub mod config;
 pub mod error;
 pub mod folder;

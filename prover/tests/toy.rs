@@ -215,6 +215,18 @@ fn wrong_boundary_fails() {
     assert!(verify_segments(&config, &tables, &pk.vk, &wrong, &proofs).is_err());
 }
 
+/// Proving the same segments twice gives the same bytes, however the threads are
+/// scheduled: the proofs of work are the least passing witnesses, not the first found.
+#[test]
+fn proving_is_reproducible() {
+    let prove = || {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+        let (config, _, _, _, proofs) = pool.install(|| counter_run(3));
+        encode_proofs(&config, &proofs).unwrap()
+    };
+    assert_eq!(prove(), prove());
+}
+
 #[test]
 fn proofs_and_keys_round_trip() {
     let (config, tables, pk, statement, proofs) = counter_run(2);
