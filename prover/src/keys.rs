@@ -61,6 +61,18 @@ impl<SC: StarkGenericConfig> VerifyingKey<SC> {
         Some(self.tables[..t].iter().filter(|k| !k.analysis.interactions.is_empty()).count())
     }
 
+    /// The number of chunks each table's quotient is committed in, for a segment whose
+    /// tables have heights `2^log_heights[t]`
+    /// ([`TableAnalysis::log_quotient_chunks`](crate::symbolic::TableAnalysis::log_quotient_chunks)):
+    /// the one place prover and verifier take the counts from.
+    pub(crate) fn quotient_chunks(&self, log_heights: &[u8]) -> Vec<usize> {
+        self.tables
+            .iter()
+            .zip(log_heights)
+            .map(|(key, &log_h)| 1 << key.analysis.log_quotient_chunks(usize::from(log_h), log_heights))
+            .collect()
+    }
+
     /// Whether any table talks on the bus.
     pub(crate) fn has_interactions(&self) -> bool {
         self.tables.iter().any(|k| !k.analysis.interactions.is_empty())

@@ -332,8 +332,7 @@ where
             buf.invs.clear();
             buf.invs.resize(buf.dens.len(), PackedChallenge::<SC>::ZERO);
             p3_field::batch_multiplicative_inverse_general(&buf.dens, &mut buf.invs, |product| {
-                let inverses: Vec<SC::Challenge> = (0..pack).map(|l| product.extract(l).inverse()).collect();
-                PackedChallenge::<SC>::from_ext_slice(&inverses)
+                PackedChallenge::<SC>::from_ext_fn(|l| product.extract(l).inverse())
             });
             let groups = rows.chunks_mut(pack * width).zip(terms.chunks_mut(pack));
             for ((rows, terms), (nums, invs)) in groups.zip(buf.nums.chunks(k).zip(buf.invs.chunks(k))) {
@@ -581,12 +580,7 @@ where
     // Q is evaluated on a coset of 2^L times the trace height (L the key's quotient degree)
     // and committed in interleaved chunks, split further down to a height another table has
     // (see `TableAnalysis::log_quotient_chunks`).
-    let num_chunks: Vec<usize> = vk
-        .tables
-        .iter()
-        .zip(&committed.commitment.log_heights)
-        .map(|(key, &log_h)| 1 << key.analysis.log_quotient_chunks(log_h as usize, &committed.commitment.log_heights))
-        .collect();
+    let num_chunks = vk.quotient_chunks(&committed.commitment.log_heights);
     for (t, (table, key)) in tables.iter().zip(&vk.tables).enumerate() {
         let chunks = num_chunks[t];
         let qd = domains[t].create_disjoint_domain(domains[t].size() << key.analysis.log_quotient_degree());

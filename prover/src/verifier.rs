@@ -74,12 +74,13 @@ where
     Ok(())
 }
 
-/// Checks that the proof's shape is the one the key and heights prescribe.
+/// Checks that the proof's shape is the one the key and heights prescribe; returns each
+/// table's quotient chunk count, which it checked.
 fn check_shape<SC: StarkGenericConfig>(
     config: &Config<SC>,
     vk: &VerifyingKey<SC>,
     proof: &SegmentProof<SC>,
-) -> Result<(), String> {
+) -> Result<Vec<usize>, String> {
     let n = vk.tables.len();
     let c = &proof.commitment;
     let d = <SC::Challenge as BasedVectorSpace<Val<SC>>>::DIMENSION;
@@ -96,7 +97,8 @@ fn check_shape<SC: StarkGenericConfig>(
     if proof.aux.is_some() != vk.has_interactions() {
         return Err("LogUp commitment present without interactions, or missing".into());
     }
-    for ((key, &log_h), o) in vk.tables.iter().zip(&c.log_heights).zip(&proof.openings) {
+    let num_chunks = vk.quotient_chunks(&c.log_heights);
+    for (((key, &log_h), o), &chunks) in vk.tables.iter().zip(&c.log_heights).zip(&proof.openings).zip(&num_chunks) {
         let name = &key.name;
         let log_h = log_h as usize;
         if log_h < 1 || log_h > max_log {
@@ -112,13 +114,13 @@ fn check_shape<SC: StarkGenericConfig>(
             && o.preprocessed_next.len() == key.preprocessed_width
             && o.aux_local.len() == aux_width
             && o.aux_next.len() == aux_width
-            && o.quotient_chunks.len() == 1 << key.analysis.log_quotient_chunks(log_h, &c.log_heights)
+            && o.quotient_chunks.len() == chunks
             && o.quotient_chunks.iter().all(|q| q.len() == d);
         if !widths_ok {
             return Err(format!("table `{name}`: opened values have the wrong shape"));
         }
     }
-    Ok(())
+    Ok(num_chunks)
 }
 
 /// `Q(ζ)` from its chunks: `Q = Σ_i w_i·q_i` with `w_i` the vanishing polynomials of the
@@ -169,7 +171,7 @@ where
 {
     let segment = proof.commitment.index as usize;
     let shape = |what: String| VerifyError::Shape { segment, what };
-    check_shape(config, vk, proof).map_err(shape)?;
+    let num_chunks = check_shape(config, vk, proof).map_err(shape)?;
     if tables.len() != vk.tables.len() {
         return Err(VerifyError::KeyMismatch { table: tables.len().min(vk.tables.len()), what: "number of tables" });
     }
@@ -193,15 +195,13 @@ where
         zeta_next.push(d.next_point(zeta).ok_or_else(|| shape("no next point".into()))?);
     }
     // The quotient domain (2^L times the trace height) and its chunks, as the prover split
-    // it; `check_shape` checked the chunk counts against the same rule.
+    // it (the counts `check_shape` checked).
     let chunk_domains: Vec<Vec<Domain<SC>>> = domains
         .iter()
         .zip(&vk.tables)
-        .zip(&proof.commitment.log_heights)
-        .map(|((d, key), &log_h)| {
-            let quotient_domain = d.create_disjoint_domain(d.size() << key.analysis.log_quotient_degree());
-            quotient_domain
-                .split_domains(1 << key.analysis.log_quotient_chunks(log_h as usize, &proof.commitment.log_heights))
+        .zip(&num_chunks)
+        .map(|((d, key), &chunks)| {
+            d.create_disjoint_domain(d.size() << key.analysis.log_quotient_degree()).split_domains(chunks)
         })
         .collect();
 
