@@ -61,10 +61,11 @@
 //! # assert_table::<MyTable>();
 //! ```
 //!
-//! The prover, the verifier, the degree analysis and the debug checker each instantiate
-//! `eval` with their own builder; the blanket trait [`StarkTable`] names that set. Several
-//! tables of different Rust types are passed as one enum that forwards to its variants
-//! (as with `p3-batch-stark`).
+//! The degree analysis, the prover (one builder for the LogUp columns, one for the
+//! quotient), the verifier and the debug checker each instantiate `eval` with their own
+//! builder ([`crate::symbolic`], [`crate::rows`], [`crate::folder`]); the blanket trait
+//! [`StarkTable`] names that set. Several tables of different Rust types are passed as
+//! one enum that forwards to its variants (as with `p3-batch-stark`).
 //!
 //! Rules a table must follow (the protocol relies on them):
 //! * a bus carries tuples of one fixed length (a shorter tuple equals the longer one padded
@@ -78,7 +79,7 @@ use p3_air::{Air, AirBuilder, BaseAir};
 use p3_field::{Field, PrimeCharacteristicRing};
 
 use crate::folder::{ProverFolder, VerifierFolder};
-use crate::rows::RowBuilder;
+use crate::rows::{PackedRowBuilder, RowBuilder};
 use crate::symbolic::SymbolicBusBuilder;
 use p3_uni_stark::{StarkGenericConfig, Val};
 
@@ -154,7 +155,8 @@ pub trait StarkTable<SC: StarkGenericConfig>:
     + Air<SymbolicBusBuilder<Val<SC>>>
     + for<'a> Air<ProverFolder<'a, SC>>
     + for<'a> Air<VerifierFolder<'a, SC>>
-    + for<'a> Air<RowBuilder<'a, Val<SC>, SC::Challenge>>
+    + for<'a> Air<PackedRowBuilder<'a, SC>>
+    + for<'a> Air<RowBuilder<'a, Val<SC>>>
 {
 }
 
@@ -166,7 +168,8 @@ where
         + Air<SymbolicBusBuilder<Val<SC>>>
         + for<'a> Air<ProverFolder<'a, SC>>
         + for<'a> Air<VerifierFolder<'a, SC>>
-        + for<'a> Air<RowBuilder<'a, Val<SC>, SC::Challenge>>,
+        + for<'a> Air<PackedRowBuilder<'a, SC>>
+        + for<'a> Air<RowBuilder<'a, Val<SC>>>,
 {
 }
 

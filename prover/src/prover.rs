@@ -33,7 +33,7 @@ use crate::folder::{constraint_weights, ProverFolder};
 use crate::keys::{PcsData, ProvingKey, TableKey, VerifyingKey};
 use crate::logup::{batch_fraction, Fingerprints, GlobalChallenge, LogUpColumns};
 use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
-use crate::rows::RowBuilder;
+use crate::rows::{PackedRowBuilder, RowBuilder};
 use crate::symbolic::TableAnalysis;
 use crate::transcript::{constraint_challenge, ood_point, segment_challenger};
 
@@ -173,16 +173,7 @@ where
         let (omega, omega_inv) = trace_generator::<SC>(config, h);
         let failure = (0..h).into_par_iter().find_map_first(|r| {
             let (main, pre) = row_pair(trace, pre, r);
-            let mut b = RowBuilder::<Val<SC>, SC::Challenge>::new(
-                main,
-                pre,
-                &witness.public_values,
-                r,
-                h,
-                (omega.exp_u64(r as u64), omega_inv),
-                None,
-                Vec::new(),
-            );
+            let mut b = RowBuilder::new(main, pre, &witness.public_values, r, h, (omega.exp_u64(r as u64), omega_inv));
             table.eval(&mut b);
             b.first_failure.map(|c| (r, c))
         });
@@ -220,17 +211,28 @@ fn row_pair<'a, F: Clone + Send + Sync>(
 /// that its fractions stay in cache and the rows spread over the threads.
 const LOGUP_TASK_ROWS: usize = 512;
 
-/// Per-task scratch space for [`logup_trace`], reused across tasks.
+/// Per-task scratch space for [`logup_trace`], reused across tasks so that evaluating a
+/// group of rows allocates nothing.
 struct LogUpBuffers<SC: StarkGenericConfig> {
-    /// The interactions of one row, as the row builder collects them.
-    interactions: Vec<(SC::Challenge, Val<SC>)>,
-    /// The interactions of a group of `WIDTH` rows, row after row.
-    group: Vec<(SC::Challenge, Val<SC>)>,
+    /// Row indices of the group's lanes, then of their successors.
+    rows: Vec<usize>,
+    /// The group's main (preprocessed) rows, packed column by column: local, then next.
+    main: Vec<PackedVal<SC>>,
+    pre: Vec<PackedVal<SC>>,
+    /// The interactions of the group, as the builder collects them.
+    interactions: Vec<(PackedChallenge<SC>, PackedVal<SC>)>,
     /// Numerator, denominator and inverted denominator of `h_B` for every batch of every
     /// group of the task.
     nums: Vec<PackedChallenge<SC>>,
     dens: Vec<PackedChallenge<SC>>,
     invs: Vec<PackedChallenge<SC>>,
+}
+
+/// Appends the rows `rows` of `m`, packed column by column: lane `l` of entry `c` is
+/// `m[rows[l]][c]`.
+fn extend_packed_rows<F: Field>(m: &RowMajorMatrix<F>, rows: &[usize], out: &mut Vec<F::Packing>) {
+    let w = m.width;
+    out.extend((0..w).map(|c| F::Packing::from_fn(|l| m.values[rows[l] * w + c])));
 }
 
 /// The LogUp columns of one table (base-field coordinates, `#batches·D` columns: every
@@ -243,11 +245,12 @@ struct LogUpBuffers<SC: StarkGenericConfig> {
 /// inversions of a task's rows share one field inversion per lane. `den_B = Π_{i∈B} d_i`
 /// vanishes exactly when one of its denominators does, which is the collision reported.
 ///
-/// The rows are evaluated one by one with [`RowBuilder`] (the builder tables see for the
-/// LogUp columns), then the extension arithmetic after it (batch fractions, Montgomery's
-/// trick, `num·inv`) runs on packed extension values, `WIDTH` rows at a time: lane `l` of
+/// The rows are evaluated `WIDTH` at a time with [`PackedRowBuilder`] (the builder that
+/// tables see for the LogUp columns; it collects only the interactions): lane `l` of
 /// group `g` is row `g·WIDTH + l`, wrapping when the trace is shorter than the packing.
-/// The values are the same field elements as row by row, so the proof does not change.
+/// Fingerprints, batch fractions, Montgomery's trick and `num·inv` then run on packed
+/// extension values too. Every value is the same field element as row by row, so the
+/// columns, and the proof, do not depend on the packing.
 fn logup_trace<SC, T>(
     config: &Config<SC>,
     table: &T,
@@ -266,6 +269,7 @@ where
     let h = main.height();
     let n = analysis.interactions.len();
     let (omega, omega_inv) = trace_generator::<SC>(config, h);
+    let omega_pack = omega.exp_u64(pack as u64);
     let batches = analysis.logup_batches();
     let k = batches.len();
     let width = k * d;
@@ -278,8 +282,10 @@ where
     let mut terms = SC::Challenge::zero_vec(h);
     values.par_chunks_mut(task_rows * width).zip(terms.par_chunks_mut(task_rows)).enumerate().try_for_each_init(
         || LogUpBuffers::<SC> {
-            interactions: Vec::new(),
-            group: Vec::with_capacity(pack * n),
+            rows: Vec::with_capacity(2 * pack),
+            main: Vec::with_capacity(2 * main.width),
+            pre: Vec::with_capacity(2 * pre.map_or(0, |p| p.width)),
+            interactions: Vec::with_capacity(n),
             nums: Vec::new(),
             dens: Vec::new(),
             invs: Vec::new(),
@@ -288,41 +294,41 @@ where
             let start = task * task_rows;
             buf.nums.clear();
             buf.dens.clear();
-            // ω^row (ω^h = 1, so wrapped lanes need no reduction).
-            let mut omega_row = omega.exp_u64(start as u64);
+            // ω^row per lane (ω^h = 1, so wrapped lanes need no reduction).
+            let mut omega_rows = PackedVal::<SC>::from_fn(|l| omega.exp_u64((start + l) as u64));
             for group in (start..start + task_rows).step_by(pack) {
-                buf.group.clear();
-                for r in (group..group + pack).map(|r| r % h) {
-                    let (m, p) = row_pair(main, pre, r);
-                    let interactions = core::mem::take(&mut buf.interactions);
-                    let mut b = RowBuilder::new(
-                        m,
-                        p,
-                        public_values,
-                        r,
-                        h,
-                        (omega_row, omega_inv),
-                        Some(fingerprints),
-                        interactions,
-                    );
-                    table.eval(&mut b);
-                    buf.group.extend_from_slice(&b.interactions);
-                    buf.interactions = b.interactions;
-                    buf.interactions.clear();
-                    omega_row *= omega;
+                buf.rows.clear();
+                buf.rows.extend((0..2 * pack).map(|i| (group + i % pack + i / pack) % h));
+                let (local, next) = buf.rows.split_at(pack);
+                buf.main.clear();
+                extend_packed_rows(main, local, &mut buf.main);
+                extend_packed_rows(main, next, &mut buf.main);
+                buf.pre.clear();
+                if let Some(p) = pre {
+                    extend_packed_rows(p, local, &mut buf.pre);
+                    extend_packed_rows(p, next, &mut buf.pre);
                 }
-                let group = &buf.group;
-                let packed = |i: usize| {
-                    (
-                        PackedChallenge::<SC>::from_ext_fn(|l| group[l * n + i].0),
-                        PackedVal::<SC>::from_fn(|l| group[l * n + i].1),
-                    )
+                let (main_local, main_next) = buf.main.split_at(buf.main.len() / 2);
+                let (pre_local, pre_next) = buf.pre.split_at(buf.pre.len() / 2);
+                let mut b = PackedRowBuilder::<SC> {
+                    main: RowWindow::from_two_rows(main_local, main_next),
+                    preprocessed: RowWindow::from_two_rows(pre_local, pre_next),
+                    public_values,
+                    is_first_row: PackedVal::<SC>::from_fn(|l| Val::<SC>::from_bool(local[l] == 0)),
+                    is_last_row: PackedVal::<SC>::from_fn(|l| Val::<SC>::from_bool(local[l] + 1 == h)),
+                    is_transition: omega_rows - omega_inv,
+                    bus: fingerprints,
+                    interactions: core::mem::take(&mut buf.interactions),
                 };
+                table.eval(&mut b);
                 for batch in &batches {
-                    let (num, den) = batch_fraction(batch.iter().map(|&i| packed(i)));
+                    let (num, den) = batch_fraction(batch.iter().map(|&i| b.interactions[i]));
                     buf.nums.push(num);
                     buf.dens.push(den);
                 }
+                buf.interactions = b.interactions;
+                buf.interactions.clear();
+                omega_rows *= omega_pack;
             }
             for (i, den) in buf.dens.iter().enumerate() {
                 if let Some(l) = (0..lanes).find(|&l| den.extract(l).is_zero()) {

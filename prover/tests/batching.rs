@@ -6,9 +6,9 @@
 //! with its own column and for the last batch.
 //!
 //! The aux forgery is a table that declares one thing to the constraint builders and
-//! another to the row builder that computes the LogUp columns: the prover then commits a
-//! batch column `h_B` that is not `Σ m_i/d_i` of the committed trace on one row, exactly
-//! what a cheating prover would write.
+//! another to the packed row builder that computes the LogUp columns: the prover then
+//! commits a batch column `h_B` that is not `Σ m_i/d_i` of the committed trace on one row,
+//! exactly what a cheating prover would write.
 
 mod common;
 
@@ -17,7 +17,7 @@ use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 use ziskjit_prover::folder::{ProverFolder, VerifierFolder};
-use ziskjit_prover::rows::RowBuilder;
+use ziskjit_prover::rows::{PackedRowBuilder, RowBuilder};
 use ziskjit_prover::symbolic::SymbolicBusBuilder;
 use ziskjit_prover::*;
 
@@ -33,7 +33,8 @@ enum Forgery {
 /// The program: a 256-row range table (as in `common`) and the quads table, whose main
 /// columns are `x_0..x_3` (looked up in the range table with multiplicity `k`),
 /// `p = x_0·x_1·x_2` (a degree-3 constraint: the quotient domain is twice the trace
-/// height, room for pairs of lookups), `k`, and `forge` (read only by a forging row builder).
+/// height, room for pairs of lookups), `k`, and `forge` (read only under the builder of
+/// the LogUp columns).
 #[derive(Clone, Debug)]
 enum Table {
     Range,
@@ -111,7 +112,7 @@ impl Table {
     }
 }
 
-// Every builder but the row builder (which computes the LogUp columns) sees the truth.
+// Every builder but the packed row builder (which computes the LogUp columns) sees the truth.
 impl Air<SymbolicBusBuilder<Val>> for Table {
     fn eval(&self, builder: &mut SymbolicBusBuilder<Val>) {
         self.eval_with(builder, None);
@@ -130,8 +131,14 @@ impl<'a> Air<VerifierFolder<'a, Poseidon2Stark>> for Table {
     }
 }
 
-impl<'a> Air<RowBuilder<'a, Val, Challenge>> for Table {
-    fn eval(&self, builder: &mut RowBuilder<'a, Val, Challenge>) {
+impl<'a> Air<RowBuilder<'a, Val>> for Table {
+    fn eval(&self, builder: &mut RowBuilder<'a, Val>) {
+        self.eval_with(builder, None);
+    }
+}
+
+impl<'a> Air<PackedRowBuilder<'a, Poseidon2Stark>> for Table {
+    fn eval(&self, builder: &mut PackedRowBuilder<'a, Poseidon2Stark>) {
         self.eval_with(builder, self.forgery());
     }
 }
