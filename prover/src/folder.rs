@@ -2,7 +2,9 @@
 //! protocol adds, and fold them with powers of the challenge `α`.
 //!
 //! * [`ProverFolder`]: on the quotient domain, `WIDTH` points at a time (packed SIMD
-//!   values); the prover divides the fold by the vanishing polynomial.
+//!   values); the prover divides the fold by the vanishing polynomial. With its
+//!   constraints [`Ignored`], the same builder collects only the interactions of `WIDTH`
+//!   trace rows, for the LogUp columns ([`crate::rows::PackedRowBuilder`]).
 //! * [`VerifierFolder`]: at the out-of-domain point `ζ`, from the opened values.
 //!
 //! Both fold constraint `i` of `N` (table constraints in evaluation order, then the
@@ -11,15 +13,38 @@
 
 use p3_air::{AirBuilder, RowWindow};
 use p3_field::{Algebra, BasedVectorSpace};
-use p3_matrix::dense::RowMajorMatrixView;
 use p3_uni_stark::{PackedChallenge, PackedVal, StarkGenericConfig, Val};
 
 use crate::air::{BusBuilder, BusId};
 use crate::logup::{BusChallenge, Fingerprints, LogUpColumns};
 
-/// Packed evaluation of constraints over the quotient domain (prover side).
-pub struct ProverFolder<'a, SC: StarkGenericConfig> {
-    pub(crate) main: RowMajorMatrixView<'a, PackedVal<SC>>,
+/// Where a [`ProverFolder`] puts the constraints it evaluates.
+pub trait ConstraintSink<E> {
+    fn record(&mut self, constraint: E);
+}
+
+impl<E> ConstraintSink<E> for Vec<E> {
+    #[inline]
+    fn record(&mut self, constraint: E) {
+        self.push(constraint);
+    }
+}
+
+/// Drops every constraint: the LogUp columns need only the interactions, and a no-op lets
+/// the compiler drop the constraints' arithmetic too.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ignored;
+
+impl<E> ConstraintSink<E> for Ignored {
+    #[inline]
+    fn record(&mut self, _constraint: E) {}
+}
+
+/// Packed evaluation of a table, `WIDTH` points or rows at a time (prover side): of the
+/// constraints over the quotient domain, or (with `K =` [`Ignored`]) of the interactions
+/// alone on trace rows.
+pub struct ProverFolder<'a, SC: StarkGenericConfig, K = Vec<PackedVal<SC>>> {
+    pub(crate) main: RowWindow<'a, PackedVal<SC>>,
     pub(crate) preprocessed: RowWindow<'a, PackedVal<SC>>,
     pub(crate) public_values: &'a [Val<SC>],
     pub(crate) is_first_row: PackedVal<SC>,
@@ -27,12 +52,12 @@ pub struct ProverFolder<'a, SC: StarkGenericConfig> {
     pub(crate) is_transition: PackedVal<SC>,
     pub(crate) bus: &'a Fingerprints<SC::Challenge>,
     /// The table's own constraints, in evaluation order.
-    pub(crate) constraints: Vec<PackedVal<SC>>,
+    pub(crate) constraints: K,
     /// `(γ − fingerprint, multiplicity)` per interaction, in evaluation order.
     pub(crate) interactions: Vec<(PackedChallenge<SC>, PackedVal<SC>)>,
 }
 
-impl<'a, SC: StarkGenericConfig> AirBuilder for ProverFolder<'a, SC> {
+impl<'a, SC: StarkGenericConfig, K: ConstraintSink<PackedVal<SC>>> AirBuilder for ProverFolder<'a, SC, K> {
     type F = Val<SC>;
     type Expr = PackedVal<SC>;
     type Var = PackedVal<SC>;
@@ -43,7 +68,7 @@ impl<'a, SC: StarkGenericConfig> AirBuilder for ProverFolder<'a, SC> {
 
     #[inline]
     fn main(&self) -> Self::MainWindow {
-        RowWindow::from_view(&self.main)
+        self.main
     }
 
     fn preprocessed(&self) -> &Self::PreprocessedWindow {
@@ -67,7 +92,7 @@ impl<'a, SC: StarkGenericConfig> AirBuilder for ProverFolder<'a, SC> {
 
     #[inline]
     fn assert_zero<I: Into<Self::Expr>>(&mut self, x: I) {
-        self.constraints.push(x.into());
+        self.constraints.record(x.into());
     }
 
     fn public_values(&self) -> &[Self::PublicVar] {
@@ -75,7 +100,7 @@ impl<'a, SC: StarkGenericConfig> AirBuilder for ProverFolder<'a, SC> {
     }
 }
 
-impl<SC: StarkGenericConfig> BusBuilder for ProverFolder<'_, SC> {
+impl<SC: StarkGenericConfig, K: ConstraintSink<PackedVal<SC>>> BusBuilder for ProverFolder<'_, SC, K> {
     #[inline]
     fn interact<I>(&mut self, bus: BusId, values: I, multiplicity: Self::Expr)
     where

@@ -20,7 +20,7 @@ use p3_air::RowWindow;
 use p3_challenger::GrindingChallenger;
 use p3_commit::{Pcs, PolynomialSpace, UnivariateStarkPcs};
 use p3_field::{BasedVectorSpace, Field, PackedFieldExtension, PackedValue, PrimeCharacteristicRing};
-use p3_matrix::dense::{RowMajorMatrix, RowMajorMatrixView};
+use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use p3_maybe_rayon::prelude::*;
 use p3_uni_stark::{Domain, PackedChallenge, PackedVal, StarkGenericConfig, Val};
@@ -29,7 +29,7 @@ use p3_util::{log2_strict_usize, reverse_bits_len, reverse_slice_index_bits};
 use crate::air::StarkTable;
 use crate::config::Config;
 use crate::error::ProveError;
-use crate::folder::{constraint_weights, ProverFolder};
+use crate::folder::{constraint_weights, Ignored, ProverFolder};
 use crate::keys::{PcsData, ProvingKey, TableKey, VerifyingKey};
 use crate::logup::{batch_fraction, Fingerprints, GlobalChallenge, LogUpColumns};
 use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
@@ -216,6 +216,8 @@ const LOGUP_TASK_ROWS: usize = 512;
 struct LogUpBuffers<SC: StarkGenericConfig> {
     /// Row indices of the group's lanes, then of their successors.
     rows: Vec<usize>,
+    /// The rows being packed ([`extend_packed_rows`]).
+    scratch: Vec<Val<SC>>,
     /// The group's main (preprocessed) rows, packed column by column: local, then next.
     main: Vec<PackedVal<SC>>,
     pre: Vec<PackedVal<SC>>,
@@ -228,11 +230,20 @@ struct LogUpBuffers<SC: StarkGenericConfig> {
     invs: Vec<PackedChallenge<SC>>,
 }
 
-/// Appends the rows `rows` of `m`, packed column by column: lane `l` of entry `c` is
-/// `m[rows[l]][c]`.
-fn extend_packed_rows<F: Field>(m: &RowMajorMatrix<F>, rows: &[usize], out: &mut Vec<F::Packing>) {
-    let w = m.width;
-    out.extend((0..w).map(|c| F::Packing::from_fn(|l| m.values[rows[l] * w + c])));
+/// Appends the rows `rows` of `m` (one per lane), packed column by column: lane `l` of
+/// entry `c` is `m[rows[l]][c]`.
+///
+/// The rows are copied one after the other into `scratch` first and transposed from
+/// there: transposing straight out of the matrix's row slices spent 40% of the quotient
+/// evaluation on the indirect, bounds-checked loads.
+fn extend_packed_rows<F: Field, M: Matrix<F>>(m: &M, rows: &[usize], scratch: &mut Vec<F>, out: &mut Vec<F::Packing>) {
+    let width = m.width();
+    scratch.clear();
+    for &r in rows {
+        scratch.extend_from_slice(&m.row_slice(r).expect("row index within the height"));
+    }
+    let scratch = &scratch[..rows.len() * width];
+    out.extend((0..width).map(|c| F::Packing::from_fn(|l| scratch[l * width + c])));
 }
 
 /// The LogUp columns of one table (base-field coordinates, `#batches·D` columns: every
@@ -283,6 +294,7 @@ where
     values.par_chunks_mut(task_rows * width).zip(terms.par_chunks_mut(task_rows)).enumerate().try_for_each_init(
         || LogUpBuffers::<SC> {
             rows: Vec::with_capacity(2 * pack),
+            scratch: Vec::new(),
             main: Vec::with_capacity(2 * main.width),
             pre: Vec::with_capacity(2 * pre.map_or(0, |p| p.width)),
             interactions: Vec::with_capacity(n),
@@ -301,12 +313,14 @@ where
                 buf.rows.extend((0..2 * pack).map(|i| (group + i % pack + i / pack) % h));
                 let (local, next) = buf.rows.split_at(pack);
                 buf.main.clear();
-                extend_packed_rows(main, local, &mut buf.main);
-                extend_packed_rows(main, next, &mut buf.main);
+                for rows in [local, next] {
+                    extend_packed_rows(main, rows, &mut buf.scratch, &mut buf.main);
+                }
                 buf.pre.clear();
                 if let Some(p) = pre {
-                    extend_packed_rows(p, local, &mut buf.pre);
-                    extend_packed_rows(p, next, &mut buf.pre);
+                    for rows in [local, next] {
+                        extend_packed_rows(p, rows, &mut buf.scratch, &mut buf.pre);
+                    }
                 }
                 let (main_local, main_next) = buf.main.split_at(buf.main.len() / 2);
                 let (pre_local, pre_next) = buf.pre.split_at(buf.pre.len() / 2);
@@ -318,6 +332,7 @@ where
                     is_last_row: PackedVal::<SC>::from_fn(|l| Val::<SC>::from_bool(local[l] + 1 == h)),
                     is_transition: omega_rows - omega_inv,
                     bus: fingerprints,
+                    constraints: Ignored,
                     interactions: core::mem::take(&mut buf.interactions),
                 };
                 table.eval(&mut b);
@@ -386,10 +401,18 @@ pub(crate) fn subgroup_generator<F: Field>(domain: &impl PolynomialSpace<Val = F
     domain.next_point(F::ONE).unwrap_or(F::ONE)
 }
 
+/// The rows of one matrix that a packed group of quotient points reads.
+#[derive(Default)]
+struct QuotientRows<F> {
+    /// Row index per lane.
+    lanes: Vec<usize>,
+    /// The rows being packed ([`extend_packed_rows`]).
+    scratch: Vec<F>,
+}
+
 /// Per-worker scratch space for [`quotient_values`], reused across row groups.
 struct QuotientBuffers<SC: StarkGenericConfig> {
-    /// `WIDTH` consecutive rows of one matrix, before transposition.
-    rows: Vec<Val<SC>>,
+    rows: QuotientRows<Val<SC>>,
     main: Vec<PackedVal<SC>>,
     pre: Vec<PackedVal<SC>>,
     aux_base: Vec<PackedVal<SC>>,
@@ -456,27 +479,17 @@ where
     let log_size = log2_strict_usize(size);
     // The local and next rows of the points of the group at position `i` of the
     // bit-reversed order (wrapping when the domain is smaller than the packing width).
-    // The `WIDTH` rows are copied one after the other into `rows` first and transposed
-    // from there: transposing straight out of the matrix's row slices spent 40% of this
-    // function on the indirect, bounds-checked loads.
-    let packed_rows = |m: &M, i: usize, rows: &mut Vec<Val<SC>>, out: &mut Vec<PackedVal<SC>>| {
-        let width = m.width();
+    let packed_rows = |m: &M, i: usize, buf: &mut QuotientRows<Val<SC>>, out: &mut Vec<PackedVal<SC>>| {
         for step in [0, next_step] {
-            rows.clear();
-            for l in 0..pack {
-                let point = reverse_bits_len((i + l) % size, log_size);
-                rows.extend_from_slice(
-                    &m.row_slice((point + step) % size).expect("row index reduced modulo the height"),
-                );
-            }
-            let rows = &rows[..pack * width];
-            out.extend((0..width).map(|c| PackedVal::<SC>::from_fn(|l| rows[l * width + c])));
+            buf.lanes.clear();
+            buf.lanes.extend((0..pack).map(|l| (reverse_bits_len((i + l) % size, log_size) + step) % size));
+            extend_packed_rows(m, &buf.lanes, &mut buf.scratch, out);
         }
     };
     let mut out = SC::Challenge::zero_vec(size);
     out.par_chunks_mut(pack).enumerate().for_each_init(
         || QuotientBuffers::<SC> {
-            rows: Vec::new(),
+            rows: QuotientRows::default(),
             main: Vec::new(),
             pre: Vec::new(),
             aux_base: Vec::new(),
@@ -500,11 +513,12 @@ where
                     buf.aux_base.chunks(d).map(|c| PackedChallenge::<SC>::from_basis_coefficients_fn(|k| c[k])),
                 );
             }
+            let (main_local, main_next) = buf.main.split_at(buf.main.len() / 2);
             let (pre_local, pre_next) = buf.pre.split_at(buf.pre.len() / 2);
             let (aux_local, aux_next) = buf.aux.split_at(buf.aux.len() / 2);
             let sel = |v: &[Val<SC>]| *PackedVal::<SC>::from_slice(&v[i..i + pack]);
             let mut folder = ProverFolder::<SC> {
-                main: RowMajorMatrixView::new(&buf.main, main.width()),
+                main: RowWindow::from_two_rows(main_local, main_next),
                 preprocessed: RowWindow::from_two_rows(pre_local, pre_next),
                 public_values,
                 is_first_row: sel(&sels.is_first_row),

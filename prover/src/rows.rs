@@ -9,88 +9,23 @@
 //! Both give the selectors their values on the trace: exact Lagrange selectors for the
 //! first and last row, and `ω^row − ω⁻¹` for `is_transition` (see [`crate::air`]).
 //!
-//! The LogUp columns have a builder type of their own, distinct from the quotient's
-//! [`crate::folder::ProverFolder`] although both evaluate packed rows, so that nothing
-//! is kept that the columns do not need (`assert_zero` is a no-op, so the compiler may
-//! drop the constraint arithmetic), and so that a table can tell which builder computes the
-//! witness's LogUp columns: the prover tests' forging tables put one thing on the bus
-//! under this builder and another under the constraint builders, which is how a cheating
-//! prover's LogUp columns are produced.
+//! The LogUp columns' builder is the quotient's [`ProverFolder`] with another constraint
+//! sink, [`Ignored`], so it keeps nothing the columns do not need (`assert_zero` is a
+//! no-op, so the compiler may drop the constraint arithmetic) and is a type of its own: a
+//! table can tell which builder computes the witness's LogUp columns. The prover tests'
+//! forging tables put one thing on the bus under this builder and another under the
+//! constraint builders, which is how a cheating prover's LogUp columns are produced.
 
 use p3_air::{AirBuilder, RowWindow};
 use p3_field::Field;
-use p3_uni_stark::{PackedChallenge, PackedVal, StarkGenericConfig, Val};
 
 use crate::air::{BusBuilder, BusId};
-use crate::logup::Fingerprints;
+use crate::folder::{Ignored, ProverFolder};
 
 /// Evaluates a table's bus interactions on `WIDTH` rows (and their successors) of a
-/// concrete trace at once: lane `l` holds row `r_l`. Constraints are ignored.
-pub struct PackedRowBuilder<'a, SC: StarkGenericConfig> {
-    pub(crate) main: RowWindow<'a, PackedVal<SC>>,
-    pub(crate) preprocessed: RowWindow<'a, PackedVal<SC>>,
-    pub(crate) public_values: &'a [Val<SC>],
-    pub(crate) is_first_row: PackedVal<SC>,
-    pub(crate) is_last_row: PackedVal<SC>,
-    pub(crate) is_transition: PackedVal<SC>,
-    pub(crate) bus: &'a Fingerprints<SC::Challenge>,
-    /// `(γ − fp_j, m_j)` per interaction, in evaluation order.
-    pub(crate) interactions: Vec<(PackedChallenge<SC>, PackedVal<SC>)>,
-}
-
-impl<'a, SC: StarkGenericConfig> AirBuilder for PackedRowBuilder<'a, SC> {
-    type F = Val<SC>;
-    type Expr = PackedVal<SC>;
-    type Var = PackedVal<SC>;
-    type PreprocessedWindow = RowWindow<'a, PackedVal<SC>>;
-    type MainWindow = RowWindow<'a, PackedVal<SC>>;
-    type PublicVar = Val<SC>;
-    type PeriodicVar = PackedVal<SC>;
-
-    #[inline]
-    fn main(&self) -> Self::MainWindow {
-        self.main
-    }
-
-    #[inline]
-    fn preprocessed(&self) -> &Self::PreprocessedWindow {
-        &self.preprocessed
-    }
-
-    #[inline]
-    fn is_first_row(&self) -> Self::Expr {
-        self.is_first_row
-    }
-
-    #[inline]
-    fn is_last_row(&self) -> Self::Expr {
-        self.is_last_row
-    }
-
-    #[inline]
-    fn is_transition(&self) -> Self::Expr {
-        self.is_transition
-    }
-
-    #[inline]
-    fn assert_zero<I: Into<Self::Expr>>(&mut self, _x: I) {}
-
-    #[inline]
-    fn public_values(&self) -> &[Self::PublicVar] {
-        self.public_values
-    }
-}
-
-impl<SC: StarkGenericConfig> BusBuilder for PackedRowBuilder<'_, SC> {
-    #[inline]
-    fn interact<I>(&mut self, bus: BusId, values: I, multiplicity: Self::Expr)
-    where
-        I: IntoIterator<Item = Self::Expr>,
-    {
-        let den = self.bus.denominator_packed::<Val<SC>>(bus, values);
-        self.interactions.push((den, multiplicity));
-    }
-}
+/// concrete trace at once: lane `l` holds row `r_l`. The quotient's packed builder with
+/// its constraints ignored.
+pub type PackedRowBuilder<'a, SC> = ProverFolder<'a, SC, Ignored>;
 
 /// Checks a table's constraints on one row (and its successor) of a concrete trace.
 /// Interactions are ignored.
