@@ -39,7 +39,7 @@ use p3_commit::Pcs;
 use p3_dft::Radix2DFTSmallBatch;
 use p3_field::extension::BinomialExtensionField;
 use p3_field::Field;
-use p3_fri::{FriParameters, TwoAdicFriPcs};
+use p3_fri::TwoAdicFriPcs;
 use p3_koala_bear::{default_koalabear_poseidon2_16, default_koalabear_poseidon2_24, KoalaBear, Poseidon2KoalaBear};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_merkle_tree::MerkleTreeMmcs;
@@ -48,7 +48,7 @@ use p3_uni_stark::{prove, verify, StarkConfig, StarkGenericConfig, Val};
 use rayon::prelude::*;
 use std::time::Instant;
 use ziskjit_prover::challenger::DeterministicPow;
-use ziskjit_prover::config::{Config, FriSettings, FRI_MAX_LOG_ARITY};
+use ziskjit_prover::config::{Config, FriSettings};
 
 /// Default log2 of the table height (a segment of 2^18 steps).
 const LOG_ROWS: usize = 18;
@@ -118,26 +118,11 @@ type KbMmcs<H> = MerkleTreeMmcs<KbPacking, KbPacking, H, KbCompress, 2, 8>;
 type KbPcs<H> = TwoAdicFriPcs<KoalaBear, KbDft, KbMmcs<H>, ExtensionMmcs<KoalaBear, KbChallenge, KbMmcs<H>>>;
 type KbStark<H> = StarkConfig<KbPcs<H>, KbChallenge, KbChallenger>;
 
-/// FRI parameters identical to `config.rs`'s (`FriSettings::default()`).
-fn fri_parameters<M>(mmcs: M) -> FriParameters<M> {
-    let fri = FriSettings::default();
-    FriParameters {
-        log_blowup: fri.log_blowup,
-        log_final_poly_len: 0,
-        max_log_arity: FRI_MAX_LOG_ARITY,
-        num_queries: fri.num_queries,
-        batch_proof_of_work_bits: 0,
-        commit_proof_of_work_bits: 0,
-        query_proof_of_work_bits: fri.query_pow_bits,
-        mmcs,
-    }
-}
-
 /// A KoalaBear configuration whose Merkle leaves are hashed by `leaf_hash`.
 fn koala_bear<H: Clone>(leaf_hash: H) -> KbStark<H> {
     let compress_perm = default_koalabear_poseidon2_16();
     let mmcs = KbMmcs::new(leaf_hash, KbCompress::new(compress_perm.clone()), 0);
-    let fri = fri_parameters(ExtensionMmcs::new(mmcs.clone()));
+    let fri = FriSettings::default().parameters(ExtensionMmcs::new(mmcs.clone()));
     let pcs = KbPcs::new(KbDft::default(), mmcs, fri);
     StarkConfig::new(pcs, DeterministicPow(DuplexChallenger::new(compress_perm)))
 }

@@ -135,7 +135,9 @@ impl Default for FriSettings {
 pub const FRI_MAX_LOG_ARITY: usize = 3;
 
 impl FriSettings {
-    fn parameters<M>(&self, mmcs: M) -> FriParameters<M> {
+    /// Plonky3's FRI parameters for these settings over `mmcs` (folding arity up to
+    /// `2^FRI_MAX_LOG_ARITY`, a constant final polynomial).
+    pub fn parameters<M>(&self, mmcs: M) -> FriParameters<M> {
         FriParameters {
             log_blowup: self.log_blowup,
             log_final_poly_len: 0,
