@@ -3,7 +3,7 @@
 //! produce the same sequence of field elements. Prover and verifier call the same
 //! functions here.
 
-use p3_challenger::{CanObserve, CanSample, FieldChallenger, GrindingChallenger};
+use p3_challenger::{CanObserve, FieldChallenger, GrindingChallenger};
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
 use p3_uni_stark::{StarkGenericConfig, Val};
 
@@ -84,13 +84,6 @@ fn global_transcript<SC: StarkGenericConfig>(
     for s in segments {
         observe_segment::<SC>(&mut ch, s);
     }
-    // The proof of work follows. Draw (and discard) one element first, so that the
-    // transcript's pending input is digested once here instead of once per candidate: the
-    // Blake3 challenger buffers everything observed since its last draw (here the whole
-    // statement, i.e. the ELF's initial memory) and hashes that buffer again for every
-    // witness it tries, which took 11 s of the 16 s proof of a 452 k-step sha256. The
-    // Poseidon2 challenger absorbs as it goes; for it this costs one permutation.
-    let _: Val<SC> = ch.sample();
     ch
 }
 
