@@ -173,8 +173,22 @@ where
 {
 }
 
-/// A human-readable table name, used in error messages ("table `memory`, row 17").
+/// A table's identity outside its constraints: the name used in error messages ("table
+/// `memory`, row 17"), and whether a segment may leave the table out.
 pub trait TableName {
     /// The name.
     fn name(&self) -> String;
+
+    /// Whether a segment may leave this table out: give it a trace with no rows, and the
+    /// segment commits, opens and proves nothing of it, and it puts nothing on the bus.
+    ///
+    /// Sound only for a table that has a trace of its own putting nothing on the bus (a
+    /// lookup table whose multiplicities may all be zero, say): for the bus, leaving the
+    /// table out is then that trace, so a prover gains nothing it did not have. A table
+    /// whose constraints force a message (a mandatory first-row send, say) must not say
+    /// yes. Default: no; the key records the answer, and the verifier rejects a segment
+    /// that leaves out a table that may not be absent.
+    fn may_be_absent(&self) -> bool {
+        false
+    }
 }

@@ -20,7 +20,9 @@ use crate::proof::SegmentProof;
 /// Version 4: the last LogUp batch has no column (the running sum carries it).
 /// Version 5: quotient chunks may be split further, down to a height another table of
 /// the segment already has ([`crate::symbolic::TableAnalysis::log_quotient_chunks`]).
-pub const FORMAT_VERSION: u16 = 5;
+/// Version 6: a segment may leave out a table that may be absent (key field
+/// `may_be_absent`, log height [`crate::proof::ABSENT`]).
+pub const FORMAT_VERSION: u16 = 6;
 const PROOF_MAGIC: [u8; 4] = *b"ZJPF";
 const KEY_MAGIC: [u8; 4] = *b"ZJVK";
 const HEADER_LEN: usize = 7;

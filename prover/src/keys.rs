@@ -10,6 +10,7 @@ use p3_uni_stark::{Com, StarkGenericConfig, Val};
 use crate::air::StarkTable;
 use crate::config::Config;
 use crate::error::SetupError;
+use crate::proof::ABSENT;
 use crate::symbolic::TableAnalysis;
 
 /// The PCS prover data of a commitment.
@@ -31,6 +32,8 @@ pub struct TableKey {
     pub preprocessed_log_height: Option<usize>,
     /// Constraint count, degrees and interactions.
     pub analysis: TableAnalysis,
+    /// Whether a segment may leave the table out ([`crate::TableName::may_be_absent`]).
+    pub may_be_absent: bool,
 }
 
 /// The verification key of a program: the tables' shapes and the commitment to all
@@ -53,29 +56,48 @@ impl<SC: StarkGenericConfig> VerifyingKey<SC> {
         Some(self.tables[..t].iter().filter(|k| k.preprocessed_log_height.is_some()).count())
     }
 
-    /// For table `t`, its position inside the aux (LogUp) commitment, if it has one.
-    pub(crate) fn aux_slot(&self, t: usize) -> Option<usize> {
-        if self.tables[t].analysis.interactions.is_empty() {
-            return None;
-        }
-        Some(self.tables[..t].iter().filter(|k| !k.analysis.interactions.is_empty()).count())
-    }
-
-    /// The number of chunks each table's quotient is committed in, for a segment whose
-    /// tables have heights `2^log_heights[t]`
-    /// ([`TableAnalysis::log_quotient_chunks`](crate::symbolic::TableAnalysis::log_quotient_chunks)):
-    /// the one place prover and verifier take the counts from.
-    pub(crate) fn quotient_chunks(&self, log_heights: &[u8]) -> Vec<usize> {
-        self.tables
+    /// Where each table of a segment with table heights `2^log_heights[t]` sits in the
+    /// segment's commitments: the one place prover and verifier take positions and
+    /// quotient chunk counts from. A table of height [`ABSENT`] has no slot anywhere and
+    /// no quotient chunks; the preprocessed commitment, made once at setup, keeps every
+    /// table's slot ([`Self::preprocessed_slot`]).
+    pub(crate) fn layout(&self, log_heights: &[u8]) -> SegmentLayout {
+        let present: Vec<bool> = log_heights.iter().map(|&h| h != ABSENT).collect();
+        let slots = |keep: &dyn Fn(usize) -> bool| -> Vec<Option<usize>> {
+            let mut next = 0;
+            (0..present.len())
+                .map(|t| {
+                    keep(t).then(|| {
+                        next += 1;
+                        next - 1
+                    })
+                })
+                .collect()
+        };
+        let main = slots(&|t| present[t]);
+        let aux = slots(&|t| present[t] && !self.tables[t].analysis.interactions.is_empty());
+        let quotient_chunks = self
+            .tables
             .iter()
             .zip(log_heights)
-            .map(|(key, &log_h)| 1 << key.analysis.log_quotient_chunks(usize::from(log_h), log_heights))
-            .collect()
-    }
-
-    /// Whether any table talks on the bus.
-    pub(crate) fn has_interactions(&self) -> bool {
-        self.tables.iter().any(|k| !k.analysis.interactions.is_empty())
+            .map(|(key, &log_h)| {
+                if log_h == ABSENT {
+                    0
+                } else {
+                    1 << key.analysis.log_quotient_chunks(usize::from(log_h), log_heights)
+                }
+            })
+            .collect();
+        let domain_log_heights = self
+            .tables
+            .iter()
+            .zip(log_heights)
+            .map(|(key, &log_h)| match log_h {
+                ABSENT => key.preprocessed_log_height.unwrap_or(1),
+                _ => usize::from(log_h),
+            })
+            .collect();
+        SegmentLayout { main, aux, quotient_chunks, domain_log_heights }
     }
 
     /// Checks that `tables` are the tables this key was made for (same shapes and
@@ -96,8 +118,35 @@ impl<SC: StarkGenericConfig> VerifyingKey<SC> {
             if TableAnalysis::of(table, self.num_public_values) != key.analysis {
                 return Err(KeyMismatch { table: i, what: "constraint system" });
             }
+            if table.may_be_absent() != key.may_be_absent {
+                return Err(KeyMismatch { table: i, what: "whether it may be absent" });
+            }
         }
         Ok(())
+    }
+}
+
+/// Where a segment's tables sit in its commitments ([`VerifyingKey::layout`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SegmentLayout {
+    /// Per table, its matrix in the main commitment (`None`: absent).
+    pub main: Vec<Option<usize>>,
+    /// Per table, its matrix in the LogUp commitment (`None`: absent or no interactions).
+    pub aux: Vec<Option<usize>>,
+    /// Per table, the number of chunks its quotient is committed in (0: absent;
+    /// [`TableAnalysis::log_quotient_chunks`](crate::symbolic::TableAnalysis::log_quotient_chunks)).
+    pub quotient_chunks: Vec<usize>,
+    /// Per table, log2 of the height of the domain its openings refer to: its height, or
+    /// for an absent table its preprocessed height (the key's commitment still holds its
+    /// fixed columns, opened at `ζ` only: Plonky3's FRI prover and verifier disagree on a
+    /// committed matrix opened at no point), else 1.
+    pub domain_log_heights: Vec<usize>,
+}
+
+impl SegmentLayout {
+    /// Whether the segment has a LogUp commitment: some table present in it talks on the bus.
+    pub fn has_aux(&self) -> bool {
+        self.aux.iter().any(Option::is_some)
     }
 }
 
@@ -170,6 +219,7 @@ where
             preprocessed_width: declared,
             preprocessed_log_height,
             analysis,
+            may_be_absent: table.may_be_absent(),
         });
     }
     let (commit, data) = if preprocessed.is_empty() {

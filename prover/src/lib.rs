@@ -75,7 +75,7 @@ pub use error::{ProveError, SetupError, VerifyError};
 pub use format::{decode_proofs, decode_vk, encode_proofs, encode_vk, FormatError, FORMAT_VERSION};
 pub use keys::{setup, ProvingKey, TableKey, VerifyingKey};
 pub use logup::{BusChallenge, GlobalChallenge};
-pub use proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
+pub use proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings, ABSENT};
 pub use prover::{
     check_witness, commit_segment, global_challenge, prove_committed, prove_phase_two, prove_segments,
     CommittedSegment, SegmentWitness,

@@ -22,13 +22,19 @@ pub struct Statement<F: Field> {
     pub boundary: Vec<BusMessage<F>>,
 }
 
+/// The log height [`SegmentCommitment::log_heights`] records for a table with no rows in
+/// the segment (height 1 is never a table height, so the value is free). Such a table is
+/// *absent*: nothing of it is committed or opened and it puts nothing on the bus, which
+/// only a table that [may be absent](crate::TableName::may_be_absent) may be.
+pub const ABSENT: u8 = 0;
+
 /// Phase 1 of a segment: what the global challenge is drawn from.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 #[serde(bound = "")]
 pub struct SegmentCommitment<SC: StarkGenericConfig> {
     /// The segment's position in the proof set.
     pub index: u32,
-    /// log2 of each table's height in this segment.
+    /// log2 of each table's height in this segment ([`ABSENT`] for a table without rows).
     pub log_heights: Vec<u8>,
     /// The segment's public values, visible to every table's constraints.
     pub public_values: Vec<Val<SC>>,
@@ -36,8 +42,9 @@ pub struct SegmentCommitment<SC: StarkGenericConfig> {
     pub main: Com<SC>,
 }
 
-/// The values one table opens at `ζ` (and `ω·ζ` for rows read as "next").
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// The values one table opens at `ζ` (and `ω·ζ` for rows read as "next"); all empty for
+/// a table absent from the segment.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(bound = "")]
 pub struct TableOpenings<EF: Field> {
     /// Main columns at `ζ`.

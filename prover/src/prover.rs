@@ -32,7 +32,7 @@ use crate::error::ProveError;
 use crate::folder::{constraint_weights, Ignored, ProverFolder};
 use crate::keys::{PcsData, ProvingKey, TableKey, VerifyingKey};
 use crate::logup::{batch_fraction, Fingerprints, GlobalChallenge, LogUpColumns};
-use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
+use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings, ABSENT};
 use crate::rows::{PackedRowBuilder, RowBuilder};
 use crate::symbolic::TableAnalysis;
 use crate::transcript::{constraint_challenge, ood_point, segment_challenger};
@@ -43,7 +43,8 @@ pub use crate::transcript::global_challenge;
 /// segment's public values.
 #[derive(Clone, Debug)]
 pub struct SegmentWitness<F> {
-    /// Main traces, one per table; heights are powers of two ≥ 2.
+    /// Main traces, one per table; heights are powers of two ≥ 2, or 0 for a table the
+    /// segment leaves out (only one that [may be absent](crate::TableName::may_be_absent)).
     pub traces: Vec<RowMajorMatrix<F>>,
     /// Public values, visible to all tables of the segment.
     pub public_values: Vec<F>,
@@ -100,6 +101,12 @@ fn check_shapes<SC: StarkGenericConfig>(
             });
         }
         let h = trace.height();
+        if h == 0 {
+            if !key.may_be_absent {
+                return Err(height_error("is 0, but the table may not be absent from a segment".into()));
+            }
+            continue;
+        }
         if !h.is_power_of_two() || h < 2 || h.ilog2() as usize > max_log {
             return Err(height_error(format!("is not a power of two in [2, 2^{max_log}]")));
         }
@@ -123,12 +130,17 @@ pub fn commit_segment<SC: StarkGenericConfig>(
     let segment_index = u32::try_from(index)
         .map_err(|_| ProveError::Witness { segment: index, message: "segment index does not fit in 32 bits".into() })?;
     let pcs = config.stark.pcs();
-    let log_heights = witness.traces.iter().map(|t| t.height().ilog2() as u8).collect();
+    let log_heights = witness.traces.iter().map(|t| t.height().checked_ilog2().map_or(ABSENT, |h| h as u8)).collect();
     // Keep a copy only of the traces whose rows phase 2 reads (bus interactions).
     let mut kept = Vec::with_capacity(witness.traces.len());
     let mut inputs = Vec::with_capacity(witness.traces.len());
     let mut resident_bytes = 0;
     for (trace, key) in witness.traces.into_iter().zip(&pk.vk.tables) {
+        tracing::debug!(segment = index, table = %key.name, height = trace.height(), width = trace.width());
+        if trace.height() == 0 {
+            kept.push(None);
+            continue;
+        }
         let copy = (!key.analysis.interactions.is_empty()).then(|| trace.clone());
         let bytes = trace.values.len() * size_of::<Val<SC>>();
         resident_bytes += (bytes << config.fri.log_blowup) + copy.as_ref().map_or(0, |_| bytes);
@@ -137,9 +149,6 @@ pub fn commit_segment<SC: StarkGenericConfig>(
     }
     let cells: usize = inputs.iter().map(|(_, t)| t.values.len()).sum();
     let _span = tracing::info_span!("commit_main", segment = index, cells).entered();
-    for ((_, trace), key) in inputs.iter().zip(&pk.vk.tables) {
-        tracing::debug!(segment = index, table = %key.name, height = trace.height(), width = trace.width());
-    }
     let (main, main_data) = pcs.commit(inputs).map_err(|e| ProveError::Pcs {
         segment: index,
         phase: "main trace commitment",
@@ -170,6 +179,9 @@ where
     for (t, (table, trace)) in tables.iter().zip(&witness.traces).enumerate() {
         let pre = pk.preprocessed_traces.get(t).and_then(Option::as_ref);
         let h = trace.height();
+        if h == 0 {
+            continue; // absent from the segment: nothing to check
+        }
         let (omega, omega_inv) = trace_generator::<SC>(config, h);
         let failure = (0..h).into_par_iter().find_map_first(|r| {
             let (main, pre) = row_pair(trace, pre, r);
@@ -572,8 +584,9 @@ where
     }
     let mut ch = segment_challenger(config, vk, challenge, &committed.commitment);
     let publics = &committed.commitment.public_values;
+    let layout = vk.layout(&committed.commitment.log_heights);
     let domains: Vec<Domain<SC>> =
-        committed.commitment.log_heights.iter().map(|&h| pcs.natural_domain_for_degree(1 << h)).collect();
+        layout.domain_log_heights.iter().map(|&h| pcs.natural_domain_for_degree(1 << h)).collect();
 
     let fingerprints: Vec<Fingerprints<SC::Challenge>> =
         vk.tables.iter().map(|key| Fingerprints::new(challenge, key.analysis.max_arity())).collect();
@@ -609,16 +622,16 @@ where
     // Q is evaluated on a coset of 2^L times the trace height (L the key's quotient degree)
     // and committed in interleaved chunks, split further down to a height another table has
     // (see `TableAnalysis::log_quotient_chunks`).
-    let num_chunks = vk.quotient_chunks(&committed.commitment.log_heights);
     for (t, (table, key)) in tables.iter().zip(&vk.tables).enumerate() {
-        let chunks = num_chunks[t];
+        let Some(main_slot) = layout.main[t] else { continue };
+        let chunks = layout.quotient_chunks[t];
         let qd = domains[t].create_disjoint_domain(domains[t].size() << key.analysis.log_quotient_degree());
-        let main_q = pcs.get_evaluations_on_domain(&committed.main_data, t, qd);
+        let main_q = pcs.get_evaluations_on_domain(&committed.main_data, main_slot, qd);
         let pre_q = match (vk.preprocessed_slot(t), &pk.preprocessed_data) {
             (Some(slot), Some(data)) => Some(pcs.get_evaluations_on_domain_no_random(data, slot, qd)),
             _ => None,
         };
-        let aux_q = match (vk.aux_slot(t), &aux) {
+        let aux_q = match (layout.aux[t], &aux) {
             (Some(slot), Some((_, data))) => Some(pcs.get_evaluations_on_domain(data, slot, qd)),
             _ => None,
         };
@@ -655,13 +668,17 @@ where
         })?;
         Ok(vec![zeta, next])
     };
-    let all: Vec<usize> = (0..tables.len()).collect();
-    let aux_tables: Vec<usize> = all.iter().copied().filter(|&t| vk.aux_slot(t).is_some()).collect();
-    let pre_tables: Vec<usize> = all.iter().copied().filter(|&t| vk.preprocessed_slot(t).is_some()).collect();
-    let main_points = all.iter().map(|&t| pair(t)).collect::<Result<Vec<_>, _>>()?;
-    let aux_points = aux_tables.iter().map(|&t| pair(t)).collect::<Result<Vec<_>, _>>()?;
-    let pre_points = pre_tables.iter().map(|&t| pair(t)).collect::<Result<Vec<_>, _>>()?;
-    let quotient_points: Vec<Vec<SC::Challenge>> = num_chunks.iter().flat_map(|&k| vec![vec![zeta]; k]).collect();
+    let all = 0..tables.len();
+    let main_points = all.clone().filter(|&t| layout.main[t].is_some()).map(pair).collect::<Result<Vec<_>, _>>()?;
+    let aux_points = all.clone().filter(|&t| layout.aux[t].is_some()).map(pair).collect::<Result<Vec<_>, _>>()?;
+    // The preprocessed commitment holds every table's columns; an absent table's are
+    // opened at ζ only (see `SegmentLayout::domain_log_heights`).
+    let pre_points = all
+        .filter(|&t| vk.preprocessed_slot(t).is_some())
+        .map(|t| if layout.main[t].is_some() { pair(t) } else { Ok(vec![zeta]) })
+        .collect::<Result<Vec<_>, _>>()?;
+    let quotient_points: Vec<Vec<SC::Challenge>> =
+        layout.quotient_chunks.iter().flat_map(|&k| vec![vec![zeta]; k]).collect();
     let mut rounds = vec![(&committed.main_data, main_points).into()];
     if let Some((_, data)) = &aux {
         rounds.push((data, aux_points).into());
@@ -680,16 +697,18 @@ where
     let pre_round = round.next().unwrap_or_default();
     let two = |m: Option<&Vec<Vec<SC::Challenge>>>| match m.map(|v| v.as_slice()) {
         Some([local, next]) => (local.clone(), next.clone()),
+        Some([local]) => (local.clone(), Vec::new()),
         _ => (Vec::new(), Vec::new()),
     };
     let mut quotient_iter = quotient_round.into_iter();
-    let openings = num_chunks
+    let openings = layout
+        .quotient_chunks
         .iter()
         .enumerate()
         .map(|(t, &chunks)| {
-            let (main_local, main_next) = two(main_round.get(t));
+            let (main_local, main_next) = two(layout.main[t].and_then(|s| main_round.get(s)));
             let (preprocessed_local, preprocessed_next) = two(vk.preprocessed_slot(t).and_then(|s| pre_round.get(s)));
-            let (aux_local, aux_next) = two(vk.aux_slot(t).and_then(|s| aux_round.get(s)));
+            let (aux_local, aux_next) = two(layout.aux[t].and_then(|s| aux_round.get(s)));
             let quotient_chunks =
                 quotient_iter.by_ref().take(chunks).map(|mut points| points.pop().unwrap_or_default()).collect();
             TableOpenings {

@@ -211,6 +211,7 @@ impl TableAnalysis {
     /// height), which costs about what the split saves (measured on sha256 with one split
     /// of every table: commit_quotient halved, FRI's commit phase +1 s per segment).
     pub fn log_quotient_chunks(&self, log_height: usize, segment_log_heights: &[u8]) -> usize {
+        // Absent tables (log height 0) never match: `log_height − e ≥ 1`.
         let tables_at = |h: usize| segment_log_heights.iter().filter(|&&l| usize::from(l) == h).count();
         let extra = (0..=MAX_EXTRA_QUOTIENT_SPLITS.min(log_height.saturating_sub(1)))
             .find(|&e| tables_at(log_height - e) > usize::from(e == 0))

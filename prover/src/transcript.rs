@@ -38,6 +38,7 @@ fn observe_vk<SC: StarkGenericConfig>(ch: &mut SC::Challenger, vk: &VerifyingKey
         observe_len::<SC>(ch, t.width);
         observe_len::<SC>(ch, t.preprocessed_width);
         observe_len::<SC>(ch, t.preprocessed_log_height.map_or(0, |h| h + 1));
+        observe_len::<SC>(ch, usize::from(t.may_be_absent));
         observe_len::<SC>(ch, t.analysis.num_constraints);
         observe_len::<SC>(ch, t.analysis.log_quotient_degree());
         observe_len::<SC>(ch, t.analysis.interactions.len());

@@ -17,9 +17,9 @@ use crate::air::StarkTable;
 use crate::config::Config;
 use crate::error::VerifyError;
 use crate::folder::VerifierFolder;
-use crate::keys::VerifyingKey;
+use crate::keys::{SegmentLayout, VerifyingKey};
 use crate::logup::{BusChallenge, LogUpColumns};
-use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings};
+use crate::proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings, ABSENT};
 use crate::prover::lagrange_scales;
 use crate::symbolic::TableAnalysis;
 use crate::transcript::{check_global_challenge, constraint_challenge, ood_point, segment_challenger};
@@ -74,13 +74,13 @@ where
     Ok(())
 }
 
-/// Checks that the proof's shape is the one the key and heights prescribe; returns each
-/// table's quotient chunk count, which it checked.
+/// Checks that the proof's shape is the one the key and heights prescribe; returns where
+/// each table sits in the commitments (with its quotient chunk count), which it checked.
 fn check_shape<SC: StarkGenericConfig>(
     config: &Config<SC>,
     vk: &VerifyingKey<SC>,
     proof: &SegmentProof<SC>,
-) -> Result<Vec<usize>, String> {
+) -> Result<SegmentLayout, String> {
     let n = vk.tables.len();
     let c = &proof.commitment;
     let d = <SC::Challenge as BasedVectorSpace<Val<SC>>>::DIMENSION;
@@ -94,12 +94,27 @@ fn check_shape<SC: StarkGenericConfig>(
     if proof.bus_sums.len() != n || proof.openings.len() != n {
         return Err(format!("{} bus sums and {} openings for {n} tables", proof.bus_sums.len(), proof.openings.len()));
     }
-    if proof.aux.is_some() != vk.has_interactions() {
+    let layout = vk.layout(&c.log_heights);
+    if proof.aux.is_some() != layout.has_aux() {
         return Err("LogUp commitment present without interactions, or missing".into());
     }
-    let num_chunks = vk.quotient_chunks(&c.log_heights);
-    for (((key, &log_h), o), &chunks) in vk.tables.iter().zip(&c.log_heights).zip(&proof.openings).zip(&num_chunks) {
+    for (t, ((key, &log_h), o)) in vk.tables.iter().zip(&c.log_heights).zip(&proof.openings).enumerate() {
         let name = &key.name;
+        if log_h == ABSENT {
+            if !key.may_be_absent {
+                return Err(format!("table `{name}` is absent, but the key does not let a segment leave it out"));
+            }
+            // Only its fixed columns, at ζ.
+            let opened_fixed = TableOpenings { preprocessed_local: o.preprocessed_local.clone(), ..Default::default() };
+            if !proof.bus_sums[t].is_zero()
+                || *o != opened_fixed
+                || o.preprocessed_local.len() != key.preprocessed_width
+            {
+                return Err(format!("table `{name}` is absent but has a bus sum or opened values"));
+            }
+            continue;
+        }
+        let chunks = layout.quotient_chunks[t];
         let log_h = log_h as usize;
         if log_h < 1 || log_h > max_log {
             return Err(format!("table `{name}`: height 2^{log_h} out of range"));
@@ -120,7 +135,7 @@ fn check_shape<SC: StarkGenericConfig>(
             return Err(format!("table `{name}`: opened values have the wrong shape"));
         }
     }
-    Ok(num_chunks)
+    Ok(layout)
 }
 
 /// `Q(ζ)` from its chunks: `Q = Σ_i w_i·q_i` with `w_i` the vanishing polynomials of the
@@ -171,7 +186,7 @@ where
 {
     let segment = proof.commitment.index as usize;
     let shape = |what: String| VerifyError::Shape { segment, what };
-    let num_chunks = check_shape(config, vk, proof).map_err(shape)?;
+    let layout = check_shape(config, vk, proof).map_err(shape)?;
     if tables.len() != vk.tables.len() {
         return Err(VerifyError::KeyMismatch { table: tables.len().min(vk.tables.len()), what: "number of tables" });
     }
@@ -186,7 +201,7 @@ where
     let zeta = ood_point::<SC>(&mut ch, &proof.quotient);
 
     let domains: Vec<Domain<SC>> =
-        proof.commitment.log_heights.iter().map(|&h| pcs.natural_domain_for_degree(1 << h)).collect();
+        layout.domain_log_heights.iter().map(|&h| pcs.natural_domain_for_degree(1 << h)).collect();
     if domains.iter().any(|d| d.vanishing_poly_at_point(zeta).is_zero()) {
         return Err(VerifyError::OodPointInDomain { segment });
     }
@@ -199,9 +214,10 @@ where
     let chunk_domains: Vec<Vec<Domain<SC>>> = domains
         .iter()
         .zip(&vk.tables)
-        .zip(&num_chunks)
-        .map(|((d, key), &chunks)| {
-            d.create_disjoint_domain(d.size() << key.analysis.log_quotient_degree()).split_domains(chunks)
+        .zip(&layout.quotient_chunks)
+        .map(|((d, key), &chunks)| match chunks {
+            0 => Vec::new(), // absent
+            _ => d.create_disjoint_domain(d.size() << key.analysis.log_quotient_degree()).split_domains(chunks),
         })
         .collect();
 
@@ -211,12 +227,15 @@ where
     };
     let o = &proof.openings;
     let n = vk.tables.len();
-    let mut rounds =
-        vec![(proof.commitment.main.clone(), (0..n).map(|t| pairs(t, &o[t].main_local, &o[t].main_next)).collect())];
+    let present = |t: &usize| layout.main[*t].is_some();
+    let mut rounds = vec![(
+        proof.commitment.main.clone(),
+        (0..n).filter(present).map(|t| pairs(t, &o[t].main_local, &o[t].main_next)).collect(),
+    )];
     if let Some(aux) = &proof.aux {
         rounds.push((
             aux.clone(),
-            (0..n).filter(|&t| vk.aux_slot(t).is_some()).map(|t| pairs(t, &o[t].aux_local, &o[t].aux_next)).collect(),
+            (0..n).filter(|&t| layout.aux[t].is_some()).map(|t| pairs(t, &o[t].aux_local, &o[t].aux_next)).collect(),
         ));
     }
     rounds.push((
@@ -236,7 +255,11 @@ where
             pre.clone(),
             (0..n)
                 .filter(|&t| vk.preprocessed_slot(t).is_some())
-                .map(|t| pairs(t, &o[t].preprocessed_local, &o[t].preprocessed_next))
+                .map(|t| match present(&t) {
+                    true => pairs(t, &o[t].preprocessed_local, &o[t].preprocessed_next),
+                    // The key's commitment holds an absent table's columns, opened at ζ.
+                    false => (domains[t], vec![(zeta, o[t].preprocessed_local.clone())]),
+                })
                 .collect(),
         ));
     }
@@ -244,7 +267,7 @@ where
         .map_err(|e| VerifyError::Opening { segment, message: format!("{e:?}") })?;
 
     // The constraint identity C(ζ) = Z_H(ζ)·Q(ζ) for every table.
-    for (t, (table, key)) in tables.iter().zip(&vk.tables).enumerate() {
+    for (t, (table, key)) in tables.iter().zip(&vk.tables).enumerate().filter(|(t, _)| present(t)) {
         let mismatch = || VerifyError::ConstraintMismatch { segment, table: key.name.clone() };
         if check_table::<SC, T>(
             table,

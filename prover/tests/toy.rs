@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
 use ziskjit_prover::*;
 
 fn config() -> Config<Poseidon2Stark> {
@@ -95,6 +96,84 @@ fn lookup_with_blake3() {
     // Blake3 proofs are rejected by a Poseidon2 verifier at the format level.
     let bytes = encode_proofs(&config, &proofs).unwrap();
     assert!(matches!(decode_proofs(&self::config(), &bytes), Err(FormatError::WrongHash { .. })));
+}
+
+#[test]
+fn lookup_table_absent_from_a_segment() {
+    let config = config();
+    let tables = lookup_program(0);
+    let pk = setup(&config, &tables).unwrap();
+    let statement = Statement::default();
+    let proofs = prove_segments(&config, &pk, &tables, &statement, 2, 0, |k| Ok::<_, String>(shared_range_witness(k)))
+        .expect("proving succeeds");
+    // Segment 0 commits, opens and sums nothing for the range table; segment 1's range
+    // table receives both segments' lookups.
+    assert_eq!(proofs[0].commitment.log_heights, vec![ABSENT, 6]);
+    let range_openings = &proofs[0].openings[0];
+    assert_eq!(range_openings.preprocessed_local.len(), 1, "fixed columns opened at ζ only");
+    assert_eq!(*range_openings, TableOpenings { preprocessed_local: range_openings.preprocessed_local.clone(), ..Default::default() });
+    assert_eq!(proofs[0].bus_sums[0], Challenge::ZERO);
+    assert_ne!(proofs[0].bus_sum(), Challenge::ZERO);
+    assert_eq!(proofs[0].bus_sum() + proofs[1].bus_sum(), Challenge::ZERO);
+    verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap();
+    let bytes = encode_proofs(&config, &proofs).unwrap();
+    verify_segments(&config, &tables, &pk.vk, &statement, &decode_proofs(&config, &bytes).unwrap()).unwrap();
+
+    // The range table left out of every segment: segment 0's lookups find no receiver.
+    let proofs = prove_segments(&config, &pk, &tables, &statement, 2, 0, |k| {
+        let mut w = shared_range_witness(k);
+        w.traces[0] = RowMajorMatrix::new(Vec::new(), 1);
+        Ok::<_, String>(w)
+    })
+    .unwrap();
+    let err = verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap_err();
+    assert!(matches!(err, VerifyError::Unbalanced(_)), "{err}");
+}
+
+#[test]
+fn absent_table_claims_are_checked() {
+    let config = config();
+    let tables = lookup_program(0);
+    let pk = setup(&config, &tables).unwrap();
+    assert_eq!(pk.vk.tables.iter().map(|k| k.may_be_absent).collect::<Vec<_>>(), [true, false]);
+    let statement = Statement::default();
+    // The prover refuses to leave out a table that may not be absent.
+    let mut witness = lookup_witness(0, 64, 5, None);
+    witness.traces[1] = RowMajorMatrix::new(Vec::new(), 2);
+    let result = prove_segments(&config, &pk, &tables, &statement, 1, 0, |_| Ok::<_, String>(witness.clone()));
+    assert!(matches!(result, Err(ProveError::Height { height: 0, .. })), "{:?}", result.err());
+
+    let proofs = prove_segments(&config, &pk, &tables, &statement, 2, 0, |k| Ok::<_, String>(shared_range_witness(k)))
+        .unwrap();
+    // Each forgery fails the set's verification, and its segment alone fails the shape
+    // check under the honest global challenge.
+    let commitments: Vec<_> = proofs.iter().map(|p| p.commitment.clone()).collect();
+    let challenge =
+        check_global_challenge(&config, &pk.vk, &statement, &commitments, proofs[0].bus_pow_witness).unwrap();
+    let rejected = |forged: &[SegmentProof<Poseidon2Stark>]| {
+        assert!(verify_segments(&config, &tables, &pk.vk, &statement, forged).is_err());
+        let err = verify_segment(&config, &tables, &pk.vk, &challenge, &forged[0]).unwrap_err();
+        assert!(matches!(err, VerifyError::Shape { segment: 0, .. }), "{err}");
+    };
+    // Claiming the squares table absent (its openings dropped too).
+    let mut forged = proofs.clone();
+    forged[0].commitment.log_heights[1] = ABSENT;
+    forged[0].openings[1] = TableOpenings::default();
+    rejected(&forged);
+    // Opened values for an absent table beyond its fixed columns at ζ.
+    let mut forged = proofs.clone();
+    forged[0].openings[0].preprocessed_next = forged[0].openings[0].preprocessed_local.clone();
+    forged[0].bus_sums[1] = Challenge::ZERO;
+    rejected(&forged);
+    // An absent table with a bus sum: moving segment 0's sum onto its absent range table.
+    let mut forged = proofs.clone();
+    forged[0].bus_sums[0] = forged[0].bus_sums[1];
+    forged[0].bus_sums[1] = Challenge::ZERO;
+    rejected(&forged);
+    // Claiming the range table present in segment 0 at some height.
+    let mut forged = proofs;
+    forged[0].commitment.log_heights[0] = 8;
+    rejected(&forged);
 }
 
 #[test]
