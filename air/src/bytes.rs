@@ -1,5 +1,7 @@
 //! The bytes table: 2^16 preprocessed rows serving three lookups, and [`Lookups`], the
-//! counter every witness generator reports its lookups to.
+//! counter every witness generator reports its lookups to. One table serves a whole
+//! run: the bus is global, so the memory segment's bytes table receives every
+//! segment's lookups and the execution segments leave the table out.
 //!
 //! Row `r = 256·a + b` holds the fixed columns `(r, a, b, a AND b, a OR b, a XOR b)` and
 //! three witness columns: how many times the segment looked up `r` on
@@ -29,6 +31,12 @@ const WIDTH: usize = 3;
 impl TableName for BytesTable {
     fn name(&self) -> String {
         "bytes".into()
+    }
+
+    /// Only the memory segment holds the table, with the whole run's lookups: it only
+    /// receives, with witness multiplicities, so zero counts put nothing on the bus.
+    fn may_be_absent(&self) -> bool {
+        true
     }
 }
 
@@ -61,13 +69,16 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for BytesTable {
     }
 }
 
-/// The lookups one segment's witness makes into the bytes table. Every witness
-/// generator that sends on [`RANGE16`], [`BYTE_PAIR`] or [`LOGIC`] reports the same
-/// lookups here, once per send with multiplicity one (a send with multiplicity `m` is
-/// reported `m` times); [`Lookups::trace`] turns the counts into the table's witness.
-#[derive(Clone, Debug)]
+/// The lookups witness generators make into the bytes table. Every witness generator
+/// that sends on [`RANGE16`], [`BYTE_PAIR`] or [`LOGIC`] reports the same lookups here,
+/// once per send with multiplicity one (a send with multiplicity `m` is reported `m`
+/// times); the segments' counts are added up ([`Lookups::add`]) for the one bytes table
+/// of a run, and [`Lookups::trace`] turns the counts into its witness. Counts are 64-bit:
+/// a run looks the same value up far more than 2^32 times (the multiplicities stay far
+/// below the field's order, as LogUp requires).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lookups {
-    counts: Vec<[u32; WIDTH]>,
+    counts: Vec<[u64; WIDTH]>,
 }
 
 impl Default for Lookups {
@@ -103,8 +114,17 @@ impl Lookups {
         self.range16(value >> 16);
     }
 
+    /// Adds `other`'s lookups to these.
+    pub fn add(&mut self, other: &Lookups) {
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m += t;
+            }
+        }
+    }
+
     /// The bytes table's witness.
     pub fn trace(&self) -> RowMajorMatrix<Val> {
-        RowMajorMatrix::new(self.counts.iter().flatten().map(|&c| Val::from_u32(c)).collect(), WIDTH)
+        RowMajorMatrix::new(self.counts.iter().flatten().map(|&c| Val::from_u64(c)).collect(), WIDTH)
     }
 }

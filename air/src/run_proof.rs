@@ -283,7 +283,7 @@ pub fn statement(program: &Program, exit_code: u8, public_output: &[u8], segment
 
 /// The proof file's magic and version.
 const MAGIC: [u8; 8] = *b"ZKJITRUN";
-const VERSION: u32 = 6;
+const VERSION: u32 = 7;
 
 /// Why a proof file could not be read.
 #[derive(Debug, thiserror::Error)]

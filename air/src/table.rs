@@ -71,6 +71,10 @@ impl TableName for Table {
             _ => forward!(self, t => t.name()),
         }
     }
+
+    fn may_be_absent(&self) -> bool {
+        forward!(self, t => t.may_be_absent())
+    }
 }
 
 impl BaseAir<Val> for Table {

@@ -436,6 +436,46 @@ fn wrong_logic_result_in_a_later_part_fails() {
 }
 
 #[test]
+fn one_rom_and_one_bytes_table_serve_the_run() {
+    // The execution segments leave both lookup tables out; the memory segment (the last)
+    // holds them with the whole run's counts.
+    use ziskjit_prover::{TableName, ABSENT};
+    let run = guest_run();
+    let key = ProgramKey::new(&run.program).unwrap();
+    let position = |name: &str| key.tables.iter().position(|t| t.name() == name).unwrap();
+    let (rom, bytes) = (position("rom"), position("bytes"));
+    let (proof, _) = prove_keeping(&run, &key, usize::MAX);
+    let last = proof.segments.len() - 1;
+    for (i, segment) in proof.segments.iter().enumerate() {
+        let heights = &segment.commitment.log_heights;
+        assert_eq!((heights[rom] == ABSENT, heights[bytes] == ABSENT), (i != last, i != last), "segment {i}");
+    }
+    verify_run(&run.program, &key, &proof).unwrap();
+
+    // The memory segment without the ROM's step counts, without the bytes table, or with
+    // the bytes table's counts doubled: each leaves the bus unbalanced.
+    let zero_counts = |w: &mut SegmentWitness<Val>, t: usize| w.traces[t].values.fill(Val::ZERO);
+    let no_steps = prove_tampered(&run, &key, |i, w| {
+        if i == last {
+            zero_counts(w, rom)
+        }
+    });
+    assert!(verify_run(&run.program, &key, &no_steps).is_err(), "ROM counts dropped");
+    let no_bytes = prove_tampered(&run, &key, |i, w| {
+        if i == last {
+            w.traces[bytes] = p3_matrix::dense::RowMajorMatrix::new(Vec::new(), w.traces[bytes].width);
+        }
+    });
+    assert!(verify_run(&run.program, &key, &no_bytes).is_err(), "bytes table left out everywhere");
+    let doubled = prove_tampered(&run, &key, |i, w| {
+        if i == last {
+            w.traces[bytes].values.iter_mut().for_each(|c| *c = c.double());
+        }
+    });
+    assert!(verify_run(&run.program, &key, &doubled).is_err(), "bytes counts doubled");
+}
+
+#[test]
 fn aligned_doublewords_go_to_the_word_table() {
     // The guest's `ld`/`sd` at aligned addresses (stack spills) are the word table's
     // rows, whose proofs the tests above verify.

@@ -111,7 +111,10 @@ fn lookup_table_absent_from_a_segment() {
     assert_eq!(proofs[0].commitment.log_heights, vec![ABSENT, 6]);
     let range_openings = &proofs[0].openings[0];
     assert_eq!(range_openings.preprocessed_local.len(), 1, "fixed columns opened at ζ only");
-    assert_eq!(*range_openings, TableOpenings { preprocessed_local: range_openings.preprocessed_local.clone(), ..Default::default() });
+    assert_eq!(
+        *range_openings,
+        TableOpenings { preprocessed_local: range_openings.preprocessed_local.clone(), ..Default::default() }
+    );
     assert_eq!(proofs[0].bus_sums[0], Challenge::ZERO);
     assert_ne!(proofs[0].bus_sum(), Challenge::ZERO);
     assert_eq!(proofs[0].bus_sum() + proofs[1].bus_sum(), Challenge::ZERO);
@@ -143,8 +146,8 @@ fn absent_table_claims_are_checked() {
     let result = prove_segments(&config, &pk, &tables, &statement, 1, 0, |_| Ok::<_, String>(witness.clone()));
     assert!(matches!(result, Err(ProveError::Height { height: 0, .. })), "{:?}", result.err());
 
-    let proofs = prove_segments(&config, &pk, &tables, &statement, 2, 0, |k| Ok::<_, String>(shared_range_witness(k)))
-        .unwrap();
+    let proofs =
+        prove_segments(&config, &pk, &tables, &statement, 2, 0, |k| Ok::<_, String>(shared_range_witness(k))).unwrap();
     // Each forgery fails the set's verification, and its segment alone fails the shape
     // check under the honest global challenge.
     let commitments: Vec<_> = proofs.iter().map(|p| p.commitment.clone()).collect();
