@@ -76,7 +76,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for BytesTable {
 /// of a run, and [`Lookups::trace`] turns the counts into its witness. Counts are 64-bit:
 /// a run looks the same value up far more than 2^32 times (the multiplicities stay far
 /// below the field's order, as LogUp requires).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Lookups {
     counts: Vec<[u64; WIDTH]>,
 }
