@@ -14,7 +14,7 @@
 //!
 //! The ROM and the bytes table are lookup tables: one of each serves the whole run (the
 //! bus is global). The sequential pass adds up every execution segment's lookups
-//! ([`RunLookups`]); the memory segment, built last, holds both tables with the run's
+//! (`RunLookups`); the memory segment, built last, holds both tables with the run's
 //! counts, and the execution segments leave them out (a table with no rows), which
 //! saves each of them the 2^16-row bytes table and the ROM.
 //!
