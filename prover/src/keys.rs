@@ -62,42 +62,24 @@ impl<SC: StarkGenericConfig> VerifyingKey<SC> {
     /// no quotient chunks; the preprocessed commitment, made once at setup, keeps every
     /// table's slot ([`Self::preprocessed_slot`]).
     pub(crate) fn layout(&self, log_heights: &[u8]) -> SegmentLayout {
-        let present: Vec<bool> = log_heights.iter().map(|&h| h != ABSENT).collect();
-        let slots = |keep: &dyn Fn(usize) -> bool| -> Vec<Option<usize>> {
-            let mut next = 0;
-            (0..present.len())
-                .map(|t| {
-                    keep(t).then(|| {
-                        next += 1;
-                        next - 1
-                    })
-                })
-                .collect()
-        };
-        let main = slots(&|t| present[t]);
-        let aux = slots(&|t| present[t] && !self.tables[t].analysis.interactions.is_empty());
-        let quotient_chunks = self
-            .tables
-            .iter()
-            .zip(log_heights)
-            .map(|(key, &log_h)| {
-                if log_h == ABSENT {
-                    0
-                } else {
-                    1 << key.analysis.log_quotient_chunks(usize::from(log_h), log_heights)
-                }
-            })
-            .collect();
-        let domain_log_heights = self
-            .tables
-            .iter()
-            .zip(log_heights)
-            .map(|(key, &log_h)| match log_h {
-                ABSENT => key.preprocessed_log_height.unwrap_or(1),
-                _ => usize::from(log_h),
-            })
-            .collect();
-        SegmentLayout { main, aux, quotient_chunks, domain_log_heights }
+        let mut layout = SegmentLayout::default();
+        // Each commitment numbers its matrices in table order.
+        let (mut main_slots, mut aux_slots) = (0usize.., 0usize..);
+        for (key, &log_h) in self.tables.iter().zip(log_heights) {
+            let present = log_h != ABSENT;
+            let talks = present && !key.analysis.interactions.is_empty();
+            layout.main.push(present.then(|| main_slots.next()).flatten());
+            layout.aux.push(talks.then(|| aux_slots.next()).flatten());
+            layout.quotient_chunks.push(match present {
+                true => 1 << key.analysis.log_quotient_chunks(usize::from(log_h), log_heights),
+                false => 0,
+            });
+            layout.domain_log_heights.push(match present {
+                true => usize::from(log_h),
+                false => key.preprocessed_log_height.unwrap_or(1),
+            });
+        }
+        layout
     }
 
     /// Checks that `tables` are the tables this key was made for (same shapes and
@@ -127,7 +109,7 @@ impl<SC: StarkGenericConfig> VerifyingKey<SC> {
 }
 
 /// Where a segment's tables sit in its commitments ([`VerifyingKey::layout`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct SegmentLayout {
     /// Per table, its matrix in the main commitment (`None`: absent).
     pub main: Vec<Option<usize>>,

@@ -100,36 +100,30 @@ fn check_shape<SC: StarkGenericConfig>(
     }
     for (t, ((key, &log_h), o)) in vk.tables.iter().zip(&c.log_heights).zip(&proof.openings).enumerate() {
         let name = &key.name;
-        if log_h == ABSENT {
-            if !key.may_be_absent {
-                return Err(format!("table `{name}` is absent, but the key does not let a segment leave it out"));
+        let present = log_h != ABSENT;
+        if present {
+            let log_h = log_h as usize;
+            if log_h < 1 || log_h > max_log {
+                return Err(format!("table `{name}`: height 2^{log_h} out of range"));
             }
-            // Only its fixed columns, at ζ.
-            let opened_fixed = TableOpenings { preprocessed_local: o.preprocessed_local.clone(), ..Default::default() };
-            if !proof.bus_sums[t].is_zero()
-                || *o != opened_fixed
-                || o.preprocessed_local.len() != key.preprocessed_width
-            {
-                return Err(format!("table `{name}` is absent but has a bus sum or opened values"));
+            if key.preprocessed_log_height.is_some_and(|p| p != log_h) {
+                return Err(format!("table `{name}`: height differs from its preprocessed height"));
             }
-            continue;
+        } else if !key.may_be_absent {
+            return Err(format!("table `{name}` is absent, but the key does not let a segment leave it out"));
+        } else if !proof.bus_sums[t].is_zero() {
+            return Err(format!("table `{name}` is absent but has a bus sum"));
         }
-        let chunks = layout.quotient_chunks[t];
-        let log_h = log_h as usize;
-        if log_h < 1 || log_h > max_log {
-            return Err(format!("table `{name}`: height 2^{log_h} out of range"));
-        }
-        if key.preprocessed_log_height.is_some_and(|p| p != log_h) {
-            return Err(format!("table `{name}`: height differs from its preprocessed height"));
-        }
-        let aux_width = key.analysis.num_logup_columns() * d;
-        let widths_ok = o.main_local.len() == key.width
-            && o.main_next.len() == key.width
+        // An absent table opens nothing but its fixed columns, at ζ only.
+        let live = |width: usize| if present { width } else { 0 };
+        let aux_width = live(key.analysis.num_logup_columns() * d);
+        let widths_ok = o.main_local.len() == live(key.width)
+            && o.main_next.len() == live(key.width)
             && o.preprocessed_local.len() == key.preprocessed_width
-            && o.preprocessed_next.len() == key.preprocessed_width
+            && o.preprocessed_next.len() == live(key.preprocessed_width)
             && o.aux_local.len() == aux_width
             && o.aux_next.len() == aux_width
-            && o.quotient_chunks.len() == chunks
+            && o.quotient_chunks.len() == layout.quotient_chunks[t]
             && o.quotient_chunks.iter().all(|q| q.len() == d);
         if !widths_ok {
             return Err(format!("table `{name}`: opened values have the wrong shape"));
