@@ -206,6 +206,10 @@ pub fn verify(args: &VerifyArgs) -> Result<u8, CliError> {
     match proof_hash(&bytes).map_err(|e| invalid(format!("{}: {e}", args.proof.display())))? {
         HashKind::Poseidon2 => verify_with::<Poseidon2Stark>(args, &bytes),
         HashKind::Blake3 => verify_with::<Blake3Stark>(args, &bytes),
+        // `proof_hash` accepts only the RISC-V tables' configurations.
+        kind @ HashKind::Poseidon2KoalaBear => {
+            Err(invalid(format!("{}: no RISC-V proof is made with {kind:?}", args.proof.display())))
+        }
     }
 }
 

@@ -1,6 +1,20 @@
 //! Configurations: Goldilocks with challenges in its degree-2 extension, FRI over
 //! two-adic cosets, and either Poseidon2 (the default, recursion-friendly) or Blake3
-//! (faster natively, not meant for recursion) for Merkle trees and Fiat–Shamir.
+//! (faster natively, not meant for recursion) for Merkle trees and Fiat–Shamir; and
+//! KoalaBear (a 31-bit field, challenges in its degree-4 extension) with Poseidon2.
+//!
+//! # Why a 31-bit configuration
+//!
+//! The RISC-V tables (`ziskjit-air`) are written for Goldilocks: 64-bit values are two
+//! 32-bit limbs, which a 31-bit field cannot hold, so they prove under
+//! [`Poseidon2Stark`] only. The prover itself is generic over the field, and
+//! [`KoalaBearStark`] is where it is headed: a KoalaBear Poseidon2 permutation runs 8
+//! lanes per AVX2 vector with 32-bit multiplications, about 5× cheaper per absorbed
+//! element than Goldilocks' (`examples/hash_fields.rs`), and hashing is most of the
+//! prover's time. The price is in the tables (16-bit limbs, so more cells per step) and
+//! in the bus (challenges in a degree-4 extension: a LogUp column is 4 base cells, not
+//! 2); `examples/bench.rs --fields` measures both on segment-shaped tables, and
+//! `air/PORT31.md` plans the tables' port.
 //!
 //! # The Poseidon2 instances
 //!
@@ -35,7 +49,9 @@
 //!   so each attempt at a favourable challenge costs `2^16` hashes (≈ 116 bits for
 //!   `M = 2^27`, ≈ 100 bits for `M = 2^43`).
 //!
-//! `log2(p²) ≈ 127.99` for Goldilocks (`p = 2^64 − 2^32 + 1`). With the default FRI
+//! Here `p²` stands for the size of the challenge field: `log2(p²) ≈ 127.99` for
+//! Goldilocks (`p = 2^64 − 2^32 + 1`), and `log2(q⁴) ≈ 123.9` for KoalaBear
+//! (`q = 2^31 − 2^24 + 1`), which lowers the DEEP and LogUp terms by about 4 bits. With the default FRI
 //! settings the figure is ≥ 100 bits while every table has ≤ 2^22 rows (degree ≤ 3) and the
 //! whole run has ≤ 2^42 bus terms; [`SecurityReport::compute`] reports the exact figure for
 //! given sizes, and the README tabulates it.
@@ -45,12 +61,13 @@ use p3_challenger::{DuplexChallenger, HashChallenger, SerializingChallenger64};
 use p3_commit::ExtensionMmcs;
 use p3_dft::Radix2DFTSmallBatch;
 use p3_field::extension::BinomialExtensionField;
-use p3_field::{Field, PrimeField64};
+use p3_field::{BasedVectorSpace, Field, PrimeField64};
 use p3_fri::{FriParameters, TwoAdicFriPcs};
 use p3_goldilocks::{default_goldilocks_poseidon2_16, default_goldilocks_poseidon2_8, Goldilocks, Poseidon2Goldilocks};
+use p3_koala_bear::{default_koalabear_poseidon2_16, default_koalabear_poseidon2_24, KoalaBear, Poseidon2KoalaBear};
 use p3_merkle_tree::MerkleTreeMmcs;
 use p3_symmetric::{CompressionFunctionFromHasher, PaddingFreeSponge, SerializingHasher, TruncatedPermutation};
-use p3_uni_stark::{StarkConfig, StarkGenericConfig};
+use p3_uni_stark::{StarkConfig, StarkGenericConfig, Val as StarkVal};
 
 /// The base field.
 pub type Val = Goldilocks;
@@ -80,6 +97,37 @@ pub type Poseidon2Pcs = TwoAdicFriPcs<Val, Dft, Poseidon2ValMmcs, Poseidon2Chall
 /// grinds deterministically ([`DeterministicPow`]), so proofs are reproducible.
 pub type Poseidon2Stark = StarkConfig<Poseidon2Pcs, Challenge, DeterministicPow<DuplexChallenger<Val, Perm, 8, 4>>>;
 
+/// KoalaBear's Merkle leaves: the width-24 permutation with rate 16 and capacity 8 (248
+/// bits, as Goldilocks' capacity 4 is 256), digests of 8 elements. Measured
+/// (`examples/field_stark.rs`): 6–8× cheaper per absorbed element than Goldilocks' leaf
+/// sponge, where width 16 with rate 8 is 5×.
+type KoalaBearHash = PaddingFreeSponge<Poseidon2KoalaBear<24>, 24, 16, 8>;
+/// Two 8-element digests fill the width-16 permutation exactly, as two Goldilocks digests
+/// fill the width-8 one.
+type KoalaBearCompress = TruncatedPermutation<Poseidon2KoalaBear<16>, 2, 8, 16>;
+type KoalaBearValMmcs = MerkleTreeMmcs<
+    <KoalaBear as Field>::Packing,
+    <KoalaBear as Field>::Packing,
+    KoalaBearHash,
+    KoalaBearCompress,
+    2,
+    8,
+>;
+type KoalaBearChallengeMmcs = ExtensionMmcs<KoalaBear, KoalaBearChallenge, KoalaBearValMmcs>;
+/// The challenge field of [`KoalaBearStark`]: the degree-4 extension (`≈ 2^124`
+/// elements; the degree-2 one, `≈ 2^62`, is too small for the DEEP and LogUp terms).
+pub type KoalaBearChallenge = BinomialExtensionField<KoalaBear, 4>;
+/// The KoalaBear PCS: FRI with Poseidon2 Merkle trees.
+pub type KoalaBearPcs =
+    TwoAdicFriPcs<KoalaBear, Radix2DFTSmallBatch<KoalaBear>, KoalaBearValMmcs, KoalaBearChallengeMmcs>;
+/// The KoalaBear Poseidon2 STARK configuration; the challenger is the width-16 duplex
+/// sponge (rate 8), grinding deterministically like [`Poseidon2Stark`]'s.
+pub type KoalaBearStark = StarkConfig<
+    KoalaBearPcs,
+    KoalaBearChallenge,
+    DeterministicPow<DuplexChallenger<KoalaBear, Poseidon2KoalaBear<16>, 16, 8>>,
+>;
+
 type Blake3FieldHash = SerializingHasher<p3_blake3::Blake3>;
 type Blake3Compress = CompressionFunctionFromHasher<p3_blake3::Blake3, 2, 32>;
 type Blake3ValMmcs = MerkleTreeMmcs<Val, u8, Blake3FieldHash, Blake3Compress, 2, 32>;
@@ -94,15 +142,17 @@ pub type Blake3Stark = StarkConfig<
     DeterministicPow<SerializingChallenger64<Val, HashChallenger<u8, p3_blake3::Blake3, 32>>>,
 >;
 
-/// Which hash a configuration uses; recorded in serialized proofs and keys so bytes made
-/// under one configuration are rejected under the other.
+/// Which hash (and field) a configuration uses; recorded in serialized proofs and keys so
+/// bytes made under one configuration are rejected under another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum HashKind {
     /// Poseidon2 over Goldilocks (width-16 leaf sponge, width-8 compression and challenger).
     Poseidon2 = 1,
-    /// Blake3.
+    /// Blake3, over Goldilocks.
     Blake3 = 2,
+    /// Poseidon2 over KoalaBear (width-24 leaf sponge, width-16 compression and challenger).
+    Poseidon2KoalaBear = 3,
 }
 
 /// FRI parameters.
@@ -205,12 +255,45 @@ impl Config<Blake3Stark> {
     }
 }
 
-impl<SC: StarkGenericConfig> Config<SC> {
+impl Config<KoalaBearStark> {
+    /// Poseidon2 over KoalaBear (see [`KoalaBearStark`] and the module docs).
+    pub fn poseidon2_koala_bear(fri: FriSettings) -> Self {
+        let perm16 = default_koalabear_poseidon2_16();
+        let leaf_hash = KoalaBearHash::new(default_koalabear_poseidon2_24());
+        let mmcs = KoalaBearValMmcs::new(leaf_hash, KoalaBearCompress::new(perm16.clone()), 0);
+        let fri_params = fri.parameters(KoalaBearChallengeMmcs::new(mmcs.clone()));
+        let pcs = KoalaBearPcs::new(Radix2DFTSmallBatch::default(), mmcs, fri_params);
+        Self {
+            stark: StarkConfig::new(pcs, DeterministicPow(DuplexChallenger::new(perm16))),
+            fri,
+            hash: HashKind::Poseidon2KoalaBear,
+            bus_pow_bits: DEFAULT_BUS_POW_BITS,
+        }
+    }
+}
+
+impl<SC: StarkGenericConfig> Config<SC>
+where
+    StarkVal<SC>: PrimeField64,
+{
+    /// `log2` of the size of this configuration's challenge field.
+    pub fn challenge_field_bits(&self) -> f64 {
+        let degree = <SC::Challenge as BasedVectorSpace<StarkVal<SC>>>::DIMENSION;
+        degree as f64 * (StarkVal::<SC>::ORDER_U64 as f64).log2()
+    }
+
     /// The conjectured security of proofs with tables of at most `2^max_log_height` rows,
     /// constraint degree at most `max_degree`, and `log2(M)` = `log_bus_terms` total bus
     /// terms over the whole proof set.
     pub fn security(&self, max_log_height: usize, max_degree: usize, log_bus_terms: f64) -> SecurityReport {
-        SecurityReport::compute(self.fri, self.bus_pow_bits, max_log_height, max_degree, log_bus_terms)
+        SecurityReport::compute(
+            self.challenge_field_bits(),
+            self.fri,
+            self.bus_pow_bits,
+            max_log_height,
+            max_degree,
+            log_bus_terms,
+        )
     }
 }
 
@@ -228,20 +311,16 @@ pub struct SecurityReport {
 }
 
 impl SecurityReport {
-    /// `log2` of the size of the challenge field `F_{p²}`.
-    pub fn challenge_field_bits() -> f64 {
-        2.0 * (Val::ORDER_U64 as f64).log2()
-    }
-
-    /// Computes the report (see the module docs for the formulas).
+    /// Computes the report (see the module docs for the formulas) for a challenge field
+    /// of `2^field` elements.
     pub fn compute(
+        field: f64,
         fri: FriSettings,
         bus_pow_bits: usize,
         max_log_height: usize,
         max_degree: usize,
         log_bus_terms: f64,
     ) -> Self {
-        let field = Self::challenge_field_bits();
         let fri_bits = (fri.log_blowup * fri.num_queries + fri.query_pow_bits) as f64;
         let deep_bits = field - ((max_degree.max(1) as f64).log2() + max_log_height as f64);
         let logup_bits = field - (1.0 + log_bus_terms) + bus_pow_bits as f64;

@@ -398,7 +398,7 @@ fn security_figure_reaches_100_bits() {
     assert!(report.conjectured_bits >= 100.0, "{report:?}");
     assert_eq!(report.fri_bits, 116.0);
     // 2M bad challenges for M = 2^27 bus terms (see `config`): 2^28.
-    assert_eq!(report.logup_bits, SecurityReport::challenge_field_bits() - 28.0 + 16.0);
+    assert_eq!(report.logup_bits, config.challenge_field_bits() - 28.0 + 16.0);
     // Larger runs lose LogUp bits: the figure is computed, not asserted.
     assert!(config.security(22, 3, 46.0).conjectured_bits < 100.0);
 }
