@@ -79,7 +79,7 @@ impl BaseAir<Val> for BoundaryTable {
 
 impl<AB: BusBuilder<F = Val>> Air<AB> for BoundaryTable {
     fn eval(&self, builder: &mut AB) {
-        let segment: AB::Expr = builder.public_values()[crate::segment::NUMBER].into();
+        let segment = crate::segment::number(builder);
         let local: Vec<AB::Expr> = builder.main().current_slice().iter().map(|&v| v.into()).collect();
         let c = |i: usize| local[i].clone();
         let is_real = c(IS_REAL);
@@ -87,8 +87,8 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for BoundaryTable {
         builder.assert_zero(is_real.clone() * (segment.clone() - c(IN_SEGMENT) - AB::Expr::ONE - c(GAP)));
         builder.send(RANGE16, [c(GAP)], is_real.clone());
         builder.receive(GLOBAL_MEMORY, [c(CELL), c(IN), c(IN + 1), c(IN_SEGMENT)], is_real.clone());
-        builder.send(MEMORY, [c(CELL), c(IN), c(IN + 1), AB::Expr::ZERO], is_real.clone());
-        builder.receive(MEMORY, [c(CELL), c(OUT), c(OUT + 1), c(OUT_TIME)], is_real.clone());
+        builder.send(MEMORY, [segment.clone(), c(CELL), c(IN), c(IN + 1), AB::Expr::ZERO], is_real.clone());
+        builder.receive(MEMORY, [segment.clone(), c(CELL), c(OUT), c(OUT + 1), c(OUT_TIME)], is_real.clone());
         builder.send(GLOBAL_MEMORY, [c(CELL), c(OUT), c(OUT + 1), segment], is_real);
     }
 }

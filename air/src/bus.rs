@@ -6,7 +6,19 @@
 
 use ziskjit_prover::BusId;
 
-/// `(cell, lo, hi, time)`: a memory token inside one segment (see the crate docs).
+/// `(segment, cell, lo, hi, time)`: a memory token inside one segment (see the crate
+/// docs).
+///
+/// **Why the segment number.** All buses share one LogUp sum over the whole proof set,
+/// so a bus whose messages only make sense inside a segment (times and `clk` restart at
+/// 0 in every segment) must say which segment a message belongs to, or one segment
+/// could consume another's messages: a read of segment A could take a token segment B
+/// sent at the same local time, and be served a value B wrote, with every segment's
+/// constraints and the global sum intact. MEMORY, [`MEMOP`] and [`SYSCALL`] are these
+/// local buses; each of their tuples starts with the segment number (public value
+/// [`crate::segment::NUMBER`], a constant of the segment, so it costs no column). The
+/// other buses carry facts true in any segment (an ALU result, a ROM row, a byte range)
+/// or already name the segment ([`GLOBAL_MEMORY`], [`STATE`]).
 pub const MEMORY: BusId = 1;
 /// `(cell, lo, hi, segment)`: a cell's value between segments. `segment` is 0 for the
 /// initial value and `k + 1` for the value exported by execution segment `k`.
@@ -34,14 +46,15 @@ pub const PROGRAM: BusId = 6;
 /// `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)`: `c = op(a, b)` for an [`AluOp`]. Sent by
 /// the main and memop tables, received by the alu and muldiv tables.
 pub const ALU: BusId = 7;
-/// `(clk, op, addr, data_lo, data_hi, result_lo, result_hi)`: a memory instruction of the
-/// main table's row `clk`: `op` a [`MemOp`], `addr` the byte address (< 2^32), `data`
+/// `(segment, clk, op, addr, data_lo, data_hi, result_lo, result_hi)`: a memory
+/// instruction of the main table's row `clk` in `segment` (see [`MEMORY`] for why the
+/// segment): `op` a [`MemOp`], `addr` the byte address (< 2^32), `data`
 /// the value of `rs2`, `result` the value the instruction puts in `rd` (0 for stores).
 /// Sent by the main table, received by the memop table, or the word table for `ld`/`sd`
 /// at addresses divisible by 8.
 pub const MEMOP: BusId = 8;
-/// `(clk, output_count, next_output_count, pc, next_pc)`: the `ecall` at `pc` of the main
-/// table's row `clk`. Sent by main, received by the syscall table, which fixes the
+/// `(segment, clk, output_count, next_output_count, pc, next_pc)`: the `ecall` at `pc` of
+/// the main table's row `clk` in `segment` (see [`MEMORY`]). Sent by main, received by the syscall table, which fixes the
 /// output count after it and the next pc (`pc + 4`, or [`HALT_PC`] for `exit`).
 pub const SYSCALL: BusId = 9;
 /// `(v)`: `v < 2^16`. Received by the bytes table.
@@ -60,7 +73,12 @@ pub mod cell {
     }
     /// First register cell: register `r` (0..=31) is `REGISTERS + r`. `x0` is read (as
     /// the operand an instruction does not use, too) but never written, so it holds 0.
-    pub const REGISTERS: u64 = 1 << 29;
+    ///
+    /// One past `2^29`: a misaligned access of the last word below `2^32` (cell
+    /// `2^29 − 1`) also touches the next word, cell `2^29` (the memop table's second word
+    /// `w + 1`), which is therefore a memory cell no instruction can name otherwise, and
+    /// must not be `x0`, whose value main relies on being 0.
+    pub const REGISTERS: u64 = (1 << 29) + 1;
     /// The cell of register `r`.
     pub const fn register(r: u8) -> u64 {
         REGISTERS + r as u64
@@ -444,7 +462,8 @@ mod tests {
     // Cells and times fit their range checks: cells below 2^30, and a segment of 2^28
     // steps keeps every time difference below 2^32.
     const _: () = {
-        assert!(cell::word(u32::MAX as u64) < cell::REGISTERS);
+        // The second word of a spanning access of the last word is not a register.
+        assert!(cell::word(u32::MAX as u64) + 1 < cell::REGISTERS);
         assert!(cell::RESERVATION < 1 << 30);
         assert!(ts::at(1 << 28, ts::RESERVATION) < 1 << 32);
     };

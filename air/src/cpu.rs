@@ -137,7 +137,7 @@ impl BaseAir<Val> for CpuTable {
 
 impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {
     fn eval(&self, builder: &mut AB) {
-        let segment: AB::Expr = builder.public_values()[crate::segment::NUMBER].into();
+        let segment = crate::segment::number(builder);
         let main = builder.main();
         let local: Vec<AB::Expr> = main.current_slice().iter().map(|&v| v.into()).collect();
         let next: Vec<AB::Expr> = main.next_slice().iter().map(|&v| v.into()).collect();
@@ -244,10 +244,23 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {
         // Memory instructions and syscalls.
         builder.send(
             MEMOP,
-            [c(col::CLK), rom(field::OP), c(col::ADDR), c(col::B), c(col::B + 1), c(col::C), c(col::C + 1)],
+            [
+                segment.clone(),
+                c(col::CLK),
+                rom(field::OP),
+                c(col::ADDR),
+                c(col::B),
+                c(col::B + 1),
+                c(col::C),
+                c(col::C + 1),
+            ],
             kind(Kind::Memory),
         );
-        builder.send(SYSCALL, [c(col::CLK), c(col::OUT), c(col::C), pc, next_pc.clone()], kind(Kind::Ecall));
+        builder.send(
+            SYSCALL,
+            [segment.clone(), c(col::CLK), c(col::OUT), c(col::C), pc, next_pc.clone()],
+            kind(Kind::Ecall),
+        );
 
         // The state between segments: received by the first row, sent after the last
         // real row (`is_real − is_real'` is 1 exactly there; on the table's last row the

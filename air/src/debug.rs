@@ -80,6 +80,30 @@ impl BusBuilder for Collector<'_> {
     }
 }
 
+/// A row of a table and its successor (main and preprocessed), and where the row is.
+#[derive(Clone, Copy, Debug)]
+pub struct Rows<'a> {
+    pub main: [&'a [Val]; 2],
+    pub preprocessed: [&'a [Val]; 2],
+    pub first: bool,
+    pub last: bool,
+}
+
+/// The messages `table` puts on the bus on one row: `(bus, tuple, multiplicity)` for
+/// every interaction with a nonzero multiplicity (positive: sent, negative: received).
+pub fn row_messages(table: &Table, rows: Rows<'_>, public_values: &[Val]) -> Vec<(BusId, Vec<u64>, Val)> {
+    let mut collector = Collector {
+        main: RowWindow::from_two_rows(rows.main[0], rows.main[1]),
+        preprocessed: RowWindow::from_two_rows(rows.preprocessed[0], rows.preprocessed[1]),
+        public_values,
+        first: Val::from_bool(rows.first),
+        last: Val::from_bool(rows.last),
+        messages: Vec::new(),
+    };
+    p3_air::Air::eval(table, &mut collector);
+    collector.messages
+}
+
 /// A signed count from a multiplicity (small positive or negative field elements).
 fn signed(m: Val) -> i64 {
     let v = m.as_canonical_u64();
@@ -114,16 +138,13 @@ pub fn bus_imbalance(
                 None => (vec![], vec![]),
             };
             let (local, next_row) = (trace.row_slice(row).unwrap().to_vec(), trace.row_slice(next).unwrap().to_vec());
-            let mut collector = Collector {
-                main: RowWindow::from_two_rows(&local, &next_row),
-                preprocessed: RowWindow::from_two_rows(&pre_local, &pre_next),
-                public_values,
-                first: Val::from_bool(row == 0),
-                last: Val::from_bool(row + 1 == height),
-                messages: Vec::new(),
+            let rows = Rows {
+                main: [&local, &next_row],
+                preprocessed: [&pre_local, &pre_next],
+                first: row == 0,
+                last: row + 1 == height,
             };
-            p3_air::Air::eval(table, &mut collector);
-            for (bus, values, m) in collector.messages {
+            for (bus, values, m) in row_messages(table, rows, public_values) {
                 let entry = sums.entry((bus, values)).or_default();
                 entry.0 += signed(m);
                 entry.1.get_or_insert_with(|| (ziskjit_prover::TableName::name(table), row));

@@ -31,8 +31,8 @@ pub fn range32_cols(value: u64, lookups: &mut Lookups) -> [Val; 2] {
 
 /// The expressions of one memory access, as a table lays them out.
 ///
-/// The access receives the token `(cell, prev, prev_time)` and sends `(cell, value,
-/// time)`; `time − prev_time − 1 = diff_low + 2^16·diff_high` with both halves
+/// The access receives the token `(segment, cell, prev, prev_time)` and sends `(segment,
+/// cell, value, time)` (the segment number from the public values); `time − prev_time − 1 = diff_low + 2^16·diff_high` with both halves
 /// range-checked proves `prev_time < time ≤ prev_time + 2^32`. For a read, pass the
 /// same expressions as `prev` and `value`. Witness columns a table needs: `prev_time`,
 /// `diff_low`, `diff_high`, and for writes `prev` (two limbs); fill them from the
@@ -51,10 +51,15 @@ pub struct Access<E> {
 
 /// Puts an access on the bus (see [`Access`]).
 pub fn access<AB: BusBuilder>(builder: &mut AB, a: Access<AB::Expr>) {
+    let segment = crate::segment::number(builder);
     let [prev_lo, prev_hi] = a.prev;
     let [lo, hi] = a.value;
-    builder.receive(MEMORY, [a.cell.clone(), prev_lo, prev_hi, a.prev_time.clone()], a.enabled.clone());
-    builder.send(MEMORY, [a.cell, lo, hi, a.time.clone()], a.enabled.clone());
+    builder.receive(
+        MEMORY,
+        [segment.clone(), a.cell.clone(), prev_lo, prev_hi, a.prev_time.clone()],
+        a.enabled.clone(),
+    );
+    builder.send(MEMORY, [segment, a.cell, lo, hi, a.time.clone()], a.enabled.clone());
     let gap = a.time - a.prev_time - AB::Expr::ONE;
     range32(builder, gap, a.diff_low, a.diff_high, a.enabled);
 }

@@ -186,6 +186,11 @@ impl BaseAir<Val> for MemOpTable {
     fn width(&self) -> usize {
         WIDTH
     }
+
+    /// The segment number tags this table's MEMORY and MEMOP/SYSCALL tuples.
+    fn num_public_values(&self) -> usize {
+        crate::segment::PUBLIC_VALUES
+    }
 }
 
 impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
@@ -332,7 +337,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
 
         builder.receive(
             MEMOP,
-            [clk.clone(), op_id, addr.clone(), data_lo, data_hi, result_lo, result_hi],
+            [crate::segment::number(builder), clk.clone(), op_id, addr.clone(), data_lo, data_hi, result_lo, result_hi],
             is_real.clone(),
         );
 

@@ -34,7 +34,7 @@
 //! or `Sd`'s: main sends its ROM's op, so only `ld`/`sd` instructions can be received
 //! here. `w < 2^32` (two 16-bit halves) and main's `addr < 2^32` make `addr = 8·w` an
 //! integer identity (`8·2^32 < p`): the address is aligned, `w` is its word and
-//! `w < 2^29`, a memory cell (registers start at `2^29`). The access consumes the word's
+//! `w < 2^29`, a memory cell (registers start above `2^29`). The access consumes the word's
 //! last token and leaves a new one: the same value for `ld`, which returns it in full
 //! (an 8-byte load extends nothing), `data` for `sd`, whose result is 0 — exactly what
 //! the memop table proves for these instructions at offset 0. Values come from tokens
@@ -87,6 +87,11 @@ impl BaseAir<Val> for MemWordTable {
     fn width(&self) -> usize {
         WIDTH
     }
+
+    /// The segment number tags this table's MEMORY and MEMOP/SYSCALL tuples.
+    fn num_public_values(&self) -> usize {
+        crate::segment::PUBLIC_VALUES
+    }
 }
 
 impl<AB: BusBuilder<F = Val>> Air<AB> for MemWordTable {
@@ -112,7 +117,16 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemWordTable {
         let [data_lo, data_hi] = c.data.clone();
         builder.receive(
             MEMOP,
-            [clk.clone(), op, word.clone() * constant(8), data_lo, data_hi, result[0].clone(), result[1].clone()],
+            [
+                crate::segment::number(builder),
+                clk.clone(),
+                op,
+                word.clone() * constant(8),
+                data_lo,
+                data_hi,
+                result[0].clone(),
+                result[1].clone(),
+            ],
             is_real.clone(),
         );
         let new = std::array::from_fn(|i| c.prev[i].clone() + store.clone() * (c.data[i].clone() - c.prev[i].clone()));

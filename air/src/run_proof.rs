@@ -281,9 +281,10 @@ pub fn statement(program: &Program, exit_code: u8, public_output: &[u8], segment
     Statement { public_values: vec![], boundary }
 }
 
-/// The proof file's magic and version.
+/// The proof file's magic and version. Version 8: MEMORY, MEMOP and SYSCALL tuples start
+/// with the segment number, and registers start at cell `2^29 + 1`.
 const MAGIC: [u8; 8] = *b"ZKJITRUN";
-const VERSION: u32 = 7;
+const VERSION: u32 = 8;
 
 /// Why a proof file could not be read.
 #[derive(Debug, thiserror::Error)]

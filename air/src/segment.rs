@@ -10,6 +10,12 @@ pub const NUMBER: usize = 0;
 /// Index of the is-memory-segment flag.
 pub const IS_MEMORY: usize = 1;
 
+/// The segment number as an expression of the table's constraints (every table of a
+/// segment sees the segment's public values).
+pub fn number<AB: p3_air::AirBuilder>(builder: &AB) -> AB::Expr {
+    builder.public_values()[NUMBER].into()
+}
+
 /// The public values of the segment at `position`; the memory segment is the last.
 pub fn public_values(position: usize, is_memory: bool) -> [u64; PUBLIC_VALUES] {
     [position as u64 + 1, u64::from(is_memory)]

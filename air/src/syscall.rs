@@ -242,6 +242,11 @@ impl BaseAir<Val> for SyscallTable {
     fn width(&self) -> usize {
         WIDTH
     }
+
+    /// The segment number tags this table's MEMORY and MEMOP/SYSCALL tuples.
+    fn num_public_values(&self) -> usize {
+        crate::segment::PUBLIC_VALUES
+    }
 }
 
 impl<AB: BusBuilder<F = Val>> Air<AB> for SyscallTable {
@@ -412,7 +417,14 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for SyscallTable {
         builder.assert_zero(l.a0.clone() * (l.next_pc.clone() - after.clone() - exit.clone() * (k(HALT_PC) - after)));
         builder.receive(
             SYSCALL,
-            [l.clk.clone(), l.next_out.clone() - l.public.clone() * new_lo, l.next_out.clone(), l.pc, l.next_pc],
+            [
+                crate::segment::number(builder),
+                l.clk.clone(),
+                l.next_out.clone() - l.public.clone() * new_lo,
+                l.next_out.clone(),
+                l.pc,
+                l.next_pc,
+            ],
             l.a0.clone(),
         );
         builder.send(EXIT, [l.old[0].clone(), l.next_out.clone()], l.a0.clone() * exit);

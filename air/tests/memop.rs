@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
+use common::{imbalance, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
@@ -13,7 +13,6 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeSet, HashMap};
 use ziskjit_air::bus::{cell, limbs, AluEvent, AluOp, MemKind, MemOp, ALU, BYTE_PAIR, MEMOP, MEMORY, RANGE16};
 use ziskjit_air::bytes::{BytesTable, Lookups};
-use ziskjit_air::debug::bus_imbalance;
 use ziskjit_air::gadgets::{CellSpan, MemoryTracker};
 use ziskjit_air::memop::{MemOpBuilder, MemOpTable};
 use ziskjit_air::table::Table;
@@ -271,7 +270,7 @@ impl Run {
     /// Asserts that the tampered witness does not verify, and is caught where `catch` says.
     fn assert_rejected(mut self, what: &str, catch: Catch) {
         self.relookup();
-        let unbalanced = bus_imbalance(&Self::tables(), &self.traces(), &[], &self.boundary());
+        let unbalanced = imbalance(&Self::tables(), &self.traces(), &self.boundary());
         match catch {
             Catch::Constraint => assert_eq!(unbalanced, vec![], "{what}: the bus should balance"),
             Catch::Bus(bus) => assert!(unbalanced.iter().any(|u| u.bus == bus), "{what}: {unbalanced:?}"),
@@ -541,7 +540,7 @@ fn padding_rows_put_nothing_on_the_bus() {
     // One event: the trace is padded to 2 rows; an empty builder gives 2 padding rows.
     let run = execute(&[Event { op: MemOp::Sd, addr: 0x100, data: 1 }]);
     assert_eq!(run.trace.values.len(), 2 * width());
-    assert_eq!(bus_imbalance(&Run::tables(), &run.traces(), &[], &run.boundary()), vec![]);
+    assert_eq!(imbalance(&Run::tables(), &run.traces(), &run.boundary()), vec![]);
     let empty = MemOpBuilder::new().trace();
     assert_eq!(empty.values.len(), 2 * width());
     let lookups = Lookups::default();

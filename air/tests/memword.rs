@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
+use common::{imbalance, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
@@ -12,7 +12,6 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 use ziskjit_air::bus::{cell, limbs, MemOp, MEMOP, MEMORY, RANGE16};
 use ziskjit_air::bytes::{BytesTable, Lookups};
-use ziskjit_air::debug::bus_imbalance;
 use ziskjit_air::gadgets::{CellSpan, MemoryTracker};
 use ziskjit_air::memword::{MemWordBuilder, MemWordTable};
 use ziskjit_air::table::Table;
@@ -129,7 +128,7 @@ impl Run {
     /// `bus` (or balanced, for `None`: a constraint must catch it).
     fn assert_rejected(mut self, what: &str, bus: Option<u32>) {
         self.relookup();
-        let unbalanced = bus_imbalance(&Self::tables(), &self.traces(), &[], &self.boundary());
+        let unbalanced = imbalance(&Self::tables(), &self.traces(), &self.boundary());
         match bus {
             None => assert_eq!(unbalanced, vec![], "{what}: the bus should balance"),
             Some(bus) => assert!(unbalanced.iter().any(|u| u.bus == bus), "{what}: {unbalanced:?}"),
@@ -159,7 +158,7 @@ fn random_aligned_doublewords_prove_and_match_the_interpreter() {
 /// proves.
 fn pair() -> Run {
     let run = execute(&[(MemOp::Sd, 0x2000, 0x1122_3344_5566_7788), (MemOp::Ld, 0x2000, 0), (MemOp::Ld, 0x3008, 0)]);
-    assert_eq!(bus_imbalance(&Run::tables(), &run.traces(), &[], &run.boundary()), vec![]);
+    assert_eq!(imbalance(&Run::tables(), &run.traces(), &run.boundary()), vec![]);
     run
 }
 

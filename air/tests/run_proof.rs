@@ -492,3 +492,175 @@ fn aligned_doublewords_go_to_the_word_table() {
     let rows = trace.values.chunks(trace.width).filter(|row| flags.iter().any(|&f| row[f] == Val::ONE)).count();
     assert!(rows > 0, "no aligned ld/sd in the first segment");
 }
+
+/// One register access of a real main row, as the forgery below needs it.
+struct RegisterAccess {
+    segment: usize,
+    row: usize,
+    /// The `prev_time` column (the two range-checked halves of the gap follow it).
+    prev_time_col: usize,
+    cell: u64,
+    time: u64,
+    prev_time: u64,
+    /// The value before the access.
+    before: [Val; 2],
+    is_read: bool,
+}
+
+/// Every register access of segment `segment`'s main rows.
+fn register_accesses(segment: usize, w: &SegmentWitness<Val>) -> Vec<RegisterAccess> {
+    use p3_field::PrimeField64;
+    use ziskjit_air::bus::ts;
+    let cpu = &w.traces[0];
+    let mut out = Vec::new();
+    for (row, v) in cpu.values.chunks(col::WIDTH).enumerate() {
+        let real = (0..Kind::ALL.len()).map(|k| v[col::ROM + field::KIND + k]).sum::<Val>();
+        if real != Val::ONE {
+            continue;
+        }
+        let u = |i: usize| v[i].as_canonical_u64();
+        let clk = u(col::CLK);
+        let limbs = |i: usize| [v[i], v[i + 1]];
+        let register = |f: usize| cell::REGISTERS + u(col::ROM + f);
+        for (value, f, at, slot) in
+            [(col::A, field::RS1, col::RS1_ACCESS, ts::RS1), (col::B, field::RS2, col::RS2_ACCESS, ts::RS2)]
+        {
+            out.push(RegisterAccess {
+                segment,
+                row,
+                prev_time_col: at,
+                cell: register(f),
+                time: ts::at(clk, slot),
+                prev_time: u(at),
+                before: limbs(value),
+                is_read: true,
+            });
+        }
+        out.push(RegisterAccess {
+            segment,
+            row,
+            prev_time_col: col::RD_ACCESS + 2,
+            cell: register(field::RD),
+            time: ts::at(clk, ts::RD),
+            prev_time: u(col::RD_ACCESS + 2),
+            before: limbs(col::RD_ACCESS),
+            is_read: false,
+        });
+    }
+    out
+}
+
+/// The range-checked halves of the gap between an access at `time` and the previous one.
+fn gap_halves(time: u64, prev_time: u64) -> [u64; 2] {
+    let gap = time - prev_time - 1;
+    [gap & 0xffff, gap >> 16]
+}
+
+/// Sets a main-row access's `prev_time` and the range-checked halves of its gap.
+fn set_prev_time(w: &mut SegmentWitness<Val>, access: &RegisterAccess, prev_time: u64) {
+    let at = access.row * col::WIDTH + access.prev_time_col;
+    let [low, high] = gap_halves(access.time, prev_time);
+    w.traces[0].values[at..at + 3].copy_from_slice(&[prev_time, low, high].map(Val::from_u64));
+}
+
+/// Moves the bytes table's RANGE16 counts (its first witness column, row = value) of an
+/// access whose previous time changes from `old` to `new`.
+fn move_range_counts(bytes: &mut SegmentWitness<Val>, table: usize, access: &RegisterAccess, new: u64) {
+    let width = bytes.traces[table].width;
+    let counts = &mut bytes.traces[table].values;
+    for (old, new) in gap_halves(access.time, access.prev_time).into_iter().zip(gap_halves(access.time, new)) {
+        counts[old as usize * width] -= Val::ONE;
+        counts[new as usize * width] += Val::ONE;
+    }
+}
+
+/// Memory tokens are local to their segment. The forgery moves tokens of one register
+/// between two segments without changing any value, only which access each token comes
+/// from: in segment A, a read at time `a` (previous access at `p > 0`) takes the token of
+/// segment B's import instead, `(c, X, 0)`; the access after it in A takes A's token
+/// `(c, X, p)`; and B's first access of `c` (after `a`) takes A's token `(c, X, a)`. Every
+/// segment's constraints hold and the global bus balances, so without the segment
+/// number in the memory tuple this proof verified (a read could then be served a value
+/// another segment wrote).
+#[test]
+fn a_memory_token_from_another_segment_fails() {
+    let run = guest_run();
+    let key = ProgramKey::new(&run.program).unwrap();
+    let rom = ziskjit_air::rom::RomTable::new(&run.program);
+    let mut witness = RunWitness::new(&run.program, &rom, &run.input);
+    for trace in &run.segments {
+        witness.push(trace.clone()).unwrap();
+    }
+    let execution_segments = witness.num_segments() - 1;
+    let accesses: Vec<Vec<RegisterAccess>> =
+        (0..execution_segments).map(|i| register_accesses(i, &witness.segment(i).unwrap())).collect();
+    let plan = (0..execution_segments)
+        .flat_map(|a| (0..execution_segments).filter(move |&b| b != a).map(move |b| (a, b)))
+        .find_map(|(a, b)| {
+            accesses[a].iter().filter(|x| x.is_read && x.prev_time > 0).find_map(|read| {
+                let after = accesses[a].iter().find(|y| y.cell == read.cell && y.prev_time == read.time)?;
+                let first_in_b = accesses[b].iter().find(|z| {
+                    z.cell == read.cell && z.prev_time == 0 && z.time > read.time && z.before == read.before
+                })?;
+                Some([(read, 0), (after, read.prev_time), (first_in_b, read.time)])
+            })
+        })
+        .expect("two segments share a register value at suitable times");
+    let bytes = key.tables.iter().position(|t| matches!(t, ziskjit_air::table::Table::Bytes(_))).unwrap();
+    let memory_segment = execution_segments;
+    let proof = prove_tampered(&run, &key, |segment, w| {
+        for &(access, prev_time) in &plan {
+            if access.segment == segment {
+                set_prev_time(w, access, prev_time);
+            }
+            if segment == memory_segment {
+                move_range_counts(w, bytes, access, prev_time);
+            }
+        }
+    });
+    assert!(verify_run(&run.program, &key, &proof).is_err(), "a token taken from another segment");
+}
+
+/// The buses whose messages only make sense inside one segment (see `bus::MEMORY`) tag
+/// every message with the segment number: on random rows of every table, each message
+/// on MEMORY, MEMOP or SYSCALL starts with the segment's public value.
+#[test]
+fn local_bus_messages_carry_the_segment_number() {
+    use p3_air::BaseAir;
+    use ziskjit_air::bus::{MEMOP, MEMORY, SYSCALL};
+    use ziskjit_air::debug::{row_messages, Rows};
+    let run = guest_run();
+    let key: ProgramKey = ProgramKey::new(&run.program).unwrap();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut random_row = |width: usize| -> Vec<Val> {
+        (0..width)
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                Val::from_u64(state >> 33)
+            })
+            .collect()
+    };
+    let mut seen = [0usize; 3];
+    for table in &key.tables {
+        let (width, fixed) = (BaseAir::<Val>::width(table), BaseAir::<Val>::preprocessed_width(table));
+        for segment in [3u64, 4] {
+            let (local, next) = (random_row(width), random_row(width));
+            let (pre_local, pre_next) = (random_row(fixed), random_row(fixed));
+            let rows = Rows { main: [&local, &next], preprocessed: [&pre_local, &pre_next], first: false, last: false };
+            let public_values = ziskjit_air::segment::public_values(segment as usize - 1, false).map(Val::from_u64);
+            assert_eq!(public_values[ziskjit_air::segment::NUMBER], Val::from_u64(segment));
+            for (bus, values, _) in row_messages(table, rows, &public_values) {
+                if let Some(i) = [MEMORY, MEMOP, SYSCALL].iter().position(|&b| b == bus) {
+                    seen[i] += 1;
+                    assert_eq!(
+                        values[0],
+                        segment,
+                        "table {}, bus {bus}: {values:?}",
+                        ziskjit_prover::TableName::name(table)
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen.iter().all(|&n| n > 0), "messages seen on MEMORY, MEMOP, SYSCALL: {seen:?}");
+}

@@ -7,14 +7,13 @@
 
 mod common;
 
-use common::{config, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
+use common::{config, imbalance, memory_boundary, prove_and_verify, prove_and_verify_checked, public_values, vals};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use std::collections::{BTreeMap, HashMap};
 use ziskjit_air::bus::{cell, limbs, ts, BYTE_PAIR, EXIT, HALT_PC, MEMORY, OUTPUT, RANGE16, SYSCALL};
 use ziskjit_air::bytes::{BytesTable, Lookups};
-use ziskjit_air::debug::bus_imbalance;
 use ziskjit_air::gadgets::MemoryTracker;
 use ziskjit_air::syscall::{SyscallBuilder, SyscallCols, SyscallEffect, SyscallTable};
 use ziskjit_air::table::Table;
@@ -293,7 +292,7 @@ fn set_bytes(bytes: &mut [Val], value: u64) {
 /// `claims = None` whatever the trace sends.
 fn tampered(rows: Vec<SyscallCols<Val>>, main: &[BusMessage<Val>], claims: Option<&[BusMessage<Val>]>) -> Verdict {
     let trace = matrix(rows);
-    let net = bus_imbalance(&[Table::Syscall(SyscallTable)], std::slice::from_ref(&trace), &[], main);
+    let net = imbalance(&[Table::Syscall(SyscallTable)], std::slice::from_ref(&trace), main);
     let mut lookups = Lookups::default();
     let mut latest: BTreeMap<u64, Option<Vec<u64>>> = BTreeMap::new();
     let mut statement = [main, claims.unwrap_or_default()].concat();
@@ -324,10 +323,10 @@ fn tampered(rows: Vec<SyscallCols<Val>>, main: &[BusMessage<Val>], claims: Optio
     let traces = vec![trace, lookups.trace()];
     let tables = tables();
     let pk = setup(&config(), &tables).expect("setup");
-    let witness = SegmentWitness { traces: traces.clone(), public_values: vec![] };
+    let witness = SegmentWitness { traces: traces.clone(), public_values: public_values() };
     Verdict {
         constraints: check_witness(&config(), &pk, &tables, 0, &witness).is_ok(),
-        balanced: bus_imbalance(&tables, &traces, &[], &statement).is_empty(),
+        balanced: imbalance(&tables, &traces, &statement).is_empty(),
         verifies: prove_and_verify(&tables, traces, statement).is_ok(),
     }
 }
