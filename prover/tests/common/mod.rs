@@ -1,13 +1,20 @@
 //! Toy tables shared by the integration tests: a Fibonacci table, a byte-range lookup
 //! between two tables of different heights (one with a preprocessed column), and a
 //! counter whose state is handed from segment to segment over the bus; and proving and
-//! verifying one segment of any tables under the default configuration.
+//! verifying one segment of any tables under the default configuration or a given one.
+//!
+//! The tables and witnesses are generic over the field (any `PrimeField64`: Goldilocks
+//! for `toy.rs`, KoalaBear for `koala_bear.rs`); their values stay far below 2^31.
 
 #![allow(dead_code)] // each test binary uses a different subset
 
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
-use p3_field::PrimeCharacteristicRing;
+use p3_challenger::GrindingChallenger;
+use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
+use p3_uni_stark::{Com, StarkGenericConfig, Val as ValOf};
+use ziskjit_prover::keys::PcsData;
+use ziskjit_prover::proof::PcsProof;
 use ziskjit_prover::{
     prove_segments, setup, verify_segments, BusBuilder, BusMessage, Config, FriSettings, Poseidon2Stark, ProvingKey,
     SegmentProof, SegmentWitness, StarkTable, Statement, TableName, Val, VerifyError,
@@ -19,12 +26,7 @@ pub fn prove_one_segment<T: StarkTable<Poseidon2Stark>>(
     tables: &[T],
     witness: &SegmentWitness<Val>,
 ) -> (ProvingKey<Poseidon2Stark>, Vec<SegmentProof<Poseidon2Stark>>) {
-    let config = Config::poseidon2(FriSettings::default());
-    let pk = setup(&config, tables).unwrap();
-    let proofs =
-        prove_segments(&config, &pk, tables, &Statement::default(), 1, 0, |_| Ok::<_, String>(witness.clone()))
-            .expect("proving succeeds");
-    (pk, proofs)
+    prove_one_segment_with(&Config::poseidon2(FriSettings::default()), tables, witness)
 }
 
 /// Verifies what [`prove_one_segment`] proved.
@@ -33,7 +35,44 @@ pub fn verify_one_segment<T: StarkTable<Poseidon2Stark>>(
     pk: &ProvingKey<Poseidon2Stark>,
     proofs: &[SegmentProof<Poseidon2Stark>],
 ) -> Result<(), VerifyError> {
-    verify_segments(&Config::poseidon2(FriSettings::default()), tables, &pk.vk, &Statement::default(), proofs)
+    verify_one_segment_with(&Config::poseidon2(FriSettings::default()), tables, pk, proofs)
+}
+
+/// [`prove_one_segment`] under `config`.
+pub fn prove_one_segment_with<SC, T>(
+    config: &Config<SC>,
+    tables: &[T],
+    witness: &SegmentWitness<ValOf<SC>>,
+) -> (ProvingKey<SC>, Vec<SegmentProof<SC>>)
+where
+    SC: StarkGenericConfig + Sync,
+    SC::Challenger: GrindingChallenger<Witness = ValOf<SC>>,
+    Com<SC>: Send + Sync,
+    PcsProof<SC>: Send,
+    PcsData<SC>: Send + Sync,
+    T: StarkTable<SC>,
+{
+    let pk = setup(config, tables).unwrap();
+    let proofs = prove_segments(config, &pk, tables, &Statement::default(), 1, 0, |_| Ok::<_, String>(witness.clone()))
+        .expect("proving succeeds");
+    (pk, proofs)
+}
+
+/// [`verify_one_segment`] under `config`.
+pub fn verify_one_segment_with<SC, T>(
+    config: &Config<SC>,
+    tables: &[T],
+    pk: &ProvingKey<SC>,
+    proofs: &[SegmentProof<SC>],
+) -> Result<(), VerifyError>
+where
+    SC: StarkGenericConfig + Sync,
+    SC::Challenger: GrindingChallenger<Witness = ValOf<SC>>,
+    Com<SC>: Send + Sync,
+    PcsProof<SC>: Sync,
+    T: StarkTable<SC>,
+{
+    verify_segments(config, tables, &pk.vk, &Statement::default(), proofs)
 }
 
 /// Bus carrying byte-range lookups `(value)`.
@@ -76,7 +115,7 @@ impl TableName for Toy {
     }
 }
 
-impl BaseAir<Val> for Toy {
+impl<F: PrimeField64> BaseAir<F> for Toy {
     fn width(&self) -> usize {
         match self {
             Toy::Fibonacci | Toy::Squares => 2,
@@ -91,11 +130,9 @@ impl BaseAir<Val> for Toy {
         }
     }
 
-    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<Val>> {
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
         match self {
-            Toy::Range { offset } => {
-                Some(RowMajorMatrix::new_col((0..256).map(|r| Val::from_u64(offset + r)).collect()))
-            }
+            Toy::Range { offset } => Some(RowMajorMatrix::new_col((0..256).map(|r| F::from_u64(offset + r)).collect())),
             _ => None,
         }
     }
@@ -108,7 +145,7 @@ impl BaseAir<Val> for Toy {
     }
 }
 
-impl<AB: BusBuilder<F = Val>> Air<AB> for Toy {
+impl<AB: BusBuilder<F: PrimeField64>> Air<AB> for Toy {
     fn eval(&self, builder: &mut AB) {
         let main = builder.main();
         let local = main.current_slice().to_vec();
@@ -144,9 +181,9 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for Toy {
 }
 
 /// A Fibonacci trace of `n` rows from `(a, b)`, and its public values.
-pub fn fibonacci_witness(n: usize, a: u64, b: u64) -> SegmentWitness<Val> {
+pub fn fibonacci_witness<F: PrimeField64>(n: usize, a: u64, b: u64) -> SegmentWitness<F> {
     let mut values = Vec::with_capacity(2 * n);
-    let (mut x, mut y) = (Val::from_u64(a), Val::from_u64(b));
+    let (mut x, mut y) = (F::from_u64(a), F::from_u64(b));
     for _ in 0..n {
         values.extend([x, y]);
         (x, y) = (y, x + y);
@@ -154,14 +191,14 @@ pub fn fibonacci_witness(n: usize, a: u64, b: u64) -> SegmentWitness<Val> {
     let result = values[2 * n - 1];
     SegmentWitness {
         traces: vec![RowMajorMatrix::new(values, 2)],
-        public_values: vec![Val::from_u64(a), Val::from_u64(b), result],
+        public_values: vec![F::from_u64(a), F::from_u64(b), result],
     }
 }
 
 /// A range table (256 rows, program with range offset `offset`) and a squares table of
 /// `n` rows over pseudo-random values in `[offset, offset + 256)`; `bad_row` (if any)
 /// holds `offset + 256`, which is out of range.
-pub fn lookup_witness(offset: u64, n: usize, seed: u64, bad_row: Option<usize>) -> SegmentWitness<Val> {
+pub fn lookup_witness<F: PrimeField64>(offset: u64, n: usize, seed: u64, bad_row: Option<usize>) -> SegmentWitness<F> {
     let mut counts = vec![0u64; 256];
     let mut squares = Vec::with_capacity(2 * n);
     let mut s = seed;
@@ -172,11 +209,11 @@ pub fn lookup_witness(offset: u64, n: usize, seed: u64, bad_row: Option<usize>) 
             counts[i as usize] += 1;
         }
         let x = offset + i;
-        squares.extend([Val::from_u64(x), Val::from_u64(x * x)]);
+        squares.extend([F::from_u64(x), F::from_u64(x * x)]);
     }
     SegmentWitness {
         traces: vec![
-            RowMajorMatrix::new_col(counts.into_iter().map(Val::from_u64).collect()),
+            RowMajorMatrix::new_col(counts.into_iter().map(F::from_u64).collect()),
             RowMajorMatrix::new(squares, 2),
         ],
         public_values: vec![],
@@ -185,8 +222,8 @@ pub fn lookup_witness(offset: u64, n: usize, seed: u64, bad_row: Option<usize>) 
 
 /// [`lookup_witness`] for two segments sharing one range table, which only the last
 /// segment holds (counting both segments' lookups); segment 0 leaves it out.
-pub fn shared_range_witness(k: usize) -> SegmentWitness<Val> {
-    let (first, last) = (lookup_witness(0, 64, 5, None), lookup_witness(0, 128, 9, None));
+pub fn shared_range_witness<F: PrimeField64>(k: usize) -> SegmentWitness<F> {
+    let (first, last) = (lookup_witness::<F>(0, 64, 5, None), lookup_witness::<F>(0, 128, 9, None));
     if k == 0 {
         let mut w = first;
         w.traces[0] = RowMajorMatrix::new(Vec::new(), 1);
@@ -201,18 +238,18 @@ pub fn shared_range_witness(k: usize) -> SegmentWitness<Val> {
 }
 
 /// Segment `k` of a counter run with `n` rows per segment: `c = k·n + r`.
-pub fn counter_witness(k: usize, n: usize) -> SegmentWitness<Val> {
+pub fn counter_witness<F: PrimeField64>(k: usize, n: usize) -> SegmentWitness<F> {
     SegmentWitness {
-        traces: vec![RowMajorMatrix::new_col((0..n).map(|r| Val::from_u64((k * n + r) as u64)).collect())],
+        traces: vec![RowMajorMatrix::new_col((0..n).map(|r| F::from_u64((k * n + r) as u64)).collect())],
         public_values: vec![],
     }
 }
 
 /// The statement of a counter run of `segments` segments of `n` rows: it sends the
 /// initial state 0 and receives the final state `segments·n`.
-pub fn counter_boundary(segments: usize, n: usize) -> Vec<BusMessage<Val>> {
+pub fn counter_boundary<F: PrimeField64>(segments: usize, n: usize) -> Vec<BusMessage<F>> {
     vec![
-        BusMessage::send(STATE_BUS, vec![Val::ZERO]),
-        BusMessage::receive(STATE_BUS, vec![Val::from_u64((segments * n) as u64)]),
+        BusMessage::send(STATE_BUS, vec![F::ZERO]),
+        BusMessage::receive(STATE_BUS, vec![F::from_u64((segments * n) as u64)]),
     ]
 }
