@@ -419,6 +419,10 @@ fn security_figure_under_koala_bear() {
     assert_eq!(report.fri_bits, 116.0);
     assert_eq!(report.deep_bits, config.challenge_field_bits() - (3f64.log2() + 22.0));
     assert_eq!(report.logup_bits, config.challenge_field_bits() - 28.0 + 16.0);
+    // The LogUp term stays ≥ 100 bits up to 2^38 bus terms per proof set (2^42 under
+    // Goldilocks): 123.95 − 39 + 16 ≈ 100.95.
+    assert!(config.security(22, 3, 38.0).conjectured_bits >= 100.0);
+    assert!(config.security(22, 3, 39.0).conjectured_bits < 100.0);
     // About 4 bits below Goldilocks' degree-2 extension, term by term.
     let goldilocks = Config::poseidon2(FriSettings::default()).security(22, 3, 27.0);
     assert!((goldilocks.deep_bits - report.deep_bits - 4.0).abs() < 0.1, "{goldilocks:?} vs {report:?}");
