@@ -53,7 +53,8 @@
 //! Goldilocks (`p = 2^64 − 2^32 + 1`), and `log2(q⁴) ≈ 123.9` for KoalaBear
 //! (`q = 2^31 − 2^24 + 1`), which lowers the DEEP and LogUp terms by about 4 bits. With the default FRI
 //! settings the figure is ≥ 100 bits while every table has ≤ 2^22 rows (degree ≤ 3) and the
-//! whole run has ≤ 2^42 bus terms; [`SecurityReport::compute`] reports the exact figure for
+//! whole run has ≤ 2^42 bus terms (Goldilocks; ≤ 2^38 for KoalaBear, whose DEEP term is
+//! then ≈ 100.4 bits); [`SecurityReport::compute`] reports the exact figure for
 //! given sizes, and the README tabulates it.
 
 use crate::challenger::DeterministicPow;
