@@ -3,9 +3,9 @@
 //!
 //! A row receives the cell's value from [`GLOBAL_MEMORY`] as `(cell, in, in_segment)`,
 //! left by the segment that last touched it (or by the initial memory, segment 0), and
-//! sends it into the segment as the time-0 token `(cell, in, 0)`; it receives the
-//! cell's last token `(cell, out, out_time)` and sends `(cell, out, segment)` back to the
-//! global bus, where `segment` is this segment's number (public value 0).
+//! sends it into the segment as the time-0 token `(segment, cell, in, 0)`; it receives
+//! the cell's last token `(segment, cell, out, out_time)` and sends `(cell, out, segment)`
+//! back to the global bus, where `segment` is this segment's number (public value 0).
 //!
 //! `in_segment < segment` (a 16-bit range check of `segment − in_segment − 1`) makes the
 //! global chain of each cell run forward through the segments: without it a segment

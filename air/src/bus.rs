@@ -54,8 +54,9 @@ pub const ALU: BusId = 7;
 /// at addresses divisible by 8.
 pub const MEMOP: BusId = 8;
 /// `(segment, clk, output_count, next_output_count, pc, next_pc)`: the `ecall` at `pc` of
-/// the main table's row `clk` in `segment` (see [`MEMORY`]). Sent by main, received by the syscall table, which fixes the
-/// output count after it and the next pc (`pc + 4`, or [`HALT_PC`] for `exit`).
+/// the main table's row `clk` in `segment` (see [`MEMORY`]). Sent by main, received by the
+/// syscall table, which fixes the output count after it and the next pc (`pc + 4`, or
+/// [`HALT_PC`] for `exit`).
 pub const SYSCALL: BusId = 9;
 /// `(v)`: `v < 2^16`. Received by the bytes table.
 pub const RANGE16: BusId = 10;

@@ -5,8 +5,8 @@
 //!
 //! Row `r = 256·a + b` holds the fixed columns `(r, a, b, a AND b, a OR b, a XOR b)` and
 //! three witness columns: how many times the segment looked up `r` on
-//! [`RANGE16`](crate::bus::RANGE16), `(a, b)` on [`BYTE_PAIR`](crate::bus::BYTE_PAIR),
-//! and `(a, b, and, or, xor)` on [`LOGIC`](crate::bus::LOGIC). A tuple that is not in
+//! [`RANGE16`], `(a, b)` on [`BYTE_PAIR`],
+//! and `(a, b, and, or, xor)` on [`LOGIC`]. A tuple that is not in
 //! the table cannot be received, so a send of an out-of-range value leaves the bus
 //! unbalanced.
 

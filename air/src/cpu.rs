@@ -28,7 +28,7 @@
 //! `ecall` row's `C`, unused there), a taken bit (see the branch and `jalr` notes
 //! below), a `jal` kind (the ROM encodes `jal` as `jalr` from x0 with the absolute
 //! target) and a write flag (every step writes `rd`, the ROM's
-//! [`cell::DISCARD`](crate::bus::cell::DISCARD) when the instruction writes nothing).
+//! [`cell::DISCARD`] when the instruction writes nothing).
 //!
 //! ## Soundness notes
 //! * `is_real` is no column but the sum of the kind flags, and `(1 − is_real)·flag = 0`

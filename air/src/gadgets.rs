@@ -32,8 +32,9 @@ pub fn range32_cols(value: u64, lookups: &mut Lookups) -> [Val; 2] {
 /// The expressions of one memory access, as a table lays them out.
 ///
 /// The access receives the token `(segment, cell, prev, prev_time)` and sends `(segment,
-/// cell, value, time)` (the segment number from the public values); `time − prev_time − 1 = diff_low + 2^16·diff_high` with both halves
-/// range-checked proves `prev_time < time ≤ prev_time + 2^32`. For a read, pass the
+/// cell, value, time)` (the segment number from the public values);
+/// `time − prev_time − 1 = diff_low + 2^16·diff_high` with both halves range-checked
+/// proves `prev_time < time ≤ prev_time + 2^32`. For a read, pass the
 /// same expressions as `prev` and `value`. Witness columns a table needs: `prev_time`,
 /// `diff_low`, `diff_high`, and for writes `prev` (two limbs); fill them from the
 /// [`AccessWitness`] that [`MemoryTracker`] returns.

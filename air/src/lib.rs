@@ -13,26 +13,27 @@
 //! | table | rows | role |
 //! |---|---|---|
 //! | [`main`](crate::cpu) | one per step | fetches the instruction from the ROM, reads `rs1`/`rs2`, writes `rd`, computes the next pc, delegates arithmetic to the ALU bus, memory instructions to the memop bus, `ecall` to the syscall bus |
-//! | [`rom`](crate::rom) | one per instruction of the ELF (preprocessed) | the program: its commitment is the verification key |
-//! | [`alu`](crate::alu) | one per ALU operation | add/sub, logic, shifts, comparisons (and the W forms) |
-//! | [`muldiv`](crate::muldiv) | one per M-extension operation | mul, mulh*, div*, rem* with their corner cases |
-//! | [`memop`](crate::memop) | one per memory instruction but aligned `ld`/`sd` | loads/stores of every width and alignment against aligned 64-bit words, LR/SC, AMOs |
-//! | [`memword`](crate::memword) | one per `ld`/`sd` at an address divisible by 8 | the common memory instruction, at a quarter of memop's cost |
-//! | [`syscall`](crate::syscall) | per `ecall`, plus one per buffer word | `exit`, `write` (public output bytes), `read` (private input bytes) |
-//! | [`boundary`](crate::boundary) | one per memory cell a segment touches | imports each cell's value from the global bus at the segment's start, exports it at its end |
-//! | [`final_memory`](crate::final_memory) | one per cell the run touched or the ELF initialises | creates every cell once with its initial value and consumes its final value |
-//! | [`bytes`](crate::bytes) | 2^16 (preprocessed) | 16-bit range checks, byte-pair range checks, bytewise AND/OR/XOR |
+//! | [`rom`] | one per instruction of the ELF (preprocessed) | the program: its commitment is the verification key |
+//! | [`alu`] | one per ALU operation | add/sub, logic, shifts, comparisons (and the W forms) |
+//! | [`muldiv`] | one per M-extension operation | mul, mulh*, div*, rem* with their corner cases |
+//! | [`memop`] | one per memory instruction but aligned `ld`/`sd` | loads/stores of every width and alignment against aligned 64-bit words, LR/SC, AMOs |
+//! | [`memword`] | one per `ld`/`sd` at an address divisible by 8 | the common memory instruction, at a quarter of memop's cost |
+//! | [`syscall`] | per `ecall`, plus one per buffer word | `exit`, `write` (public output bytes), `read` (private input bytes) |
+//! | [`boundary`] | one per memory cell a segment touches | imports each cell's value from the global bus at the segment's start, exports it at its end |
+//! | [`final_memory`] | one per cell the run touched or the ELF initialises | creates every cell once with its initial value and consumes its final value |
+//! | [`bytes`] | 2^16 (preprocessed) | 16-bit range checks, byte-pair range checks, bytewise AND/OR/XOR |
 //!
 //! # Memory: offline checking with timestamps
 //!
 //! Registers, memory words and the LR/SC reservation are all *cells* ([`bus::cell`]).
-//! A cell's value travels as a *token* `(cell, lo, hi, time)` on [`bus::MEMORY`]: an
+//! A cell's value travels as a *token* `(segment, cell, lo, hi, time)` on [`bus::MEMORY`]
+//! (the segment number keeps tokens inside their segment, see [`bus::MEMORY`]): an
 //! access at time `t` receives the token left by the previous access (`t' < t`, checked
 //! by a range check of `t − t' − 1`) and sends a new one with its own time and the new
 //! value (the same value for a read). Times are local to a segment (see [`bus::ts`]);
 //! between segments a cell travels on [`bus::GLOBAL_MEMORY`] as `(cell, lo, hi, segment)`
-//! through the [`boundary`](crate::boundary) table, and the
-//! [`final_memory`](crate::final_memory) table creates each cell once (value from the ELF
+//! through the [`boundary`] table, and the
+//! [`final_memory`] table creates each cell once (value from the ELF
 //! image, sent by the statement, or zero) and consumes its last value. Since a token is
 //! consumed by exactly one access and times strictly increase along a cell's chain, every
 //! read returns the last value written (Blum et al.'s offline memory checking).

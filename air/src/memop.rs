@@ -71,7 +71,7 @@
 //!
 //! # Bus messages per row (25 interactions)
 //!
-//! * receives [`MEMOP`] `(clk, op, addr, data, result)`, `addr = 8·w + o`,
+//! * receives [`MEMOP`] `(segment, clk, op, addr, data, result)`, `addr = 8·w + o`,
 //!   `op = is_real + Σ_i SIZE_WEIGHT·i·size_i + Σ_k KIND_WEIGHT·k·kind_k +
 //!   ALU_WEIGHT·alu_op` (the id of [`MemOp::id`]);
 //! * word `w` at `ts::MEM0`: receives `(w, old, prev_time)`, sends `(w, new, time)`, two
@@ -187,7 +187,8 @@ impl BaseAir<Val> for MemOpTable {
         WIDTH
     }
 
-    /// The segment number tags this table's MEMORY and MEMOP/SYSCALL tuples.
+    /// The segment number (public value) tags this table's local-bus tuples (see
+    /// [`crate::bus::MEMORY`]).
     fn num_public_values(&self) -> usize {
         crate::segment::PUBLIC_VALUES
     }

@@ -22,9 +22,9 @@
 //!
 //! # Bus messages (7 interactions, multiplicity `is_real`)
 //!
-//! * receives [`MEMOP`] `(clk, Ld·load + Sd·store, 8·w, data, load·prev)`;
-//! * word `w` at `ts::MEM0`: receives `(w, prev, prev_time)`, sends
-//!   `(w, prev + store·(data − prev), time)`, two RANGE16 for the time gap;
+//! * receives [`MEMOP`] `(segment, clk, Ld·load + Sd·store, 8·w, data, load·prev)`;
+//! * word `w` at `ts::MEM0`: receives `(segment, w, prev, prev_time)`, sends
+//!   `(segment, w, prev + store·(data − prev), time)`, two RANGE16 for the time gap;
 //! * RANGE16 `w_lo`, `w_hi`.
 //!
 //! # Soundness
@@ -88,7 +88,8 @@ impl BaseAir<Val> for MemWordTable {
         WIDTH
     }
 
-    /// The segment number tags this table's MEMORY and MEMOP/SYSCALL tuples.
+    /// The segment number (public value) tags this table's local-bus tuples (see
+    /// [`crate::bus::MEMORY`]).
     fn num_public_values(&self) -> usize {
         crate::segment::PUBLIC_VALUES
     }

@@ -32,7 +32,7 @@ pub const PARTS: usize = 2;
 const MIN_HEIGHT: usize = 2;
 
 /// The heights of `parts` traces holding `rows` rows: greedily the largest power of two
-/// ≤ the rows left (at least [`MIN_HEIGHT`]), the last part rounded up to a power of two.
+/// ≤ the rows left (at least `MIN_HEIGHT`), the last part rounded up to a power of two.
 /// Their sum is `rows` rounded up at the granularity of the last part.
 pub fn part_heights(rows: usize, parts: usize) -> Vec<usize> {
     assert!(parts > 0, "a table has at least one part");

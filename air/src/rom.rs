@@ -13,7 +13,7 @@
 //! columns: `jal` is `jalr rd, target(x0)` with its absolute target as immediate (one
 //! kind less), and a branch's immediate fields hold the two constants of its next-pc
 //! formula ([`RomRow::fields`]) instead of the immediate. The main table sends
-//! [`PROGRAM`](crate::bus::PROGRAM)`(pc, row…)` for every step; the ROM receives with a
+//! [`PROGRAM`]`(pc, row…)` for every step; the ROM receives with a
 //! witness multiplicity column, so a step can only execute an instruction that is in
 //! the program, at its address. Slots that do not decode (illegal or unsupported
 //! encodings, data between code) have no row: a run reaching one faults in the VM, and

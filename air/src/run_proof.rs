@@ -3,11 +3,11 @@
 //!
 //! The statement is what the verifier computes from the ELF, the claimed result and the
 //! number of segment proofs: the initial state `(entry, segment 1, 0 output bytes)`
-//! sent on [`STATE`](crate::bus::STATE) and the final one `(HALT_PC, memory segment's
+//! sent on [`STATE`] and the final one `(HALT_PC, memory segment's
 //! number, output length)` received from it; the ELF image (every non-zero word, and
-//! `sp`) sent on [`GLOBAL_MEMORY`](crate::bus::GLOBAL_MEMORY) as segment-0 values; every
-//! public output byte received from [`OUTPUT`](crate::bus::OUTPUT); and `(exit code,
-//! output length)` received from [`EXIT`](crate::bus::EXIT). The verification key (the
+//! `sp`) sent on [`GLOBAL_MEMORY`] as segment-0 values; every
+//! public output byte received from [`OUTPUT`]; and `(exit code,
+//! output length)` received from [`EXIT`]. The verification key (the
 //! ROM and the bytes table, committed) is recomputed from the ELF, and every segment's
 //! public values are fixed by its position ([`crate::segment`]).
 

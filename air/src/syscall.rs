@@ -53,7 +53,8 @@
 //!   `old` otherwise; multiplicity `active`;
 //! * `BYTE_PAIR (old_i, new_i)` × 8, multiplicity `active`;
 //! * `OUTPUT (next_out − rem + Σ_{j<i} flag_j, old_i)` × 8, multiplicity `public · flag_i`;
-//! * `a0` row: receive `SYSCALL (clk, next_out − public · len, next_out, pc, next_pc)`
+//! * `a0` row: receive `SYSCALL (segment, clk, next_out − public · len, next_out, pc,
+//!   next_pc)`
 //!   and send `EXIT (old_0, next_out)` with multiplicity `exit`.
 //!
 //! # Soundness argument
@@ -92,7 +93,7 @@
 //! * `read`: `new_i = old_i` wherever `flag_i = 0`; the flagged bytes are free input,
 //!   range-checked as bytes.
 //! * The next pc: `pc + 4` (an `ecall` has no compressed form), or
-//!   [`HALT_PC`](crate::bus::HALT_PC) for `exit`, where no instruction is: so the run
+//!   [`HALT_PC`] for `exit`, where no instruction is: so the run
 //!   ends at an `exit` and only there (see the main table's notes).
 //! * Unused byte columns (`a7` row's `new`, the spare bytes of `a1`, `a2` for writes)
 //!   are forced to 0; `len` and `offset` are forced to 0 for `exit`.
@@ -243,7 +244,8 @@ impl BaseAir<Val> for SyscallTable {
         WIDTH
     }
 
-    /// The segment number tags this table's MEMORY and MEMOP/SYSCALL tuples.
+    /// The segment number (public value) tags this table's local-bus tuples (see
+    /// [`crate::bus::MEMORY`]).
     fn num_public_values(&self) -> usize {
         crate::segment::PUBLIC_VALUES
     }

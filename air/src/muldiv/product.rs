@@ -1,6 +1,6 @@
 //! The multiply-add gadget of both mul/div tables: `X·Y + Z ≡ P (mod 2^128)`.
 //!
-//! `X`, `Y`, `Z` are 64-bit operands extended to 128 bits ([`Wide`]): four 16-bit limbs
+//! `X`, `Y`, `Z` are 64-bit operands extended to 128 bits (`Wide`): four 16-bit limbs
 //! (range-checked by the table) and one value `ext` for limbs 4..7, 0 or `0xffff` (a
 //! sign extension). `P` is given as four 32-bit digits (range-checked limbs, trusted
 //! inputs, or `(2^32 − 1)·sign`). With `S_k = Σ_{i+j=k} x_i·y_j` (positions `k < 8`, so
