@@ -26,6 +26,32 @@ pub enum SetupError {
         /// Largest supported log2 height.
         max_log: usize,
     },
+    /// Messages of one bus must have one arity: the fingerprint pads a shorter tuple with
+    /// zeros, so `(a)` and `(a, 0)` would be the same message.
+    #[error(
+        "table `{table}`: bus {bus} carries {arity}-value tuples here but {expected}-value tuples in `{first_table}`"
+    )]
+    BusArity {
+        /// The table where the arity differs.
+        table: String,
+        /// The bus.
+        bus: u32,
+        /// Its arity there.
+        arity: usize,
+        /// The table that used the bus first.
+        first_table: String,
+        /// The arity there.
+        expected: usize,
+    },
+    /// Two bus ids are the same field element (ids at or above the field's
+    /// characteristic wrap), so their messages would be indistinguishable.
+    #[error("bus ids {bus} and {other} are the same element of the field; use ids below its characteristic")]
+    BusIdsCollide {
+        /// One id.
+        bus: u32,
+        /// The other.
+        other: u32,
+    },
     /// Periodic columns are not part of this protocol.
     #[error("table `{table}`: periodic columns are not supported")]
     PeriodicColumns {

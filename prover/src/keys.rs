@@ -3,11 +3,12 @@
 //! preprocessed columns (another program) does not verify under it.
 
 use p3_commit::Pcs;
+use p3_field::Field;
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use p3_uni_stark::{Com, StarkGenericConfig, Val};
 
-use crate::air::StarkTable;
+use crate::air::{BusId, StarkTable};
 use crate::config::Config;
 use crate::error::SetupError;
 use crate::proof::ABSENT;
@@ -143,6 +144,38 @@ pub struct ProvingKey<SC: StarkGenericConfig> {
     pub(crate) preprocessed_traces: Vec<Option<RowMajorMatrix<Val<SC>>>>,
 }
 
+/// What setup knows about a bus: its id as a field element, its arity and the first
+/// table using it.
+struct BusUse<F> {
+    bus: BusId,
+    element: F,
+    arity: usize,
+    table: String,
+}
+
+/// Records `table`'s use of `bus` with `arity`-value tuples, refusing an arity another
+/// table's use disagrees with, and an id that is the same field element as another id.
+/// Both would let distinct messages share a fingerprint ([`crate::logup`]: the bus id is
+/// the fingerprint's constant term, and a shorter tuple reads as one padded with zeros).
+fn check_bus<F: Field>(buses: &mut Vec<BusUse<F>>, table: &str, bus: BusId, arity: usize) -> Result<(), SetupError> {
+    let element = F::from_u32(bus);
+    match buses.iter().find(|u| u.element == element) {
+        Some(u) if u.bus != bus => Err(SetupError::BusIdsCollide { bus: u.bus, other: bus }),
+        Some(u) if u.arity != arity => Err(SetupError::BusArity {
+            table: table.to_string(),
+            bus,
+            arity,
+            first_table: u.table.clone(),
+            expected: u.arity,
+        }),
+        Some(_) => Ok(()),
+        None => {
+            buses.push(BusUse { bus, element, arity, table: table.to_string() });
+            Ok(())
+        }
+    }
+}
+
 /// Analyses `tables` and commits their preprocessed columns.
 pub fn setup<SC, T>(config: &Config<SC>, tables: &[T]) -> Result<ProvingKey<SC>, SetupError>
 where
@@ -158,6 +191,7 @@ where
     let mut keys = Vec::with_capacity(tables.len());
     let mut preprocessed = Vec::new();
     let mut preprocessed_traces = Vec::with_capacity(tables.len());
+    let mut buses = Vec::<BusUse<Val<SC>>>::new();
     for table in tables {
         let name = table.name();
         if table.num_periodic_columns() != 0 {
@@ -185,6 +219,9 @@ where
             }
         };
         let analysis = TableAnalysis::of(table, num_public_values);
+        for shape in &analysis.interactions {
+            check_bus(&mut buses, &name, shape.bus, shape.arity)?;
+        }
         // The quotient is evaluated on a coset of the trace LDE's size or less.
         let log_quotient_degree = analysis.log_quotient_degree();
         if log_quotient_degree > config.fri.log_blowup {

@@ -2,7 +2,9 @@
 //!
 //! **Fingerprints.** A message `(bus, v_0, …, v_{k−1})` is compressed with the global
 //! challenge `(γ, β) ∈ F_{p²}²` into the denominator
-//! `γ − (bus + β·v_0 + β²·v_1 + … + β^k·v_{k−1})`.
+//! `γ − (bus + β·v_0 + β²·v_1 + … + β^k·v_{k−1})`. Distinct messages are distinct
+//! polynomials in `β` because setup (`keys::check_bus`) refuses two arities on one bus
+//! (`(a)` and `(a, 0)` would coincide) and two bus ids that are one field element.
 //!
 //! **Claim.** Over all rows `r` of all tables `T` of all segments, and the statement's
 //! boundary messages `b`:

@@ -427,3 +427,14 @@ fn security_figure_under_koala_bear() {
     let goldilocks = Config::poseidon2(FriSettings::default()).security(22, 3, 27.0);
     assert!((goldilocks.deep_bits - report.deep_bits - 4.0).abs() < 0.1, "{goldilocks:?} vs {report:?}");
 }
+
+#[test]
+fn bus_ids_that_wrap_around_the_field_are_refused() {
+    // Bus q + 1 is the field element 1 in KoalaBear: its messages would be bus 1's.
+    let q = F::ORDER_U64 as u32;
+    let tables = [Sender { bus: 1, arity: 2 }, Sender { bus: q + 1, arity: 2 }];
+    let err = setup(&config(), &tables).map(|_| ()).unwrap_err();
+    assert!(matches!(err, SetupError::BusIdsCollide { bus: 1, other } if other == q + 1), "{err}");
+    // Below the characteristic every id is its own element.
+    setup(&config(), &[Sender { bus: 1, arity: 2 }, Sender { bus: q - 1, arity: 2 }]).expect("distinct ids");
+}

@@ -519,3 +519,16 @@ fn constraint_degree_is_checked_against_the_blowup() {
     assert_eq!(proofs[0].openings[0].quotient_chunks.len(), 4);
     assert_eq!(config.security(5, 4, 5.0).fri_bits, 116.0);
 }
+
+#[test]
+fn one_bus_has_one_arity() {
+    // `(x)` and `(x, 0)` would share a fingerprint, so setup refuses mixed arities.
+    let tables = [Sender { bus: 9, arity: 2 }, Sender { bus: 10, arity: 1 }, Sender { bus: 9, arity: 3 }];
+    let err = setup(&config(), &tables).map(|_| ()).unwrap_err();
+    assert!(
+        matches!(&err, SetupError::BusArity { bus: 9, arity: 3, expected: 2, table, first_table }
+            if table.contains("arity 3") && first_table.contains("arity 2")),
+        "{err}"
+    );
+    setup(&config(), &tables[..2]).expect("one arity per bus");
+}

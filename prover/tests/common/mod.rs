@@ -180,6 +180,33 @@ impl<AB: BusBuilder<F: PrimeField64>> Air<AB> for Toy {
     }
 }
 
+/// A one-column table that sends its value `arity` times over as one tuple on `bus`:
+/// setup's bus checks (one arity per bus, distinct ids) look at nothing else.
+#[derive(Clone, Debug)]
+pub struct Sender {
+    pub bus: u32,
+    pub arity: usize,
+}
+
+impl TableName for Sender {
+    fn name(&self) -> String {
+        format!("sender(bus {}, arity {})", self.bus, self.arity)
+    }
+}
+
+impl<F: PrimeField64> BaseAir<F> for Sender {
+    fn width(&self) -> usize {
+        1
+    }
+}
+
+impl<AB: BusBuilder<F: PrimeField64>> Air<AB> for Sender {
+    fn eval(&self, builder: &mut AB) {
+        let x = builder.main().current_slice()[0];
+        builder.send(self.bus, vec![x; self.arity], AB::Expr::ONE);
+    }
+}
+
 /// A Fibonacci trace of `n` rows from `(a, b)`, and its public values.
 pub fn fibonacci_witness<F: PrimeField64>(n: usize, a: u64, b: u64) -> SegmentWitness<F> {
     let mut values = Vec::with_capacity(2 * n);
