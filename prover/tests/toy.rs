@@ -1,6 +1,8 @@
-//! End-to-end tests on toy tables: each positive case proves and verifies; each negative
-//! case (tampered trace, unbalanced bus, missing/swapped segments, another program, a
-//! wrong global challenge, flipped bytes) must fail verification.
+//! End-to-end tests on toy tables under the default (Goldilocks, Poseidon2)
+//! configuration: the shared suite (`common/suite.rs`) and the tests of this
+//! configuration alone. Each positive case proves and verifies; each negative case
+//! (tampered trace, unbalanced bus, missing/swapped segments, another program, a wrong
+//! global challenge, flipped bytes, a forged absent table) must fail verification.
 
 mod common;
 
@@ -9,80 +11,17 @@ use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 use ziskjit_prover::*;
 
-fn config() -> Config<Poseidon2Stark> {
+/// The base field of these tests.
+type F = Val;
+/// Its challenge field.
+type EF = Challenge;
+type SC = Poseidon2Stark;
+
+fn config() -> Config<SC> {
     Config::poseidon2(FriSettings::default())
 }
 
-/// Proves a single segment with statement `statement`.
-fn prove_one(
-    config: &Config<Poseidon2Stark>,
-    pk: &ProvingKey<Poseidon2Stark>,
-    tables: &[Toy],
-    statement: &Statement<Val>,
-    witness: SegmentWitness<Val>,
-) -> Vec<SegmentProof<Poseidon2Stark>> {
-    prove_segments(config, pk, tables, statement, 1, 0, |_| Ok::<_, String>(witness.clone())).expect("proving succeeds")
-}
-
-#[test]
-fn fibonacci_proves_and_verifies() {
-    let config = config();
-    let tables = [Toy::Fibonacci];
-    let pk = setup(&config, &tables).unwrap();
-    let statement = Statement::default();
-    let proofs = prove_one(&config, &pk, &tables, &statement, fibonacci_witness(64, 0, 1));
-    verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap();
-}
-
-#[test]
-fn changed_trace_cell_fails() {
-    let config = config();
-    let tables = [Toy::Fibonacci];
-    let pk = setup(&config, &tables).unwrap();
-    let mut witness = fibonacci_witness(64, 0, 1);
-    witness.traces[0].values[2 * 17 + 1] += Val::ONE;
-    // The debug checker names the first broken constraint.
-    let err = check_witness(&config, &pk, &tables, 0, &witness).unwrap_err();
-    assert!(matches!(err, ProveError::Constraint { row: 16 | 17, .. }), "{err}");
-    let statement = Statement::default();
-    let proofs = prove_one(&config, &pk, &tables, &statement, witness);
-    let err = verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap_err();
-    assert!(matches!(err, VerifyError::ConstraintMismatch { .. }), "{err}");
-}
-
-#[test]
-fn wrong_public_value_fails() {
-    let config = config();
-    let tables = [Toy::Fibonacci];
-    let pk = setup(&config, &tables).unwrap();
-    let mut witness = fibonacci_witness(16, 0, 1);
-    witness.public_values[2] += Val::ONE;
-    let statement = Statement::default();
-    let proofs = prove_one(&config, &pk, &tables, &statement, witness);
-    assert!(verify_segments(&config, &tables, &pk.vk, &statement, &proofs).is_err());
-}
-
-fn lookup_program(offset: u64) -> [Toy; 2] {
-    [Toy::Range { offset }, Toy::Squares]
-}
-
-#[test]
-fn lookup_between_tables_of_different_heights() {
-    let config = config();
-    let tables = lookup_program(0);
-    let pk = setup(&config, &tables).unwrap();
-    assert!(pk.vk.preprocessed.is_some());
-    let statement = Statement::default();
-    let witness = lookup_witness(0, 1024, 7, None);
-    assert_eq!(witness.traces[0].values.len(), 256);
-    check_witness(&config, &pk, &tables, 0, &witness).unwrap();
-    let proofs = prove_one(&config, &pk, &tables, &statement, witness);
-    assert_eq!(proofs[0].commitment.log_heights, vec![8, 10]);
-    // Each table's partial sum is non-zero; together they cancel.
-    assert!(proofs[0].bus_sums.iter().all(|s| *s != Challenge::ZERO));
-    assert_eq!(proofs[0].bus_sum(), Challenge::ZERO);
-    verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap();
-}
+common::suite::toy_suite!();
 
 #[test]
 fn lookup_with_blake3() {
@@ -96,41 +35,6 @@ fn lookup_with_blake3() {
     // Blake3 proofs are rejected by a Poseidon2 verifier at the format level.
     let bytes = encode_proofs(&config, &proofs).unwrap();
     assert!(matches!(decode_proofs(&self::config(), &bytes), Err(FormatError::WrongHash { .. })));
-}
-
-#[test]
-fn lookup_table_absent_from_a_segment() {
-    let config = config();
-    let tables = lookup_program(0);
-    let pk = setup(&config, &tables).unwrap();
-    let statement = Statement::default();
-    let proofs = prove_segments(&config, &pk, &tables, &statement, 2, 0, |k| Ok::<_, String>(shared_range_witness(k)))
-        .expect("proving succeeds");
-    // Segment 0 commits, opens and sums nothing for the range table; segment 1's range
-    // table receives both segments' lookups.
-    assert_eq!(proofs[0].commitment.log_heights, vec![ABSENT, 6]);
-    let range_openings = &proofs[0].openings[0];
-    assert_eq!(range_openings.preprocessed_local.len(), 1, "fixed columns opened at ζ only");
-    assert_eq!(
-        *range_openings,
-        TableOpenings { preprocessed_local: range_openings.preprocessed_local.clone(), ..Default::default() }
-    );
-    assert_eq!(proofs[0].bus_sums[0], Challenge::ZERO);
-    assert_ne!(proofs[0].bus_sum(), Challenge::ZERO);
-    assert_eq!(proofs[0].bus_sum() + proofs[1].bus_sum(), Challenge::ZERO);
-    verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap();
-    let bytes = encode_proofs(&config, &proofs).unwrap();
-    verify_segments(&config, &tables, &pk.vk, &statement, &decode_proofs(&config, &bytes).unwrap()).unwrap();
-
-    // The range table left out of every segment: segment 0's lookups find no receiver.
-    let proofs = prove_segments(&config, &pk, &tables, &statement, 2, 0, |k| {
-        let mut w = shared_range_witness(k);
-        w.traces[0] = RowMajorMatrix::new(Vec::new(), 1);
-        Ok::<_, String>(w)
-    })
-    .unwrap();
-    let err = verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap_err();
-    assert!(matches!(err, VerifyError::Unbalanced(_)), "{err}");
 }
 
 #[test]
@@ -180,21 +84,6 @@ fn absent_table_claims_are_checked() {
 }
 
 #[test]
-fn unbalanced_bus_fails() {
-    let config = config();
-    let tables = lookup_program(0);
-    let pk = setup(&config, &tables).unwrap();
-    let statement = Statement::default();
-    // Row 5 looks up 256, which the range table does not hold: every constraint holds,
-    // only the bus is off.
-    let witness = lookup_witness(0, 1024, 7, Some(5));
-    check_witness(&config, &pk, &tables, 0, &witness).unwrap();
-    let proofs = prove_one(&config, &pk, &tables, &statement, witness);
-    let err = verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap_err();
-    assert!(matches!(err, VerifyError::Unbalanced(_)), "{err}");
-}
-
-#[test]
 fn proof_from_another_program_fails() {
     let config = config();
     // Two programs that differ only in their preprocessed (fixed) range column.
@@ -214,60 +103,6 @@ fn proof_from_another_program_fails() {
     verify_segment(&config, &b, &pk_b.vk, &bus, &proofs_b[0]).unwrap();
     let err = verify_segment(&config, &a, &pk_a.vk, &bus, &proofs_b[0]).unwrap_err();
     assert!(matches!(err, VerifyError::Opening { .. } | VerifyError::ConstraintMismatch { .. }), "{err}");
-}
-
-const SEGMENT_ROWS: usize = 64;
-
-/// Everything a counter-run test needs: configuration, tables, keys, statement, proofs.
-type CounterRun =
-    (Config<Poseidon2Stark>, [Toy; 1], ProvingKey<Poseidon2Stark>, Statement<Val>, Vec<SegmentProof<Poseidon2Stark>>);
-
-fn counter_run(segments: usize) -> CounterRun {
-    let config = config();
-    let tables = [Toy::Counter];
-    let pk = setup(&config, &tables).unwrap();
-    let statement = Statement {
-        public_values: vec![Val::from_u64(segments as u64)],
-        boundary: counter_boundary(segments, SEGMENT_ROWS),
-    };
-    let proofs = prove_segments(&config, &pk, &tables, &statement, segments, 2, |k| {
-        Ok::<_, String>(counter_witness(k, SEGMENT_ROWS))
-    })
-    .unwrap();
-    (config, tables, pk, statement, proofs)
-}
-
-#[test]
-fn message_sent_in_one_segment_received_in_the_next() {
-    let (config, tables, pk, statement, proofs) = counter_run(3);
-    // No segment balances on its own; all of them with the boundary do.
-    assert!(proofs.iter().all(|p| p.bus_sum() != Challenge::ZERO));
-    verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap();
-}
-
-#[test]
-fn missing_segment_fails() {
-    let (config, tables, pk, statement, mut proofs) = counter_run(3);
-    proofs.pop();
-    assert!(verify_segments(&config, &tables, &pk.vk, &statement, &proofs).is_err());
-    // Even with a statement adjusted to the shorter run, the global challenge differs.
-    let shorter =
-        Statement { public_values: statement.public_values.clone(), boundary: counter_boundary(2, SEGMENT_ROWS) };
-    assert!(verify_segments(&config, &tables, &pk.vk, &shorter, &proofs).is_err());
-    proofs.remove(0);
-    assert!(verify_segments(&config, &tables, &pk.vk, &statement, &proofs).is_err());
-}
-
-#[test]
-fn swapped_segments_fail() {
-    let (config, tables, pk, statement, mut proofs) = counter_run(3);
-    proofs.swap(0, 1);
-    let err = verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap_err();
-    assert!(matches!(err, VerifyError::SegmentIndex { .. }), "{err}");
-    // Renumbering the swapped proofs does not help: their transcripts bind the index.
-    proofs[0].commitment.index = 0;
-    proofs[1].commitment.index = 1;
-    assert!(verify_segments(&config, &tables, &pk.vk, &statement, &proofs).is_err());
 }
 
 #[test]
@@ -307,17 +142,6 @@ fn proving_is_reproducible() {
         encode_proofs(&config, &proofs).unwrap()
     };
     assert_eq!(prove(), prove());
-}
-
-#[test]
-fn proofs_and_keys_round_trip() {
-    let (config, tables, pk, statement, proofs) = counter_run(2);
-    let bytes = encode_proofs(&config, &proofs).unwrap();
-    let vk_bytes = encode_vk(&config, &pk.vk).unwrap();
-    let decoded = decode_proofs(&config, &bytes).unwrap();
-    let vk = decode_vk(&config, &vk_bytes).unwrap();
-    verify_segments(&config, &tables, &vk, &statement, &decoded).unwrap();
-    assert_eq!(encode_proofs(&config, &decoded).unwrap(), bytes);
 }
 
 #[test]
@@ -401,35 +225,6 @@ fn security_figure_reaches_100_bits() {
     assert_eq!(report.logup_bits, config.challenge_field_bits() - 28.0 + 16.0);
     // Larger runs lose LogUp bits: the figure is computed, not asserted.
     assert!(config.security(22, 3, 46.0).conjectured_bits < 100.0);
-}
-
-#[test]
-fn segments_may_have_different_heights() {
-    let config = config();
-    let tables = [Toy::Counter];
-    let pk = setup(&config, &tables).unwrap();
-    // Segment 0 counts 0..64, segment 1 counts 64..192, segment 2 counts 192..208.
-    let rows = [64usize, 128, 16];
-    let starts = [0usize, 64, 192];
-    let statement = Statement {
-        public_values: vec![],
-        boundary: vec![
-            BusMessage::send(STATE_BUS, vec![Val::ZERO]),
-            BusMessage::receive(STATE_BUS, vec![Val::from_u64(208)]),
-        ],
-    };
-    let witness = |k: usize| {
-        Ok::<_, String>(SegmentWitness {
-            traces: vec![p3_matrix::dense::RowMajorMatrix::new_col(
-                (0..rows[k]).map(|r| Val::from_u64((starts[k] + r) as u64)).collect(),
-            )],
-            public_values: vec![],
-        })
-    };
-    let proofs = prove_segments(&config, &pk, &tables, &statement, 3, 1, witness).unwrap();
-    let heights: Vec<u8> = proofs.iter().map(|p| p.commitment.log_heights[0]).collect();
-    assert_eq!(heights, vec![6, 7, 4]);
-    verify_segments(&config, &tables, &pk.vk, &statement, &proofs).unwrap();
 }
 
 #[test]

@@ -8,6 +8,8 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod suite;
+
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_challenger::GrindingChallenger;
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
