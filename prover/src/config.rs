@@ -100,7 +100,7 @@ pub type Poseidon2Stark = StarkConfig<Poseidon2Pcs, Challenge, DeterministicPow<
 
 /// KoalaBear's Merkle leaves: the width-24 permutation with rate 16 and capacity 8 (248
 /// bits, as Goldilocks' capacity 4 is 256), digests of 8 elements. Measured
-/// (`examples/field_stark.rs`): 6–8× cheaper per absorbed element than Goldilocks' leaf
+/// (`examples/hash_fields.rs`): 6–8× cheaper per absorbed element than Goldilocks' leaf
 /// sponge, where width 16 with rate 8 is 5×.
 type KoalaBearHash = PaddingFreeSponge<Poseidon2KoalaBear<24>, 24, 16, 8>;
 /// Two 8-element digests fill the width-16 permutation exactly, as two Goldilocks digests
