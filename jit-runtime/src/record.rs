@@ -2,7 +2,7 @@
 //!
 //! A [`StepRecord`] is what the witness generator needs from a step and what the
 //! trace replay must reproduce exactly. Records are produced by running the one
-//! [`step`](crate::interp::step) function through a [`RecordingBus`], over live memory
+//! [`step`] function through a [`RecordingBus`], over live memory
 //! (the interpreter, the reference) or over a minimal trace (the replay), so the two
 //! can only differ if their buses disagree on what memory holds.
 

@@ -1,6 +1,7 @@
 //! Replaying the minimal trace (DESIGN.md §5) into per-step records.
 //!
-//! A segment is replayed from its own [`SegmentTrace`] alone: the start snapshot
+//! A segment is replayed from its own
+//! [`SegmentTrace`](ziskjit_runtime::trace::SegmentTrace) alone: the start snapshot
 //! gives the registers, and every value the segment read from memory is in its log,
 //! so no memory image is needed and segments replay independently, one per core.
 //! The replay runs the interpreter's own [`step`](ziskjit_runtime::step) over a

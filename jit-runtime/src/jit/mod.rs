@@ -20,7 +20,7 @@
 //! reservation and the step limit are therefore decided by the interpreter's code
 //! alone, and the JIT reports the same [`Fault`] values with the same pc.
 //!
-//! The three variants of the code share this loop through [`Hooks`]: the plain run,
+//! The three variants of the code share this loop through `Hooks`: the plain run,
 //! the minimal-trace recorder ([`Jit::record`]) and the profiler feed ([`Jit::profile`]).
 
 pub mod load;
