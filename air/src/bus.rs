@@ -20,6 +20,8 @@ use ziskjit_prover::BusId;
 /// other buses carry facts true in any segment (an ALU result, a ROM row, a byte range)
 /// or already name the segment ([`GLOBAL_MEMORY`], [`STATE`]).
 pub const MEMORY: BusId = 1;
+/// The local buses (see [`MEMORY`]): every tuple on them starts with the segment number.
+pub const LOCAL_BUSES: [BusId; 3] = [MEMORY, MEMOP, SYSCALL];
 /// `(cell, lo, hi, segment)`: a cell's value between segments. `segment` is 0 for the
 /// initial value and `k + 1` for the value exported by execution segment `k`.
 pub const GLOBAL_MEMORY: BusId = 2;
@@ -432,6 +434,12 @@ impl MemOp {
 /// The limbs of a 64-bit value as field elements: `[lo, hi]`.
 pub fn limbs(value: u64) -> [u64; 2] {
     [value & 0xffff_ffff, value >> 32]
+}
+
+/// The 16-bit halves `[low, high]` of a value below `2^32`, as two [`RANGE16`] lookups
+/// check it (`gadgets::range32`).
+pub fn halves16(value: u64) -> [u64; 2] {
+    [value & 0xffff, value >> 16]
 }
 
 #[cfg(test)]

@@ -110,8 +110,7 @@ impl Lookups {
     /// [`crate::gadgets::range32`].
     pub fn range32(&mut self, value: u64) {
         assert!(value < 1 << 32, "range32 lookup of {value}");
-        self.range16(value & 0xffff);
-        self.range16(value >> 16);
+        crate::bus::halves16(value).into_iter().for_each(|half| self.range16(half));
     }
 
     /// Adds `other`'s lookups to these.

@@ -26,7 +26,7 @@ pub fn range32<AB: BusBuilder>(builder: &mut AB, value: AB::Expr, low: AB::Expr,
 /// The two witness columns of [`range32`] for `value`, reporting the lookups.
 pub fn range32_cols(value: u64, lookups: &mut Lookups) -> [Val; 2] {
     lookups.range32(value);
-    [Val::from_u64(value & 0xffff), Val::from_u64(value >> 16)]
+    crate::bus::halves16(value).map(Val::from_u64)
 }
 
 /// The expressions of one memory access, as a table lays them out.
@@ -142,7 +142,7 @@ impl<'a> MemoryTracker<'a> {
         let gap = time - state.time - 1;
         assert!(gap < 1 << 32, "cell {cell:#x}: time gap {gap} exceeds 2^32");
         lookups.range32(gap);
-        let witness = AccessWitness { prev: state.value, prev_time: state.time, diff: [gap & 0xffff, gap >> 16] };
+        let witness = AccessWitness { prev: state.value, prev_time: state.time, diff: crate::bus::halves16(gap) };
         state.value = value;
         state.time = time;
         witness

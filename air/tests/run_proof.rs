@@ -552,8 +552,7 @@ fn register_accesses(segment: usize, w: &SegmentWitness<Val>) -> Vec<RegisterAcc
 
 /// The range-checked halves of the gap between an access at `time` and the previous one.
 fn gap_halves(time: u64, prev_time: u64) -> [u64; 2] {
-    let gap = time - prev_time - 1;
-    [gap & 0xffff, gap >> 16]
+    ziskjit_air::bus::halves16(time - prev_time - 1)
 }
 
 /// Sets a main-row access's `prev_time` and the range-checked halves of its gap.
@@ -627,7 +626,7 @@ fn a_memory_token_from_another_segment_fails() {
 #[test]
 fn local_bus_messages_carry_the_segment_number() {
     use p3_air::BaseAir;
-    use ziskjit_air::bus::{MEMOP, MEMORY, SYSCALL};
+    use ziskjit_air::bus::LOCAL_BUSES;
     use ziskjit_air::debug::{row_messages, Rows};
     let run = guest_run();
     let key: ProgramKey = ProgramKey::new(&run.program).unwrap();
@@ -650,7 +649,7 @@ fn local_bus_messages_carry_the_segment_number() {
             let public_values = ziskjit_air::segment::public_values(segment as usize - 1, false).map(Val::from_u64);
             assert_eq!(public_values[ziskjit_air::segment::NUMBER], Val::from_u64(segment));
             for (bus, values, _) in row_messages(table, rows, &public_values) {
-                if let Some(i) = [MEMORY, MEMOP, SYSCALL].iter().position(|&b| b == bus) {
+                if let Some(i) = LOCAL_BUSES.iter().position(|&b| b == bus) {
                     seen[i] += 1;
                     assert_eq!(
                         values[0],
@@ -662,5 +661,5 @@ fn local_bus_messages_carry_the_segment_number() {
             }
         }
     }
-    assert!(seen.iter().all(|&n| n > 0), "messages seen on MEMORY, MEMOP, SYSCALL: {seen:?}");
+    assert!(seen.iter().all(|&n| n > 0), "messages seen per local bus: {seen:?}");
 }

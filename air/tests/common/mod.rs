@@ -5,7 +5,7 @@
 
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
-use ziskjit_air::bus::{MEMOP, MEMORY, SYSCALL};
+use ziskjit_air::bus::LOCAL_BUSES;
 use ziskjit_air::debug::{bus_imbalance, Unbalanced};
 use ziskjit_air::table::Table;
 use ziskjit_air::Val;
@@ -23,9 +23,6 @@ pub fn public_values() -> Vec<Val> {
 pub fn segment_values<SC: p3_uni_stark::StarkGenericConfig>(pk: &ProvingKey<SC>) -> Vec<Val> {
     public_values()[..pk.vk.num_public_values].to_vec()
 }
-
-/// The buses whose tuples start with the segment number (see `bus::MEMORY`).
-const LOCAL_BUSES: [u32; 3] = [MEMORY, MEMOP, SYSCALL];
 
 /// The statement's messages as the tables they play (main, the boundary) would put them
 /// on the bus: tests write local-bus tuples without the segment number, and this adds it.
@@ -104,7 +101,7 @@ pub fn prove_and_verify_checked(
 /// touched cell's import token `(cell, first, time 0)` and receives its last token
 /// (playing the boundary table; [`in_segment`] adds the segment number).
 pub fn memory_boundary(spans: &[ziskjit_air::gadgets::CellSpan]) -> Vec<BusMessage<Val>> {
-    use ziskjit_air::bus::limbs;
+    use ziskjit_air::bus::{limbs, MEMORY};
     let tuple = |cell: u64, value: u64, time: u64| {
         let [lo, hi] = limbs(value);
         vec![cell, lo, hi, time].into_iter().map(Val::from_u64).collect::<Vec<_>>()
