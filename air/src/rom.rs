@@ -315,8 +315,8 @@ impl TableName for RomTable {
         "rom".into()
     }
 
-    /// Only the memory segment holds the table, with the whole run's step counts: it only
-    /// receives, with a witness multiplicity, so zero counts put nothing on the bus.
+    /// The memory segment, which executes nothing, leaves it out: it only receives, with
+    /// a witness multiplicity, so zero counts put nothing on the bus.
     fn may_be_absent(&self) -> bool {
         true
     }

@@ -12,11 +12,10 @@
 //! phase 1 at once); afterwards any segment's witness can be regenerated on its own,
 //! in any order and in parallel (for phase 2).
 //!
-//! The ROM and the bytes table are lookup tables: one of each serves the whole run (the
-//! bus is global). The sequential pass adds up every execution segment's lookups
-//! (`RunLookups`); the memory segment, built last, holds both tables with the run's
-//! counts, and the execution segments leave them out (a table with no rows), which
-//! saves each of them the 2^16-row bytes table and the ROM.
+//! The ROM and the bytes table are lookup tables on local buses (their tuples carry the
+//! segment number, [`crate::bus::LOCAL_BUSES`]): every execution segment holds both with
+//! its own counts. The memory segment executes nothing, so it leaves the ROM out (a
+//! table with no rows) and holds the bytes table for its own range checks.
 //!
 //! Every value the tables compute is cross-checked against the interpreter's step
 //! record (the one ISA semantics): a table whose arithmetic disagrees with the VM is a
@@ -25,7 +24,7 @@
 use crate::alu::AluTable;
 use crate::boundary::{BoundaryRow, BoundaryTable};
 use crate::bus::{cell, ts, AluEvent, AluOp, HALT_PC};
-use crate::bytes::{BytesTable, Lookups};
+use crate::bytes::Lookups;
 use crate::cpu::col;
 use crate::final_memory::{FinalCell, FinalMemoryTable};
 use crate::gadgets::MemoryTracker;
@@ -110,28 +109,9 @@ pub struct RunWitness<'a> {
     history: MemoryHistory,
     starts: Vec<SegmentStart>,
     next_start: SegmentStart,
-    /// The execution segments' lookups so far, for the memory segment's tables.
-    lookups: RunLookups,
     /// The run's public output and exit code so far, as the tables computed them.
     pub public_output: Vec<u8>,
     pub exit_code: Option<u8>,
-}
-
-/// Lookups into the tables only the memory segment holds: steps per instruction (the
-/// ROM's multiplicities, by pc) and the bytes table's counts.
-#[derive(Clone, Debug, Default)]
-struct RunLookups {
-    rom: HashMap<u64, u64>,
-    bytes: Lookups,
-}
-
-impl RunLookups {
-    fn add(&mut self, other: &RunLookups) {
-        for (&pc, &n) in &other.rom {
-            *self.rom.entry(pc).or_default() += n;
-        }
-        self.bytes.add(&other.bytes);
-    }
 }
 
 /// One segment's traces before padding into the program's table order.
@@ -157,7 +137,6 @@ impl<'a> RunWitness<'a> {
             history: MemoryHistory { initial: initial_cells(program), exports: HashMap::new() },
             starts: Vec::new(),
             next_start: SegmentStart::default(),
-            lookups: RunLookups::default(),
             public_output: Vec::new(),
             exit_code: None,
         }
@@ -180,9 +159,7 @@ impl<'a> RunWitness<'a> {
             self.exit_code = end.exit_code;
         }
         self.next_start = SegmentStart { output_count: end.output_count, input_offset: end.input_offset };
-        let (witness, lookups) = self.assemble(k, tables, Vec::new(), None);
-        self.lookups.add(&lookups);
-        Ok((k, witness))
+        Ok((k, self.assemble(k, tables, Vec::new(), false)))
     }
 
     /// Number of segment proofs: the execution segments and the memory segment.
@@ -210,26 +187,24 @@ impl<'a> RunWitness<'a> {
     /// `num_segments() − 1` is the memory segment).
     pub fn segment(&self, index: usize) -> Result<SegmentWitness<Val>, WitnessError> {
         let _span = tracing::info_span!("witness", segment = index).entered();
-        let (witness, _) = if index < self.segments.len() {
-            self.assemble(index, self.generate(index)?.0, Vec::new(), None)
+        Ok(if index < self.segments.len() {
+            self.assemble(index, self.generate(index)?.0, Vec::new(), false)
         } else {
-            self.assemble(index, SegmentTables::empty(), self.final_cells(), Some(&self.lookups))
-        };
-        Ok(witness)
+            self.assemble(index, SegmentTables::empty(), self.final_cells(), true)
+        })
     }
 
-    /// Puts a segment's tables in the program's table order, and returns its lookups into
-    /// the run's ROM and bytes table. Those two tables are left out (no rows) but in the
-    /// memory segment, which is given the execution segments' lookups (`run`).
+    /// Puts a segment's tables in the program's table order, with its own ROM counts and
+    /// bytes table; the memory segment (`is_memory`) leaves the ROM out.
     fn assemble(
         &self,
         index: usize,
         tables: SegmentTables,
         final_cells: Vec<FinalCell>,
-        run: Option<&RunLookups>,
-    ) -> (SegmentWitness<Val>, RunLookups) {
+        is_memory: bool,
+    ) -> SegmentWitness<Val> {
         let number = index as u64 + 1;
-        let public_values = crate::segment::public_values(index, run.is_some()).map(Val::from_u64).to_vec();
+        let public_values = crate::segment::public_values(index, is_memory).map(Val::from_u64).to_vec();
         let SegmentTables { cpu, rom_counts, alu, memop, memword, syscall, boundary, mut lookups } = tables;
         let (base, muldiv): (Vec<AluEvent>, Vec<AluEvent>) = alu.into_iter().partition(|e| AluTable::handles(e.op));
         let mut traces = vec![cpu];
@@ -239,18 +214,13 @@ impl<'a> RunWitness<'a> {
         traces.push(syscall.trace());
         traces.push(BoundaryTable::trace(&boundary, number, &mut lookups));
         traces.push(FinalMemoryTable::trace(&final_cells, &mut lookups));
-        let own = RunLookups { rom: rom_counts, bytes: lookups };
-        let (rom, bytes) = match run {
-            Some(run) => {
-                let mut all = run.clone();
-                all.add(&own);
-                (self.rom.trace(&all.rom), all.bytes.trace())
-            }
-            None => (absent(self.rom.width()), absent(BytesTable.width())),
+        let rom = match is_memory {
+            true => absent(self.rom.width()),
+            false => self.rom.trace(&rom_counts),
         };
         traces.insert(1, rom);
-        traces.push(bytes);
-        (SegmentWitness { traces, public_values }, own)
+        traces.push(lookups.trace());
+        SegmentWitness { traces, public_values }
     }
 
     /// The final memory table's rows: every cell an execution segment touched or the

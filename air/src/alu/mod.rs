@@ -211,6 +211,20 @@ fn receive<AB: BusBuilder>(
     builder.receive(ALU, [op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi], count);
 }
 
+/// Receives the port's `(segment, op, a0..a3, b0..b3, c0..c3)` from the ALU bus `count`
+/// times.
+fn receive4<AB: BusBuilder>(
+    builder: &mut AB,
+    count: AB::Var,
+    op: AB::Expr,
+    a: [AB::Expr; 4],
+    b: [AB::Expr; 4],
+    c: [AB::Expr; 4],
+) {
+    let tuple = [op].into_iter().chain(a).chain(b).chain(c);
+    crate::segment::receive(builder, ALU, tuple, count);
+}
+
 /// The value `h0 + 2^16·h1 < 2^32` of two 16-bit halves, both range-checked when
 /// `enabled` (the row's `is_real`).
 fn limb16<AB: BusBuilder>(builder: &mut AB, halves: &[AB::Var], enabled: AB::Expr) -> AB::Expr {

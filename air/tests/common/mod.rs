@@ -117,6 +117,22 @@ pub fn memory_boundary(spans: &[ziskjit_air::gadgets::CellSpan]) -> Vec<BusMessa
         .collect()
 }
 
+/// [`memory_boundary`] in the port's layout: tokens `(cell, v0, v1, v2, v3, time)`
+/// ([`in_segment`] adds the segment number).
+pub fn memory_boundary4(spans: &[ziskjit_air::gadgets::CellSpan]) -> Vec<BusMessage<Val>> {
+    use ziskjit_air::bus::{limbs4, MEMORY};
+    let tuple = |cell: u64, value: u64, time: u64| vals(&[vec![cell], limbs4(value).to_vec(), vec![time]].concat());
+    spans
+        .iter()
+        .flat_map(|s| {
+            [
+                BusMessage::send(MEMORY, tuple(s.cell, s.first, 0)),
+                BusMessage::receive(MEMORY, tuple(s.cell, s.last, s.last_time)),
+            ]
+        })
+        .collect()
+}
+
 /// `values` as field elements.
 pub fn vals(values: &[u64]) -> Vec<Val> {
     values.iter().map(|&v| Val::from_u64(v)).collect()
