@@ -104,10 +104,11 @@ pub fn row_messages(table: &Table, rows: Rows<'_>, public_values: &[Val]) -> Vec
     collector.messages
 }
 
-/// A signed count from a multiplicity (small positive or negative field elements).
+/// A signed count from a multiplicity (small positive or negative field elements: the
+/// residues above half the field's order are the negative ones, for any field size).
 fn signed(m: Val) -> i64 {
     let v = m.as_canonical_u64();
-    if v < 1 << 62 {
+    if v <= Val::ORDER_U64 / 2 {
         v as i64
     } else {
         -((Val::ORDER_U64 - v) as i64)

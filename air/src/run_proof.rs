@@ -3,20 +3,26 @@
 //!
 //! The statement is what the verifier computes from the ELF, the claimed result and the
 //! number of segment proofs: the initial state `(entry, segment 1, 0 output bytes)`
-//! sent on [`STATE`] and the final one `(HALT_PC, memory segment's
+//! sent on [`STATE`] and the final one `(HALT_PC4, memory segment's
 //! number, output length)` received from it; the ELF image (every non-zero word, and
-//! `sp`) sent on [`GLOBAL_MEMORY`] as segment-0 values; every
+//! `sp`) sent on [`GLOBAL_MEMORY`] as segment-0 values `(cell, v0, v1, v2, v3, 0)`; every
 //! public output byte received from [`OUTPUT`]; and `(exit code,
 //! output length)` received from [`EXIT`]. The verification key (the
 //! ROM and the bytes table, committed) is recomputed from the ELF, and every segment's
 //! public values are fixed by its position ([`crate::segment`]).
+//!
+//! The verifier refuses a claim the tables' bounds cannot express: a public output of
+//! `2^30` bytes or more (output counts are field elements below `2^30`) and more than
+//! `2^16` segment proofs (segment numbers are at most `2^16`, which the boundary
+//! table's ordering check relies on), see [`check_claim`].
 
-use crate::bus::{limbs, EXIT, GLOBAL_MEMORY, HALT_PC, OUTPUT, STATE};
-use crate::rom::RomTable;
+use crate::bus::{limbs4, EXIT, GLOBAL_MEMORY, HALT_PC4, OUTPUT, STATE};
+use crate::gadgets::to_val;
+use crate::rom::{RomError, RomTable};
 use crate::table::Table;
 use crate::witness::{initial_cells, RunWitness, WitnessError};
 use p3_challenger::GrindingChallenger;
-use p3_field::{PrimeCharacteristicRing, PrimeField64};
+use p3_field::PrimeField64;
 use p3_uni_stark::{Com, Domain, StarkGenericConfig};
 use ziskjit_prover::{
     commit_segment, decode_proofs, encode_proofs, global_challenge, prove_phase_two, setup, verify_segments,
@@ -160,6 +166,7 @@ where
 
     fn verify_run(program: &Program, key: &ProgramKey<Self>, proof: &RunProof<Self>) -> Result<(), VerifyRunError> {
         let count = proof.segments.len();
+        check_claim(proof.public_output.len(), count)?;
         for (position, segment) in proof.segments.iter().enumerate() {
             let expected = crate::segment::public_values(position, position + 1 == count).to_vec();
             let found: Vec<u64> = segment.commitment.public_values.iter().map(|v| v.as_canonical_u64()).collect();
@@ -217,14 +224,24 @@ pub struct ProgramKey<SC: RunConfig = Poseidon2Stark> {
 }
 
 impl<SC: RunProver> ProgramKey<SC> {
-    /// Builds the tables of `program` and commits their preprocessed columns.
-    pub fn new(program: &Program) -> Result<ProgramKey<SC>, SetupError> {
+    /// Builds the tables of `program` and commits their preprocessed columns. A program
+    /// with code at or above `2^30` has no key ([`RomTable::new`]).
+    pub fn new(program: &Program) -> Result<ProgramKey<SC>, ProgramKeyError> {
         let _span = tracing::info_span!("setup").entered();
-        let rom = RomTable::new(program);
+        let rom = RomTable::new(program)?;
         let tables = RunWitness::tables(&rom);
         let pk = SC::setup(&tables)?;
         Ok(ProgramKey { tables, pk, rom })
     }
+}
+
+/// Why a program has no key.
+#[derive(Debug, thiserror::Error)]
+pub enum ProgramKeyError {
+    #[error(transparent)]
+    Rom(#[from] RomError),
+    #[error(transparent)]
+    Setup(#[from] SetupError),
 }
 
 /// What a run proof claims, and the proof.
@@ -251,14 +268,42 @@ pub enum ProveRunError {
 pub enum VerifyRunError {
     #[error("segment proof {position} claims public values {found:?}, expected {expected:?} (segments dropped, duplicated or reordered?)")]
     SegmentPosition { position: usize, found: Vec<u64>, expected: Vec<u64> },
+    #[error("the proof claims {len} public output bytes: a run writes fewer than 2^30")]
+    OutputTooLong { len: usize },
+    #[error("the proof has {count} segment proofs: a run has at most 2^16")]
+    TooManySegments { count: usize },
     #[error(transparent)]
     Proof(#[from] VerifyError),
 }
 
+/// Most segment proofs (execution segments and the memory segment) a run may have: the
+/// segment numbers stay at most `2^16`.
+pub const MAX_SEGMENTS: usize = 1 << 16;
+/// A run's public output is shorter than this: output counts are field elements below
+/// `2^30` (the syscall table's bound).
+pub const MAX_OUTPUT: usize = 1 << 30;
+
+/// Refuses a claim of `output_len` public output bytes in `segments` segment proofs
+/// that the tables' bounds cannot express ([`MAX_OUTPUT`], [`MAX_SEGMENTS`]).
+pub fn check_claim(output_len: usize, segments: usize) -> Result<(), VerifyRunError> {
+    if output_len >= MAX_OUTPUT {
+        return Err(VerifyRunError::OutputTooLong { len: output_len });
+    }
+    if segments > MAX_SEGMENTS {
+        return Err(VerifyRunError::TooManySegments { count: segments });
+    }
+    Ok(())
+}
+
 /// The statement of a run of `program` that exits with `exit_code` after writing
 /// `public_output`, proved in `segments` segment proofs (the memory segment included).
+///
+/// Every value is a field element: pcs are below `2^30` (`entry` is a ROM pc, or the
+/// run has no proof; an entry past the field's order panics here, a caller's bug),
+/// cells below `2^30`, values as 16-bit limbs, and output indices and counts below
+/// `2^30` for a claim [`check_claim`] accepts.
 pub fn statement(program: &Program, exit_code: u8, public_output: &[u8], segments: usize) -> Statement<Val> {
-    let v = |values: &[u64]| values.iter().map(|&x| Val::from_u64(x)).collect::<Vec<_>>();
+    let v = |values: &[u64]| values.iter().map(|&x| to_val(x)).collect::<Vec<_>>();
     let output_len = public_output.len() as u64;
     // The first execution segment is number 1; the last one hands the final state to
     // the number after it, the memory segment's (see `crate::segment`).
@@ -268,23 +313,24 @@ pub fn statement(program: &Program, exit_code: u8, public_output: &[u8], segment
             STATE,
             v(&[program.entry, crate::segment::public_values(0, false)[crate::segment::NUMBER], 0]),
         ),
-        BusMessage::receive(STATE, v(&[HALT_PC, last_number, output_len])),
+        BusMessage::receive(STATE, v(&[HALT_PC4, last_number, output_len])),
         BusMessage::receive(EXIT, v(&[u64::from(exit_code), output_len])),
     ];
     boundary.extend(
         public_output.iter().enumerate().map(|(i, &byte)| BusMessage::receive(OUTPUT, v(&[i as u64, u64::from(byte)]))),
     );
     boundary.extend(initial_cells(program).into_iter().map(|(cell, value)| {
-        let [lo, hi] = limbs(value);
-        BusMessage::send(GLOBAL_MEMORY, v(&[cell, lo, hi, 0]))
+        let [v0, v1, v2, v3] = limbs4(value);
+        BusMessage::send(GLOBAL_MEMORY, v(&[cell, v0, v1, v2, v3, 0]))
     }));
     Statement { public_values: vec![], boundary }
 }
 
-/// The proof file's magic and version. Version 8: MEMORY, MEMOP and SYSCALL tuples start
-/// with the segment number, and registers start at cell `2^29 + 1`.
+/// The proof file's magic and version. Version 9: the KoalaBear port's tables (values as
+/// four 16-bit limbs, every local bus tagged with the segment number, the ROM and the
+/// bytes table in every execution segment).
 const MAGIC: [u8; 8] = *b"ZKJITRUN";
-const VERSION: u32 = 8;
+const VERSION: u32 = 9;
 
 /// Why a proof file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -361,5 +407,22 @@ impl<SC: RunConfig> RunProof<SC> {
         let public_output = take(output_at, len)?.to_vec();
         let segments = decode_proofs(&config, &bytes[output_at + len..])?;
         Ok(RunProof { exit_code, public_output, segments })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The verifier refuses an output of 2^30 bytes or more and more than 2^16 segments,
+    /// and accepts the largest claims below.
+    #[test]
+    fn claims_past_the_tables_bounds_are_refused() {
+        assert!(check_claim(MAX_OUTPUT - 1, MAX_SEGMENTS).is_ok());
+        assert!(matches!(check_claim(MAX_OUTPUT, 2), Err(VerifyRunError::OutputTooLong { len: MAX_OUTPUT })));
+        assert!(matches!(
+            check_claim(0, MAX_SEGMENTS + 1),
+            Err(VerifyRunError::TooManySegments { count }) if count == MAX_SEGMENTS + 1
+        ));
     }
 }

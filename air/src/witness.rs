@@ -23,11 +23,11 @@
 
 use crate::alu::AluTable;
 use crate::boundary::{BoundaryRow, BoundaryTable};
-use crate::bus::{cell, ts, AluEvent, AluOp, HALT_PC};
+use crate::bus::{addr_limbs, cell, ts, AluEvent, AluOp, HALT_PC4, MAX_PC};
 use crate::bytes::Lookups;
 use crate::cpu::col;
 use crate::final_memory::{FinalCell, FinalMemoryTable};
-use crate::gadgets::MemoryTracker;
+use crate::gadgets::{limb_vals, to_val, MemoryTracker};
 use crate::memop::MemOpBuilder;
 use crate::memword::{MemWordBuilder, MemWordTable};
 use crate::muldiv::MulDivTable;
@@ -321,8 +321,8 @@ fn pad_cpu(mut rows: Vec<Val>, out: u64) -> RowMajorMatrix<Val> {
     let height = real.next_power_of_two().max(2);
     for clk in real..height {
         let mut row = [Val::ZERO; col::WIDTH];
-        row[col::CLK] = Val::from_u64(clk as u64);
-        row[col::OUT] = Val::from_u64(out);
+        row[col::CLK] = to_val(clk as u64);
+        row[col::OUT] = to_val(out);
         rows.extend(row);
     }
     RowMajorMatrix::new(rows, col::WIDTH)
@@ -376,12 +376,13 @@ impl StepState<'_, '_> {
         let result = match row.kind {
             Kind::AluReg => alu(alu_op.unwrap(), a, b, events),
             Kind::AluImm => alu(alu_op.unwrap(), a, row.imm, events),
-            Kind::Auipc => alu(AluOp::Add, pc, row.imm, events),
             Kind::Jalr => {
                 addr = alu(AluOp::Add, a, row.imm, events);
-                if addr >> 32 != 0 {
-                    return Err(fail(format!("jump target {addr:#x} outside the 32-bit address space")));
+                if addr >= MAX_PC {
+                    return Err(fail(format!("jump target {addr:#x} at or above 2^30, where no code is")));
                 }
+                // Main's `small14` of the target's high limb.
+                self.tables.lookups.small14(addr >> 16);
                 next_pc = addr & !1;
                 link
             }
@@ -426,7 +427,7 @@ impl StepState<'_, '_> {
                 next_out = effect.next_output_count;
                 halted = effect.halted;
                 if halted {
-                    next_pc = HALT_PC;
+                    next_pc = HALT_PC4;
                 }
                 self.public_output.extend_from_slice(&effect.public_output);
                 if let Some(code) = effect.exit_code {
@@ -445,25 +446,23 @@ impl StepState<'_, '_> {
         let rd_access = self.tracker.write(cell::register(row.rd), result, ts::at(clk, ts::RD), lookups);
 
         let mut r = [Val::ZERO; col::WIDTH];
-        let put = |r: &mut [Val], at: usize, v: u64| {
-            let [lo, hi] = crate::bus::limbs(v);
-            r[at] = Val::from_u64(lo);
-            r[at + 1] = Val::from_u64(hi);
-        };
-        r[col::CLK] = Val::from_u64(clk);
-        r[col::PC] = Val::from_u64(pc);
-        r[col::NEXT_PC] = Val::from_u64(next_pc);
-        r[col::OUT] = Val::from_u64(self.output_count);
-        r[col::ADDR] = Val::from_u64(addr & 0xffff_ffff);
-        put(&mut r, col::A, a);
-        put(&mut r, col::B, b);
-        put(&mut r, col::C, result);
+        r[col::CLK] = to_val(clk);
+        r[col::PC] = to_val(pc);
+        r[col::NEXT_PC] = to_val(next_pc);
+        r[col::OUT] = to_val(self.output_count);
+        // Memory and jalr rows: `rs1 + imm < 2^32` (checked above), as two limbs.
+        r[col::ADDR..col::ADDR + 2].copy_from_slice(&addr_limbs(addr).map(Val::from_u64));
+        r[col::A..col::A + 4].copy_from_slice(&limb_vals(a));
+        r[col::B..col::B + 4].copy_from_slice(&limb_vals(b));
+        // An ecall's result is the output count after it (< 2^30): main reads it as
+        // `C0 + 2^16·C1`, and the discarded register gets these limbs.
+        r[col::C..col::C + 4].copy_from_slice(&limb_vals(result));
         r[col::ROM..col::ROM + crate::rom::FIELDS].copy_from_slice(&row.fields());
         for (w, at) in [(rs1_access, col::RS1_ACCESS), (rs2_access, col::RS2_ACCESS)] {
             r[at..at + 3].copy_from_slice(&w.time_cols());
         }
-        r[col::RD_ACCESS..col::RD_ACCESS + 2].copy_from_slice(&rd_access.prev_cols());
-        r[col::RD_ACCESS + 2..col::RD_ACCESS + 5].copy_from_slice(&rd_access.time_cols());
+        r[col::RD_ACCESS..col::RD_ACCESS + 4].copy_from_slice(&rd_access.prev_limbs());
+        r[col::RD_ACCESS + 4..col::RD_ACCESS + 7].copy_from_slice(&rd_access.time_cols());
         self.cpu_rows.extend(r);
         *self.tables.rom_counts.entry(pc).or_default() += 1;
         self.output_count = next_out;
