@@ -307,6 +307,8 @@ pub enum RomError {
         max = MAX_PC
     )]
     CodeTooHigh { pc: u64 },
+    #[error("the program's entry 0x{entry:x} is at or above 0x{max:x} (2^30), where no code can be", max = MAX_PC)]
+    EntryTooHigh { entry: u64 },
 }
 
 /// The program table of one ELF.
@@ -319,9 +321,13 @@ pub struct RomTable {
 
 impl RomTable {
     /// The ROM of `program`: every slot of an executable segment that decodes. A
-    /// program with an executable slot at or above [`MAX_PC`] is refused: every pc must
-    /// be a field element far below the field's order (see the module docs).
+    /// program with an executable slot or its entry at or above [`MAX_PC`] is refused:
+    /// every pc must be a field element far below the field's order (see the module
+    /// docs).
     pub fn new(program: &Program) -> Result<RomTable, RomError> {
+        if program.entry >= MAX_PC {
+            return Err(RomError::EntryTooHigh { entry: program.entry });
+        }
         let mut rows = Vec::new();
         for (i, inst) in program.code.iter().enumerate() {
             let pc = program.code_base + 2 * i as u64;
@@ -509,14 +515,14 @@ far:
         assert!(branches >= 6 && jals >= 2 && jalrs >= 2 && auipcs == 3, "{branches} {jals} {jalrs} {auipcs}");
     }
 
-    /// A program with executable code at or above 2^30 has no ROM: its pcs would not stay
-    /// far from the field's order. Code just below is accepted.
+    /// A program with executable code or its entry at or above 2^30 has no ROM: its pcs
+    /// would not stay far from the field's order. Code just below is accepted.
     #[test]
     fn code_at_or_above_2_30_is_refused() {
         use ziskjit_transpiler::Segment;
         // `addi a0, a0, 1` and `ecall`, 4 bytes each, little-endian.
         let code = [0x0015_0513u32, 0x0000_0073].iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>();
-        let program_at = |vaddr: u64| {
+        let program_at = |vaddr: u64, entry: u64| {
             let segment = Segment {
                 vaddr,
                 mem_size: code.len() as u64,
@@ -525,13 +531,19 @@ far:
                 writable: false,
                 executable: true,
             };
-            Program::new(vaddr, vec![segment], Vec::new())
+            Program::new(entry, vec![segment], Vec::new())
         };
-        let below = RomTable::new(&program_at(MAX_PC - 8)).unwrap();
+        let below = RomTable::new(&program_at(MAX_PC - 8, MAX_PC - 8)).unwrap();
         assert!(below.row(MAX_PC - 4).is_some_and(|r| r.kind == Kind::Ecall));
-        let err = RomTable::new(&program_at(MAX_PC - 4)).unwrap_err();
+        let err = RomTable::new(&program_at(MAX_PC - 4, MAX_PC - 4)).unwrap_err();
         assert_eq!(err, RomError::CodeTooHigh { pc: MAX_PC });
         assert!(err.to_string().contains("0x40000000"), "{err}");
-        assert_eq!(RomTable::new(&program_at(1 << 31)).unwrap_err(), RomError::CodeTooHigh { pc: 1 << 31 });
+        assert_eq!(
+            RomTable::new(&program_at(1 << 31, 1 << 31)).unwrap_err(),
+            RomError::EntryTooHigh { entry: 1 << 31 }
+        );
+        let err = RomTable::new(&program_at(MAX_PC - 8, MAX_PC)).unwrap_err();
+        assert_eq!(err, RomError::EntryTooHigh { entry: MAX_PC });
+        assert!(err.to_string().contains("0x40000000"), "{err}");
     }
 }

@@ -298,8 +298,8 @@ pub fn check_claim(output_len: usize, segments: usize) -> Result<(), VerifyRunEr
 /// The statement of a run of `program` that exits with `exit_code` after writing
 /// `public_output`, proved in `segments` segment proofs (the memory segment included).
 ///
-/// Every value is a field element: pcs are below `2^30` (`entry` is a ROM pc, or the
-/// run has no proof; an entry past the field's order panics here, a caller's bug),
+/// Every value is a field element: the entry is below `2^30` for a program that has a
+/// ROM ([`RomTable::new`]; another program panics here, a caller's bug),
 /// cells below `2^30`, values as 16-bit limbs, and output indices and counts below
 /// `2^30` for a claim [`check_claim`] accepts.
 pub fn statement(program: &Program, exit_code: u8, public_output: &[u8], segments: usize) -> Statement<Val> {
