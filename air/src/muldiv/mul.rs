@@ -47,6 +47,7 @@
 use super::product::{bytes, mul_add, mul_add_witness, Bytes, Wide};
 use super::{bit_if, boolean, columns, k, limbs_of, sign_check, signed_byte, sum, Reading, RowSink};
 use crate::bus::{AluOp, ALU};
+use crate::gadgets::to_val;
 use p3_field::PrimeCharacteristicRing;
 use ziskjit_prover::Val;
 
@@ -136,7 +137,7 @@ pub(super) fn reading(op: AluOp, a: u64, b: u64) -> Reading {
 pub(super) fn row(op: AluOp, reading: Reading) -> Cols<Val> {
     let (x, y) = (bytes(reading.a), bytes(reading.b));
     let product = mul_add_witness(&x, &y, &[0; 8]);
-    let v = Val::from_u64;
+    let v = to_val;
     Cols {
         flags: OPS.map(|o| Val::from_bool(o == op)),
         x: std::array::from_fn(|i| v(x[i])),

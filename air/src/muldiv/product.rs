@@ -97,8 +97,8 @@ pub(super) fn mul_add<E: PrimeCharacteristicRing, S: RowSink<E>>(
         let left = position(2 * digit) + position(2 * digit + 1) * k::<E>(1 << 8) + z.limb(digit) + carry_in;
         sink.zero(left - p - carry(digit) * k::<E>(1 << 16));
     }
-    for digit in 0..8 {
-        sink.byte_pair(carry_lo[digit].clone(), carry_hi[digit].clone(), enabled.clone());
+    for (lo, hi) in carry_lo.iter().zip(carry_hi) {
+        sink.byte_pair(lo.clone(), hi.clone(), enabled.clone());
     }
 }
 
@@ -126,8 +126,8 @@ pub(super) fn mul_add_witness(x: &[u64; 16], y: &[u64; 16], z: &[u64; 8]) -> Mul
     let position = |pos: usize| (0..=pos).map(|i| x[i] * y[pos - i]).sum::<u64>();
     let mut out = MulAdd { digits: [0; 8], carry_lo: [0; 8], carry_hi: [0; 8] };
     let mut carry = 0;
-    for digit in 0..8 {
-        let total = position(2 * digit) + (position(2 * digit + 1) << 8) + z[digit] + carry;
+    for (digit, z) in z.iter().enumerate() {
+        let total = position(2 * digit) + (position(2 * digit + 1) << 8) + z + carry;
         carry = total >> 16;
         assert!(carry < 1 << 12, "product carry {carry} out of range");
         out.digits[digit] = total & 0xffff;
