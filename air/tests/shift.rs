@@ -398,7 +398,7 @@ fn a_forged_sraw_fill_is_rejected() {
     let f = forge(&with_others(e), with_result(e, 0x0800_0000), |row| {
         row.copy_from_slice(&row_of(AluEvent::new(AluOp::Srlw, 0x8000_0000, 4)));
         set(row, shift::SRA, 1);
-        set(row, shift::T, 0x8000);
+        set(row, shift::TOP, 0x8000);
         set(row, shift::SIGN, 0);
     });
     assert_needs_impossible_lookups(f, &[(RANGE16, vec![1 << 16])]);

@@ -31,8 +31,8 @@
 //! | `p1` | `2^(s mod 8)` |
 //! | `M`, `M̄` | `2^t` and `2^(16−t)` |
 //! | `lower0..3`, `higher0..3` | the pieces of the moved limbs |
-//! | `t` | the limb whose sign is `sign`: `a3` (64-bit), `a1` (`Sraw`), `c1` (`Sllw Srlw`) |
-//! | `sign` | bit 15 of `t` |
+//! | `top` | the limb whose sign is `sign`: `a3` (64-bit), `a1` (`Sraw`), `c1` (`Sllw Srlw`) |
+//! | `sign` | bit 15 of `top` |
 //!
 //! `is_real = Σ g + Σ gw` (one-hot or zero), `pow = p1·(1 + 255·β3)`, `F = sra·sign`.
 //! Constraints, with the integer range of each equation for `p = 2^31 − 2^24 + 1`:
@@ -49,8 +49,8 @@
 //!   `higher_1`'s term in `c_2` multiplied by `1 − w`, `+ sra·sign·(2^16 − M̄)` in `c_3`
 //!   (the fill's piece `M̄·lower_4`) and `+ w·(1 − sra)·sign·0xffff` in `c_2`, `c_3`: the
 //!   right side is in `[0, 2^16)` (see below), and it defines `c_j`
-//! * `t = a3 + w·(c1 − a3) + w·sra·(a1 − c1)`, sign16(t, sign):
-//!   `2t − 2^16·sign ∈ (−2^16, 2^17)`
+//! * `top = a3 + w·(c1 − a3) + w·sra·(a1 − c1)`, sign16(top, sign):
+//!   `2·top − 2^16·sign ∈ (−2^16, 2^17)`
 //!
 //! where `m_j = sll·(Σ_{k≤j} g_k·a_(j−k) + [j ≤ 1]·Σ_{k≤j} gw_k·a_(j−k))
 //! + right·(Σ_{j+k≤3} g_k·a_(j+k) + Σ_{j+k≤1} gw_k·a_(j+k))
@@ -58,7 +58,7 @@
 //!
 //! Bus: receives `(segment, Sll·sll + Srl·srl + Sra·sra + (Sllw − Sll)·w, a, b, c)` with
 //! multiplicity `count`; sends on RANGE16 `q`, the 16 lookups of the pieces' bounds and
-//! `2t − 2^16·sign` with multiplicity `is_real`. 19 interactions, all with degree-1
+//! `2·top − 2^16·sign` with multiplicity `is_real`. 19 interactions, all with degree-1
 //! tuples (10 LogUp batches).
 //!
 //! Soundness (on a row with `is_real = 1`; the bus limbs `a_i`, `b_0` are trusted,
@@ -74,10 +74,11 @@
 //!   `0xffff` (`F` is boolean): an integer below `2^16`. With `lower_j < M` and
 //!   `higher_j < M̄` proven (gadgets::bound: exact), the split is an integer equation, and
 //!   the pieces are the true `m_j mod M` and `m_j div M`.
-//! * sign: `t` is `a3` (`Sll Srl Sra`), `a1` (`Sraw`) or `c1` (`Sllw Srlw`), an integer
-//!   below `2^16` (`c1` by the next point), so `sign` is its bit 15 (gadgets::sign16).
-//!   `Sraw` takes the fill from `a1` itself: the sign of `c1` would not do, as `c1`'s top
-//!   bits *are* the fill when `s > 0`, so either fill would be consistent with it.
+//! * sign: `top` is `a3` (`Sll Srl Sra`), `a1` (`Sraw`) or `c1` (`Sllw Srlw`), an
+//!   integer below `2^16` (`c1` by the next point), so `sign` is its bit 15
+//!   (gadgets::sign16). `Sraw` takes the fill from `a1` itself: the sign of `c1` would
+//!   not do, as `c1`'s top bits *are* the fill when the amount is not 0, so either fill
+//!   would be consistent with it.
 //!   `Sllw`/`Srlw` take it from `c1` after the fact (`F = 0` for them).
 //! * result: for each op the right side of `c_j` is the sum of two pieces that do not
 //!   overlap, `M̄·lower < M̄·M = 2^16` (a multiple of `M̄`) and a value `< M̄`, i.e. the
@@ -86,6 +87,14 @@
 //!   past limb 1 are the fill, and both get `sign·0xffff` in `c_2`, `c_3` unless `sra`,
 //!   where the fill pieces already sum to `F·0xffff`. So `c` is the true, well-formed
 //!   result.
+//!
+//! Against `PORT31.md` §3 (41 columns, 19 interactions): `pow` is an expression instead
+//! of a column, and the column `top` keeps the sign lookup's tuple of degree 1 (an
+//! expression choosing among `a3`, `a1`, `c1` has degree 3); `w` and `srl` are sums of
+//! flags, and `gw0 gw1` take the place of `srl w`. Moving the limbs before the split (by
+//! one-hot flags times trusted limbs) rather than moving the shifted pieces keeps every
+//! constraint of degree ≤ 3: a move of the pieces would multiply a direction, a move
+//! flag, a piece and `M̄`.
 //!
 //! Padding rows are zero except `p1 = 1`, `M = 1`, `M̄ = 2^16` (the power constraints are
 //! not gated).
@@ -122,8 +131,8 @@ pub const MBAR: usize = 30;
 pub const LOWER: usize = 31;
 /// `higher0..higher3`.
 pub const HIGHER: usize = 35;
-/// The limb whose bit 15 is `sign`.
-pub const T: usize = 39;
+/// `top`, the limb whose bit 15 is `sign`.
+pub const TOP: usize = 39;
 pub const SIGN: usize = 40;
 pub const WIDTH: usize = 41;
 
@@ -205,7 +214,7 @@ impl Chip for Shift {
             row[LOWER + j] = to_val(lower);
             row[HIGHER + j] = to_val(higher);
         }
-        row[T] = to_val(top);
+        row[TOP] = to_val(top);
         row[SIGN] = sign16_col(top, lookups);
     }
 
@@ -250,17 +259,17 @@ impl Chip for Shift {
         builder.assert_zero(sll.clone() * (mbar.clone() - pow.clone()) + right.clone() * (m.clone() - pow));
         builder.assert_zero(m.clone() * mbar.clone() - two16::<AB::Expr>());
 
-        // The sign of `t`: `a3`, `a1` (`Sraw`) or `c1` (`Sllw Srlw`); `F = sra·sign`.
+        // The sign of `top`: `a3`, `a1` (`Sraw`) or `c1` (`Sllw Srlw`); `F = sra·sign`.
         let a: [AB::Expr; 4] = std::array::from_fn(|i| e(A + i));
         let c: [AB::Expr; 4] = std::array::from_fn(|i| e(C + i));
-        let (t, sign) = (e(T), e(SIGN));
+        let (top, sign) = (e(TOP), e(SIGN));
         builder.assert_zero(
-            t.clone()
+            top.clone()
                 - a[3].clone()
                 - w.clone() * (c[1].clone() - a[3].clone())
                 - w.clone() * sra.clone() * (a[1].clone() - c[1].clone()),
         );
-        sign16(builder, t, sign.clone(), is_real.clone());
+        sign16(builder, top, sign.clone(), is_real.clone());
         let fill = sra.clone() * sign.clone();
         let ones = constant::<AB::Expr>(ONES16);
 
