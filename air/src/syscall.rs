@@ -416,9 +416,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for SyscallTable {
         // with both factors integers < 2^17. ptr_0 = 8 q + offset with q = new_5 a byte.
         let end = limbs(&l.new);
         let (s2, q, carry) = (l.new[4].clone(), l.new[5].clone(), l.new[6].clone());
-        builder.assert_zero(
-            l.a1.clone() * (old[0].clone() + len0.clone() + end[0].clone() - two16() * carry.clone()),
-        );
+        builder.assert_zero(l.a1.clone() * (old[0].clone() + len0.clone() + end[0].clone() - two16() * carry.clone()));
         builder.assert_zero(
             l.a1.clone() * (old[1].clone() + len1.clone() + end[1].clone() + carry + two16() * s2 - two16()),
         );
