@@ -49,7 +49,7 @@
 //! structure and carried columns (transitions), the per-kind checks below, word-row
 //! flag runs and cells, the access's time-gap window.
 //!
-//! # Bus messages per row (23 interactions)
+//! # Bus messages per row (23 interactions, 13 LogUp columns)
 //!
 //! * memory access ([`access4`]: receive + send on `MEMORY`, 2 × `RANGE16` for the time
 //!   gap) of `cell` at `8·(clk + 1) + slot`, value `old` → `new` on `a0` and word rows,
