@@ -4,13 +4,13 @@
 //! [`muldiv`](crate::muldiv) table's.
 //!
 //! Four tables rather than one wide one: a row pays for every column of its table, and
-//! the operations need very different machinery (an add is 15 columns, a shift 37), so
+//! the operations need very different machinery (an add is 21 columns, a shift 37), so
 //! each operation goes to the cheapest table that can do it:
 //!
 //! | table | operations | columns | interactions per row |
 //! |---|---|---|---|
-//! | [`addsub`] | `Add Sub Addw Subw` | 15 | 5 (ALU, 4 × RANGE16) |
-//! | [`compare`] | `Slt Sltu Eq Min Max Minu Maxu MinW MaxW MinuW MaxuW` | 25 | 7 (ALU, 6 × RANGE16) |
+//! | [`addsub`] | `Add Sub Addw Subw` | 21 | 5 (ALU, 4 × RANGE16) |
+//! | [`compare`] | `Slt Sltu Eq Min Max Minu Maxu MinW MaxW MinuW MaxuW` | 31 | 4 (ALU, 3 × RANGE16) |
 //! | [`logic`] | `Xor Or And` | 28 | 9 (ALU, 8 × LOGIC) |
 //! | [`shift`] | `Sll Srl Sra Sllw Srlw Sraw` | 37 | 13 (ALU, 12 × RANGE16) |
 //!
@@ -21,8 +21,13 @@
 //!   row's `is_real` flag (boolean, the multiplicity of its lookups) to 1, so a received
 //!   message always comes with all of its row's checks; a negative `count` would only
 //!   *send* a correct message, which helps no forger.
-//! * the senders guarantee well-formed `a` and `b` (limbs < 2^32); each table proves its
-//!   `c` well-formed and equal to `op(a, b)`.
+//! * the ALU tuple is `(segment, op, a0..a3, b0..b3, c0..c3)` ([`receive4`]): 16-bit
+//!   limbs, low first. The senders guarantee well-formed `a` and `b` (limbs `< 2^16`);
+//!   each table proves its `c` well-formed and equal to `op(a, b)`.
+//! * every constraint is an integer equation whose range (written beside it) has width
+//!   below the field's order for `p = 2^31 − 2^24 + 1` (KoalaBear), so it holds over the
+//!   integers; the lookups (RANGE16, LOGIC) go through [`crate::gadgets`] with the
+//!   segment number.
 //! * constraints that padding rows satisfy by construction are not gated by `is_real`
 //!   (a gate would cost a degree); only the lookups are.
 
@@ -158,6 +163,12 @@ impl TableName for AluTable {
 impl BaseAir<Val> for AluTable {
     fn width(&self) -> usize {
         dispatch!(self, C => C::WIDTH)
+    }
+
+    /// The segment number (public value) tags this table's local-bus tuples (ALU and
+    /// the lookups, see [`crate::bus::LOCAL_BUSES`]).
+    fn num_public_values(&self) -> usize {
+        crate::segment::PUBLIC_VALUES
     }
 }
 
