@@ -9,7 +9,7 @@
 //! | `sub` | 1 for `Sub`/`Subw` |
 //! | `w` | 1 for the `W` forms |
 //! | `a0..a3`, `b0..b3` | the operands' 16-bit limbs, low first (trusted: from the sender) |
-//! | `c0..c3` | the result's 16-bit limbs; on `W` rows `c2` holds `2·c1 − 2^16·sign` and `c3` is 0 |
+//! | `c0..c3` | the result's 16-bit limbs; on `W` rows `c2` holds `2·c1 − 2^16·sign` and `c3` is unused (0) |
 //! | `carry0..carry3` | the carry out of each limb |
 //! | `sign` | bit 31 of the result (`W` forms; 0 on the others) |
 //!
@@ -114,6 +114,8 @@ impl Chip for AddSub {
         for flag in [&sub, &w, &sign].into_iter().chain(&carry) {
             builder.assert_bool(flag.clone());
         }
+        // c_i ∈ [0, 2^16) (on `W` rows c2 = 2·c1 − 2^16·sign; c3 is unused there, 0 in
+        // the witness).
         for limb in &c {
             range16(builder, limb.clone(), is_real.clone());
         }

@@ -200,13 +200,15 @@ impl Chip for Compare {
         builder.assert_zero((sel_lt.clone() + sel_eq.clone()) * w.clone());
 
         // Which limbs are compared: the top differing one (limbs 0 and 1 for `W`).
-        builder.assert_zero(w.clone() * (z[2].clone() + z[3].clone()));
+        builder.assert_zero(w.clone() * (z[2].clone() + z[3].clone())); // ∈ [0, 2]
         let chosen = z.iter().cloned().fold(AB::Expr::ZERO, |sum, z| sum + z);
-        builder.assert_zero(chosen - lt.clone() - gt.clone());
+        builder.assert_zero(chosen - lt.clone() - gt.clone()); // ∈ [−2, 4]
         let mut at_or_above = AB::Expr::ZERO;
         for j in (0..4).rev() {
             at_or_above += z[j].clone();
             let free = if j >= 2 { w.clone() + at_or_above.clone() } else { at_or_above.clone() };
+            // A product is 0 iff a factor is; `a_j − b_j ∈ (−2^16, 2^16)` is 0 mod p iff
+            // the limbs are equal.
             builder.assert_zero((one.clone() - free) * (a[j].clone() - b[j].clone()));
         }
         let pick = |v: &[AB::Expr; 4]| -> AB::Expr {
@@ -219,7 +221,9 @@ impl Chip for Compare {
         builder.assert_zero((lt.clone() - gt.clone()) * (y - x) - lt.clone() - gt.clone() - d.clone());
         range16(builder, d, is_real.clone());
 
-        // The signs of the top limbs, and the signed order.
+        // The signs of the top limbs, and the signed order. `ta`, `tb` are equal (as field
+        // elements) to trusted limbs, so they are integers < 2^16 as `sign16` needs:
+        // `2·t − 2^16·s ∈ (−2^16, 2^17)`.
         let (ta, sa, tb, sb) = (e(SA), e(SA + 1), e(SB), e(SB + 1));
         builder.assert_zero(ta.clone() - a[3].clone() - w.clone() * (a[1].clone() - a[3].clone()));
         builder.assert_zero(tb.clone() - b[3].clone() - w.clone() * (b[1].clone() - b[3].clone()));
@@ -240,13 +244,15 @@ impl Chip for Compare {
                 v[k].clone() + w.clone() * (s.clone() * ones.clone() - v[k].clone())
             }
         };
-        for k in 0..4 {
+        // With the flags boolean (module docs), each `value` is one of a_k, b_k,
+        // sa·0xffff, sb·0xffff, 0, 1: a limb, so `c` is well-formed without a range check.
+        for (k, c_k) in c.iter().enumerate() {
             let (a_k, b_k) = (ext(&a, &sa, k), ext(&b, &sb, k));
             let mut value = take_a.clone() * (a_k - b_k.clone()) + minmax.clone() * b_k;
             if k == 0 {
                 value += sel_lt.clone() * big_lt.clone() + sel_eq.clone() * (one.clone() - lt.clone() - gt.clone());
             }
-            builder.assert_zero(c[k].clone() - value);
+            builder.assert_zero(c_k.clone() - value);
         }
 
         let four_w = w * constant::<AB::Expr>(4);

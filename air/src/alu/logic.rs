@@ -91,7 +91,8 @@ impl Chip for Logic {
         let op = sel_xor * constant::<AB::Expr>(AluOp::Xor.id())
             + sel_or * constant::<AB::Expr>(AluOp::Or.id())
             + sel_and * constant::<AB::Expr>(AluOp::And.id());
-        // Limb k = bytes 2k, 2k + 1: < 2^16.
+        // Limb k = bytes 2k, 2k + 1 ∈ [0, 2^16) (LOGIC-checked bytes): equal mod p to the
+        // sender's limb < 2^16, so equal as integers.
         let limbs = |bytes: &[AB::Expr]| -> [AB::Expr; 4] {
             std::array::from_fn(|k| bytes[2 * k].clone() + bytes[2 * k + 1].clone() * constant::<AB::Expr>(256))
         };
