@@ -1,10 +1,12 @@
 //! The ALU tables: `AluOp::eval` against the interpreter, proofs of the add/sub,
-//! compare and logic operations on corner cases and random inputs, and forgeries of a
-//! result that must not verify (the shift table's are in `tests/shift.rs`).
+//! compare and logic operations on corner cases and random inputs (with the shift
+//! table's padding), and forgeries of a result that must not verify (the shift table's
+//! own tests are in `tests/shift.rs`).
 
 mod common;
 
 use common::{config, imbalance, prove_and_verify, prove_and_verify_checked, segment_values};
+use p3_air::BaseAir;
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
@@ -15,6 +17,7 @@ use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::debug::Unbalanced;
 use ziskjit_air::table::Table;
 use ziskjit_air::Val;
+use ziskjit_prover::symbolic::TableAnalysis;
 use ziskjit_prover::{check_witness, setup, BusMessage, SegmentWitness};
 use ziskjit_runtime::{step, Bus, Cpu, FaultKind, SyscallOutcome};
 use ziskjit_transpiler::{Inst, Op};
@@ -84,12 +87,9 @@ fn inputs(op: AluOp, rng: &mut ChaCha8Rng) -> Vec<(u64, u64)> {
     pairs
 }
 
-/// The ALU tables these tests prove (the shift table's tests are in `tests/shift.rs`).
-const TESTED: [AluTable; 3] = [AluTable::AddSub, AluTable::Compare, AluTable::Logic];
-
-/// Every table of the tests: [`TESTED`], then the bytes table.
+/// Every table of the tests: the ALU tables, then the bytes table.
 fn tables() -> Vec<Table> {
-    let mut tables: Vec<Table> = TESTED.into_iter().map(Table::Alu).collect();
+    let mut tables: Vec<Table> = AluTable::all().into_iter().map(Table::Alu).collect();
     tables.push(Table::Bytes(BytesTable));
     tables
 }
@@ -97,8 +97,7 @@ fn tables() -> Vec<Table> {
 /// The traces of [`tables`] for `events`.
 fn witness(events: &[AluEvent]) -> Vec<RowMajorMatrix<Val>> {
     let mut lookups = Lookups::default();
-    let all = AluTable::all().into_iter().zip(AluTable::traces(events, &mut lookups));
-    let mut traces: Vec<_> = all.filter(|(table, _)| TESTED.contains(table)).map(|(_, trace)| trace).collect();
+    let mut traces = AluTable::traces(events, &mut lookups);
     traces.push(lookups.trace());
     traces
 }
@@ -116,6 +115,25 @@ fn prove(events: &[AluEvent]) {
     let unbalanced = imbalance(&tables, &traces, &boundary);
     assert!(unbalanced.is_empty(), "unbalanced: {:?}", &unbalanced[..unbalanced.len().min(5)]);
     prove_and_verify_checked(&tables, traces, boundary).unwrap();
+}
+
+#[test]
+fn the_docs_count_columns_and_interactions() {
+    // (table, width, interactions, LogUp columns, max constraint degree) as the module
+    // docs and `alu/mod.rs` state them.
+    let expected = [
+        (AluTable::AddSub, addsub::WIDTH, 21, 5, 3, 3),
+        (AluTable::Compare, compare::WIDTH, 31, 4, 3, 3),
+        (AluTable::Logic, logic::WIDTH, 28, 9, 5, 2),
+    ];
+    for (table, width, columns, interactions, logup_columns, degree) in expected {
+        let t = Table::Alu(table);
+        let analysis = TableAnalysis::of(&t, ziskjit_air::segment::PUBLIC_VALUES);
+        assert_eq!((width, t.width()), (columns, columns), "{table:?}");
+        assert_eq!(analysis.interactions.len(), interactions, "{table:?}");
+        assert_eq!(analysis.num_logup_columns(), logup_columns, "{table:?}");
+        assert_eq!(analysis.max_constraint_degree, degree, "{table:?}");
+    }
 }
 
 #[test]
@@ -245,7 +263,7 @@ fn identical_events_share_a_row() {
 #[test]
 fn no_events_is_all_padding() {
     let traces = witness(&[]);
-    for (table, trace) in TESTED.into_iter().zip(&traces) {
+    for (table, trace) in AluTable::all().into_iter().zip(&traces) {
         assert_eq!(trace.values.len(), 2 * trace.width, "{table:?}: two padding rows");
     }
     prove(&[]);
@@ -279,7 +297,7 @@ fn signed(x: i64) -> Val {
 fn forge(events: &[AluEvent], forged: [u64; 13], tamper: impl FnOnce(&mut [Val])) -> Forgery {
     let tables = tables();
     let mut traces = witness(events);
-    let table = TESTED.into_iter().position(|t| t.computes(events[0].op)).unwrap();
+    let table = AluTable::all().into_iter().position(|t| t.computes(events[0].op)).unwrap();
     let width = traces[table].width;
     tamper(&mut traces[table].values[..width]);
     let boundary = sends(std::iter::once(forged).chain(events[1..].iter().map(AluEvent::tuple4)));

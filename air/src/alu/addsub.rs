@@ -25,7 +25,8 @@
 //!
 //! Bus: receives `(segment, Add + sub + (Addw − Add)·w, a0..a3, b0..b3, c0, c1,
 //! (1 − w)·c2 + w·sign·(2^16 − 1), (1 − w)·c3 + w·sign·(2^16 − 1))` with multiplicity
-//! `count`; sends `c0..c3` on RANGE16 with multiplicity `is_real`. 5 interactions.
+//! `count`; sends `c0..c3` on RANGE16 with multiplicity `is_real`. 5 interactions (3 LogUp
+//! columns); constraint degree 3.
 //!
 //! Soundness (for `p = 2^31 − 2^24 + 1`; every range below is an integer range of width
 //! `< p`, so a constraint that holds mod `p` holds over the integers). A row with
@@ -42,10 +43,10 @@
 //! so the received limbs 2 and 3 are its sign extension `sign·0xffff`. Padding rows are
 //! all zero and satisfy every constraint.
 
-use super::{assert_ids, constant, count_needs_real, receive4, val, Chip, COUNT};
+use super::{assert_ids, constant, count_needs_real, receive4, Chip, COUNT};
 use crate::bus::{limbs4, AluEvent, AluOp};
 use crate::bytes::Lookups;
-use crate::gadgets::{limb_vals, range16, two16};
+use crate::gadgets::{limb_vals, range16, to_val, two16};
 use p3_field::PrimeCharacteristicRing;
 use ziskjit_prover::{BusBuilder, Val};
 
@@ -94,13 +95,13 @@ impl Chip for AddSub {
         let c = if w { [r[0], r[1], 2 * r[1] - (sign << 16), 0] } else { r };
         c.iter().for_each(|&limb| lookups.range16(limb));
         row[IS_REAL] = Val::ONE;
-        row[SUB] = val(sub.into());
-        row[W] = val(w.into());
+        row[SUB] = to_val(sub.into());
+        row[W] = to_val(w.into());
         row[A..A + 4].copy_from_slice(&limb_vals(e.a));
         row[B..B + 4].copy_from_slice(&limb_vals(e.b));
-        row[C..C + 4].copy_from_slice(&c.map(val));
-        row[CARRY..CARRY + 4].copy_from_slice(&carry.map(val));
-        row[SIGN] = val(sign);
+        row[C..C + 4].copy_from_slice(&c.map(to_val));
+        row[CARRY..CARRY + 4].copy_from_slice(&carry.map(to_val));
+        row[SIGN] = to_val(sign);
     }
 
     fn eval<AB: BusBuilder<F = Val>>(builder: &mut AB, row: &[AB::Var]) {

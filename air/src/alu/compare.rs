@@ -40,7 +40,7 @@
 //! Bus: receives `(segment, op, a0..a3, b0..b3, c0..c3)` with `op = sel_lt·(Sltu −
 //! signed) + sel_eq·Eq + sel_min·(Minu − 2·signed + 4·w) + sel_max·(Maxu − 2·signed +
 //! 4·w)`, multiplicity `count`; sends `d`, `2·ta − 2^16·sa`, `2·tb − 2^16·sb` on RANGE16
-//! with multiplicity `is_real`. 4 interactions.
+//! with multiplicity `is_real`. 4 interactions (3 LogUp columns); constraint degree 3.
 //!
 //! Soundness (for `p = 2^31 − 2^24 + 1`; each range is an integer range of width `< p`).
 //! A row with `count ≠ 0` has `is_real = 1`, so its three lookups hold; the sender's
@@ -64,10 +64,10 @@
 //!
 //! [`sign16`]: crate::gadgets::sign16
 
-use super::{assert_ids, constant, count_needs_real, receive4, val, Chip, COUNT};
+use super::{assert_ids, constant, count_needs_real, receive4, Chip, COUNT};
 use crate::bus::{limbs4, AluEvent, AluOp};
 use crate::bytes::Lookups;
-use crate::gadgets::{limb_vals, range16, sign16, sign16_col};
+use crate::gadgets::{limb_vals, range16, sign16, sign16_col, to_val};
 use p3_field::PrimeCharacteristicRing;
 use std::cmp::Ordering;
 use ziskjit_prover::{BusBuilder, Val};
@@ -167,19 +167,19 @@ impl Chip for Compare {
         };
         let flags = [kind == Kind::Lt, kind == Kind::Eq, kind == Kind::Min, kind == Kind::Max, signed, w];
         for (i, flag) in flags.into_iter().enumerate() {
-            row[SEL_LT + i] = val(flag.into());
+            row[SEL_LT + i] = to_val(flag.into());
         }
         row[A..A + 4].copy_from_slice(&limb_vals(e.a));
         row[B..B + 4].copy_from_slice(&limb_vals(e.b));
         if let Some(k) = top {
             row[Z + k] = Val::ONE;
         }
-        row[LT] = val((order == Ordering::Less).into());
-        row[GT] = val((order == Ordering::Greater).into());
-        row[D] = val(d);
-        row[SA..SA + 2].copy_from_slice(&[val(ta), sa]);
-        row[SB..SB + 2].copy_from_slice(&[val(tb), sb]);
-        row[TAKE_A] = val(take_a.into());
+        row[LT] = to_val((order == Ordering::Less).into());
+        row[GT] = to_val((order == Ordering::Greater).into());
+        row[D] = to_val(d);
+        row[SA..SA + 2].copy_from_slice(&[to_val(ta), sa]);
+        row[SB..SB + 2].copy_from_slice(&[to_val(tb), sb]);
+        row[TAKE_A] = to_val(take_a.into());
         row[C..C + 4].copy_from_slice(&limb_vals(e.c));
     }
 

@@ -18,7 +18,8 @@
 //! with multiplicity `is_real` ([`gadgets::logic`](crate::gadgets::logic)); receives
 //! `(segment, Xor·sel_xor + Or·sel_or + And·sel_and, a0 + 2^8·a1, …, a6 + 2^8·a7, b…, c…)`
 //! (each 16-bit limb two bytes) with `ci = sel_and·ri + sel_or·(ai + bi − ri) +
-//! sel_xor·(ai + bi − 2·ri)`, multiplicity `count`. 9 interactions.
+//! sel_xor·(ai + bi − 2·ri)`, multiplicity `count`. 9 interactions (5 LogUp columns);
+//! constraint degree 2.
 //!
 //! Soundness (for `p = 2^31 − 2^24 + 1`): a row with `count ≠ 0` has `is_real = 1` and
 //! exactly one selector set. The LOGIC table holds exactly the rows `(a, b, a AND b, a OR
@@ -30,10 +31,10 @@
 //! `c_{2k} + 2^8·c_{2k+1} < 2^16` is the true one. Padding rows are all zero and look
 //! nothing up.
 
-use super::{assert_ids, constant, count_needs_real, receive4, val, Chip, COUNT};
+use super::{assert_ids, constant, count_needs_real, receive4, Chip, COUNT};
 use crate::bus::{AluEvent, AluOp};
 use crate::bytes::Lookups;
-use crate::gadgets::logic;
+use crate::gadgets::{logic, to_val};
 use p3_field::PrimeCharacteristicRing;
 use ziskjit_prover::{BusBuilder, Val};
 
@@ -67,9 +68,9 @@ impl Chip for Logic {
         for i in 0..8 {
             let (a, b) = ((e.a >> (8 * i)) & 0xff, (e.b >> (8 * i)) & 0xff);
             lookups.logic(a, b);
-            row[A + i] = val(a);
-            row[B + i] = val(b);
-            row[R + i] = val(a & b);
+            row[A + i] = to_val(a);
+            row[B + i] = to_val(b);
+            row[R + i] = to_val(a & b);
         }
     }
 
