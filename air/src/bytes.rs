@@ -107,13 +107,6 @@ impl Lookups {
         self.counts[(a * 256 + b) as usize][2] += 1;
     }
 
-    /// A 32-bit limb as two 16-bit range checks (low half first): see
-    /// [`crate::gadgets::range32`].
-    pub fn range32(&mut self, value: u64) {
-        assert!(value < 1 << 32, "range32 lookup of {value}");
-        crate::bus::halves16(value).into_iter().for_each(|half| self.range16(half));
-    }
-
     /// The lookups of [`crate::gadgets::window14`] for `v < 2^30`.
     pub fn window14(&mut self, v: u64) {
         crate::gadgets::window14_split(v).into_iter().for_each(|d| self.range16(d));

@@ -3,7 +3,7 @@
 //! A row fetches its instruction from the ROM (one [`PROGRAM`] message carrying every
 //! decoded field, so the row's copies of them are the program's), reads `rs1` and `rs2`
 //! (x0 included) and writes `rd` (the discarded register included) through the
-//! memory-access gadget ([`access4`]: registers are cells, values four 16-bit limbs),
+//! memory-access gadget ([`access`]: registers are cells, values four 16-bit limbs),
 //! computes the next pc itself, and delegates: arithmetic, comparisons, `rs1 + imm` and
 //! jump targets to the [`ALU`] bus (at most one message per row), memory instructions
 //! to [`MEMOP`], `ecall` to [`SYSCALL`]. Every message on a local bus ([`PROGRAM`],
@@ -18,7 +18,7 @@
 //! `(pc, segment, out)` from [`STATE`] and the last real row sends the state after it
 //! with the next segment's number, so segments chain over the global bus and exactly
 //! one chain runs from the statement's initial state to the `exit`, whose next pc is
-//! [`HALT_PC4`] (fixed by the syscall table), the final state the statement receives.
+//! [`HALT_PC`] (fixed by the syscall table), the final state the statement receives.
 //!
 //! ## Why at most 48 columns
 //! Over KoalaBear the prover's leaf sponge (width-24 Poseidon2) absorbs 16 field
@@ -26,7 +26,7 @@
 //! per LDE row, and at most 12 LogUp columns (4 base elements each) three more. What the
 //! row does not store: the global step (the segment number, a public value, orders the
 //! states instead), a halted flag and a state-sending flag (the `exit`'s next pc is
-//! [`HALT_PC4`], where nothing can follow; the state is sent after the last real row,
+//! [`HALT_PC`], where nothing can follow; the state is sent after the last real row,
 //! with a multiplicity of degree 2), the output count after the step (an `ecall` row's
 //! `C`, unused there), a taken bit (see the branch and `jalr` notes below), a `jal` and
 //! an `auipc` kind (the ROM encodes `jal` as `jalr` from x0 with the absolute target,
@@ -75,7 +75,7 @@
 //!   no range check of them: they travel to the tables that create or check them.
 //! * A `jalr`'s link is `C = (link0, link1, 0, 0)`, the ROM's limbs of `pc + len`.
 //! * `next_pc` is fixed for every kind, and each expression's integer range excludes
-//!   [`HALT_PC4`] `= 3·2^29` as a residue mod `p`:
+//!   [`HALT_PC`] `= 3·2^29` as a residue mod `p`:
 //!   * sequential (ALU, memory): `next_pc = pc + len ∈ [2, 2^30 + 4)`;
 //!   * branch: `next_pc = pc + len + P + Q·C0` with `C0 ∈ {0, 1}` and the ROM constants
 //!     `P, Q` small signed integers, `|P + Q·C0| = |imm − len| ≤ 4100` (B-type offsets
@@ -89,12 +89,12 @@
 //!     target − 1} ⊂ [−1, 2^30)` by one degree-3 constraint instead of a taken bit; the
 //!     next pc must be in the ROM (even), so only `target & !1` continues. A jump to
 //!     `2^30` or above has no proof (its `ADDR1 ≥ 2^14` fails the lookup);
-//!   * `ecall`: the syscall table's (`pc + 4`, or [`HALT_PC4`] for `exit`).
+//!   * `ecall`: the syscall table's (`pc + 4`, or [`HALT_PC`] for `exit`).
 //!
 //!   As residues the non-`ecall` next pcs lie in `[0, 2^30 + 2^13) ∪ (p − 2^13, p)`,
 //!   which excludes `3·2^29` (`2^30 + 2^13 < 3·2^29 < p − 2^13`), and `3·2^29` is no ROM
 //!   pc. Every next pc becomes the pc of the next step, which must be in the ROM, except
-//!   [`HALT_PC4`], which only `exit` produces: nothing can follow it.
+//!   [`HALT_PC`], which only `exit` produces: nothing can follow it.
 //! * The output count only changes on `ecall` rows, to the count the syscall table
 //!   computes (`C0 + 2^16·C1` is in the [`SYSCALL`] message). Padding rows carry it
 //!   unchanged, which constrains nothing: they send nothing.
@@ -103,10 +103,10 @@
 //! (program), 1 (ALU), 1 (memop), 1 (syscall), 3 accesses × 4 (two tokens, two range
 //! checks), 1 (`small14` of the jump target) and 2 (state).
 //!
-//! [`HALT_PC4`]: crate::bus::HALT_PC4
+//! [`HALT_PC`]: crate::bus::HALT_PC
 
 use crate::bus::{cell, ts, AluOp, ALU, MEMOP, PROGRAM, STATE, SYSCALL};
-use crate::gadgets::{access4, small14, two16, Access4};
+use crate::gadgets::{access, small14, two16, Access};
 use crate::rom::{field, Kind, FIELDS};
 use crate::segment;
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
@@ -202,15 +202,15 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {
         segment::send(builder, PROGRAM, program, is_real.clone());
 
         // Registers: every `time − prev_time − 1` is the window14 split of its gap
-        // (times below 2^27, see `gadgets::access4`).
+        // (times below 2^27, see `gadgets::access`).
         let time = |slot: u64| ts::at_expr(c(col::CLK), slot);
         let reg = |f: usize| rom(f) + AB::Expr::from_u64(cell::REGISTERS);
         for (value, register, at, slot) in
             [(col::A, field::RS1, col::RS1_ACCESS, ts::RS1), (col::B, field::RS2, col::RS2_ACCESS, ts::RS2)]
         {
-            access4(
+            access(
                 builder,
-                Access4 {
+                Access {
                     cell: reg(register),
                     prev: limbs(value),
                     value: limbs(value),
@@ -221,9 +221,9 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {
                 },
             );
         }
-        access4(
+        access(
             builder,
-            Access4 {
+            Access {
                 cell: reg(field::RD),
                 prev: limbs(col::RD_ACCESS),
                 value: limbs(col::C),
@@ -242,7 +242,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {
         builder.assert_zero(jalr.clone() * c(col::C + 3));
 
         // The next pc (`ecall`: the syscall table's); integer ranges in the soundness
-        // notes, none containing HALT_PC4 mod p.
+        // notes, none containing HALT_PC mod p.
         let (pc, len, next_pc) = (c(col::PC), rom(field::LEN), c(col::NEXT_PC));
         // `pc + len ∈ [2, 2^30 + 4)`.
         let sequential = any(&[Kind::AluReg, Kind::AluImm, Kind::Memory]);
@@ -294,7 +294,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bus::{limbs4, RANGE16};
+    use crate::bus::{limbs, RANGE16};
     use crate::debug::{row_messages, Rows};
     use crate::rom::RomRow;
     use crate::table::Table;
@@ -336,7 +336,7 @@ mod tests {
         r[col::PC] = Val::from_u64(rom.pc);
         r[col::NEXT_PC] = Val::from_u64(next_pc);
         let put = |r: &mut [Val], at: usize, v: u64| {
-            for (i, l) in limbs4(v).into_iter().enumerate() {
+            for (i, l) in limbs(v).into_iter().enumerate() {
                 r[at + i] = Val::from_u64(l);
             }
         };
@@ -386,7 +386,7 @@ mod tests {
         assert!(constraints_hold(&below));
         assert!(constraints_hold(&jalr_trace(highest + 1, highest)), "odd target, next pc one less");
         assert!(!constraints_hold(&jalr_trace(highest, highest + 2)), "a next pc past the target");
-        assert!(!constraints_hold(&jalr_trace(highest, crate::bus::HALT_PC4)), "a jump to the halt pc");
+        assert!(!constraints_hold(&jalr_trace(highest, crate::bus::HALT_PC)), "a jump to the halt pc");
         let lookups = range16_lookups(&below);
         assert!(lookups.contains(&(4 * ((1 << 14) - 1))), "{lookups:?}");
         assert!(lookups.iter().all(|&v| v < crate::bytes::ROWS as u64), "{lookups:?}");

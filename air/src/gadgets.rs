@@ -1,15 +1,14 @@
-//! Constraint gadgets shared by the tables, each with its witness side: a 32-bit range
-//! check, and the memory access (one token in, one token out, ordered times), together
-//! with [`MemoryTracker`], which knows every cell's current value and time while a
-//! segment's witness is generated.
+//! Constraint gadgets shared by the tables, each with its witness side: the lookups on
+//! the local lookup buses with the segment number ([`range16`], [`byte_pair`],
+//! [`logic`]), the range gadgets below, and the memory access (one token in, one token
+//! out, ordered times), together with [`MemoryTracker`], which knows every cell's
+//! current value and time while a segment's witness is generated.
 //!
-//! # Port gadgets (`PORT31.md` §2.4)
+//! # Range gadgets (`PORT31.md` §2.4)
 //!
-//! For a 31-bit field `p = 2^31 − 2^24 + 1` a value built from two 16-bit halves ranges
-//! over every residue, so it bounds nothing; the port uses these instead, each sending
-//! on the local lookup buses with the segment number ([`range16`], [`byte_pair`],
-//! [`logic`]). Every bound below is an integer bound whose width is below `p`, so it is
-//! exact in Goldilocks as well.
+//! In KoalaBear (`p = 2^31 − 2^24 + 1`) a value built from two 16-bit halves ranges over
+//! every residue, so it bounds nothing; these do, each being an integer bound whose
+//! width is below `p`:
 //! * [`range16`]: `x ∈ [0, 2^16)`.
 //! * [`window14`]: `v = d0 + 2^14·d1` with both range-checked proves
 //!   `v ∈ [0, 2^16 + 2^14·(2^16 − 1)] ⊂ [0, 2^30 + 2^16)` (as an integer read of the
@@ -22,7 +21,7 @@
 //!   RANGE16(`4x`) proves `x < 2^14`.
 //! * [`sign16`]: `s` is bit 15 of a limb `t < 2^16`: `s` boolean and
 //!   `2t − 2^16·s ∈ [0, 2^16)` (an integer in `(−2^16, 2^17)`, so exact).
-//! * [`Access4`]/[`access4`]: a memory access with four-limb values and a [`window14`]
+//! * [`Access`]/[`access`]: a memory access with four-limb values and a [`window14`]
 //!   time gap (times are below `2^27`, `crate::bus::ts::MAX_ROWS`).
 //!
 //! Witness code converts through [`to_val`] and [`limb_vals`], which refuse values
@@ -42,9 +41,9 @@ pub fn to_val(x: u64) -> Val {
     Val::from_u64(x)
 }
 
-/// The four 16-bit limbs of a 64-bit value as field elements ([`crate::bus::limbs4`]).
+/// The four 16-bit limbs of a 64-bit value as field elements ([`crate::bus::limbs`]).
 pub fn limb_vals(value: u64) -> [Val; 4] {
-    crate::bus::limbs4(value).map(Val::from_u64)
+    crate::bus::limbs(value).map(Val::from_u64)
 }
 
 /// `2^14` as a field constant.
@@ -130,65 +129,14 @@ pub fn two16<E: PrimeCharacteristicRing>() -> E {
     E::from_u32(1 << 16)
 }
 
-/// Constrains `value = low + 2^16·high` with `low`, `high` range-checked to 16 bits, so
-/// `value < 2^32`, whenever `enabled` is 1 (`enabled` is the lookups' multiplicity; with
-/// `enabled = 0` nothing is checked). Two witness columns: fill them with [`range32_cols`].
-pub fn range32<AB: BusBuilder>(builder: &mut AB, value: AB::Expr, low: AB::Expr, high: AB::Expr, enabled: AB::Expr) {
-    builder.assert_zero(enabled.clone() * (value - low.clone() - high.clone() * two16::<AB::Expr>()));
-    builder.send(RANGE16, [low], enabled.clone());
-    builder.send(RANGE16, [high], enabled);
-}
-
-/// The two witness columns of [`range32`] for `value`, reporting the lookups.
-pub fn range32_cols(value: u64, lookups: &mut Lookups) -> [Val; 2] {
-    lookups.range32(value);
-    crate::bus::halves16(value).map(Val::from_u64)
-}
-
-/// The expressions of one memory access, as a table lays them out.
-///
-/// The access receives the token `(segment, cell, prev, prev_time)` and sends `(segment,
-/// cell, value, time)` (the segment number from the public values);
-/// `time − prev_time − 1 = diff_low + 2^16·diff_high` with both halves range-checked
-/// proves `prev_time < time ≤ prev_time + 2^32`. For a read, pass the
-/// same expressions as `prev` and `value`. Witness columns a table needs: `prev_time`,
-/// `diff_low`, `diff_high`, and for writes `prev` (two limbs); fill them from the
-/// [`AccessWitness`] that [`MemoryTracker`] returns.
-pub struct Access<E> {
-    pub cell: E,
-    pub prev: [E; 2],
-    pub value: [E; 2],
-    pub prev_time: E,
-    pub time: E,
-    pub diff_low: E,
-    pub diff_high: E,
-    /// 1 if the access happens on this row, 0 if not (then nothing is sent or checked).
-    pub enabled: E,
-}
-
-/// Puts an access on the bus (see [`Access`]).
-pub fn access<AB: BusBuilder>(builder: &mut AB, a: Access<AB::Expr>) {
-    let segment = crate::segment::number(builder);
-    let [prev_lo, prev_hi] = a.prev;
-    let [lo, hi] = a.value;
-    builder.receive(
-        MEMORY,
-        [segment.clone(), a.cell.clone(), prev_lo, prev_hi, a.prev_time.clone()],
-        a.enabled.clone(),
-    );
-    builder.send(MEMORY, [segment, a.cell, lo, hi, a.time.clone()], a.enabled.clone());
-    let gap = a.time - a.prev_time - AB::Expr::ONE;
-    range32(builder, gap, a.diff_low, a.diff_high, a.enabled);
-}
-
-/// The port's memory access ([`access4`]): receives `(segment, cell, prev, prev_time)`,
+/// A memory access ([`access`]): receives `(segment, cell, prev, prev_time)`,
 /// sends `(segment, cell, value, time)`, and proves `prev_time < time` by
 /// `time − prev_time − 1 = gap[0] + 2^14·gap[1]` ([`window14`]: the times are below
 /// `2^27`, so a negative difference has a residue outside the window). For a read pass
 /// the same expressions as `prev` and `value`. Witness columns: `prev_time`, `gap` (two),
 /// and for writes `prev` (four limbs): fill them from [`AccessWitness::time_cols`] and
 /// [`AccessWitness::prev_limbs`].
-pub struct Access4<E> {
+pub struct Access<E> {
     pub cell: E,
     pub prev: [E; 4],
     pub value: [E; 4],
@@ -199,8 +147,8 @@ pub struct Access4<E> {
     pub enabled: E,
 }
 
-/// Puts an access on the bus (see [`Access4`]).
-pub fn access4<AB: BusBuilder>(builder: &mut AB, a: Access4<AB::Expr>) {
+/// Puts an access on the bus (see [`Access`]).
+pub fn access<AB: BusBuilder>(builder: &mut AB, a: Access<AB::Expr>) {
     let received = [a.cell.clone()].into_iter().chain(a.prev).chain([a.prev_time.clone()]);
     segment::receive(builder, MEMORY, received, a.enabled.clone());
     let sent = [a.cell].into_iter().chain(a.value).chain([a.time.clone()]);
@@ -215,8 +163,7 @@ pub struct AccessWitness {
     pub prev: u64,
     /// The time of the previous access (0: the segment's import).
     pub prev_time: u64,
-    /// `time − prev_time − 1` split as [`window14`] takes it (port; the Goldilocks
-    /// tables' 16-bit halves until they are ported).
+    /// `time − prev_time − 1` split as [`window14`] takes it.
     pub diff: [u64; 2],
 }
 
@@ -229,11 +176,6 @@ impl AccessWitness {
     /// The four limbs of the value before the access.
     pub fn prev_limbs(&self) -> [Val; 4] {
         limb_vals(self.prev)
-    }
-
-    /// `[prev_lo, prev_hi]` as field elements.
-    pub fn prev_cols(&self) -> [Val; 2] {
-        crate::bus::limbs(self.prev).map(Val::from_u64)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The memop table: every memory instruction (loads and stores of every width at any
 //! alignment, LR/SC, AMOs), received from the [`MEMOP`] bus and made true against the
-//! memory words with the [`access4`] gadget. One row per memory instruction;
+//! memory words with the [`access`] gadget. One row per memory instruction;
 //! [`MemOpBuilder`] generates the rows. The witness sends `ld`/`sd` at aligned
 //! addresses to the cheaper [`memword`](crate::memword) table instead; this table
 //! accepts them too, with the same meaning.
@@ -150,10 +150,10 @@
 //! rows use); and `aux` on rows other than SC and AMO (`aux[1]` on SC rows). `.W` AMOs'
 //! `aux` is pinned by the ALU message alone: the ALU table proves `c = op(a, b)`.
 
-use crate::bus::{addr_limbs, cell, limbs4, ts, AluEvent, MemKind, MemOp, ALU, MEMOP};
+use crate::bus::{addr_limbs, cell, limbs, ts, AluEvent, MemKind, MemOp, ALU, MEMOP};
 use crate::bytes::Lookups;
 use crate::columns::columns;
-use crate::gadgets::{access4, byte_pair, limb_vals, range16, to_val, Access4, AccessWitness, MemoryTracker};
+use crate::gadgets::{access, byte_pair, limb_vals, range16, to_val, Access, AccessWitness, MemoryTracker};
 use crate::parts::Rows;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -365,7 +365,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
         let value_limb = |l: usize| -> AB::Expr {
             (2 * l..2 * l + 2).map(|j| u[j].clone() * reads.clone() * covered(j) * constant(1 << (8 * (j % 2)))).sum()
         };
-        let fill = |l: usize| by_size(&|n| limbs4(sign_fill(n))[l]);
+        let fill = |l: usize| by_size(&|n| limbs(sign_fill(n))[l]);
         for (l, result) in c.result.iter().enumerate() {
             let sc = if l == 0 { is_sc.clone() - success.clone() } else { AB::Expr::ZERO };
             builder.assert_eq(result.clone(), value_limb(l) + sgn.clone() * fill(l) + sc);
@@ -400,9 +400,9 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
 
         let time = |slot: u64| ts::at_expr(clk.clone(), slot);
         let [t0, g00, g01] = c.acc0.clone();
-        access4(
+        access(
             builder,
-            Access4 {
+            Access {
                 cell: word.clone(),
                 prev: std::array::from_fn(|l| old[l].clone()),
                 value: std::array::from_fn(|l| new[l].clone()),
@@ -423,9 +423,9 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemOpTable {
         prev[0] += is_lrsc.clone() * (resv - old[4].clone());
         let mut value: [AB::Expr; 4] = std::array::from_fn(|l| new[4 + l].clone());
         value[0] += is_lr * reservation - is_lrsc.clone() * old[4].clone();
-        access4(
+        access(
             builder,
-            Access4 {
+            Access {
                 cell: span.clone() * (word + AB::Expr::ONE) + is_lrsc.clone() * constant(cell::RESERVATION),
                 prev,
                 value,

@@ -25,7 +25,7 @@
 //!
 //! * receives [`MEMOP`] `(segment, clk, Ld·load + Sd·store, 8·w0, addr1, data,
 //!   load·prev)` (data and result four limbs each);
-//! * word `w` at `ts::MEM0` ([`access4`]): receives `(segment, w, prev, prev_time)`, sends
+//! * word `w` at `ts::MEM0` ([`access`]): receives `(segment, w, prev, prev_time)`, sends
 //!   `(segment, w, prev + store·(data − prev), time)`, two RANGE16 for the time gap;
 //! * RANGE16 `w0`.
 //!
@@ -51,7 +51,7 @@
 use crate::bus::{addr_limbs, ts, MemOp, MEMOP};
 use crate::bytes::Lookups;
 use crate::columns::columns;
-use crate::gadgets::{access4, limb_vals, range16, to_val, Access4, MemoryTracker};
+use crate::gadgets::{access, limb_vals, range16, to_val, Access, MemoryTracker};
 use crate::parts::Rows;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
@@ -128,9 +128,9 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemWordTable {
         crate::segment::receive(builder, MEMOP, tuple, is_real.clone());
         // `prev + store·(data − prev)`: `prev` or `data`, four trusted limbs either way.
         let new = std::array::from_fn(|i| c.prev[i].clone() + store.clone() * (c.data[i].clone() - c.prev[i].clone()));
-        access4(
+        access(
             builder,
-            Access4 {
+            Access {
                 cell: word,
                 prev: c.prev,
                 value: new,

@@ -33,7 +33,7 @@
 //! Columns: 15 preprocessed (the pc and [`RomRow::fields`]), 1 witness (multiplicity).
 //! Interactions per row: 1.
 
-use crate::bus::{cell, limbs4, AluOp, MemOp, MAX_PC, PROGRAM};
+use crate::bus::{cell, limbs, AluOp, MemOp, MAX_PC, PROGRAM};
 use crate::gadgets::to_val;
 use crate::segment;
 use p3_air::{Air, BaseAir, WindowAccess};
@@ -243,7 +243,7 @@ impl RomRow {
             f[field::BRANCH_P] = p;
             f[field::BRANCH_Q] = q;
         } else {
-            let [i0, i1, i2, i3] = limbs4(self.imm);
+            let [i0, i1, i2, i3] = limbs(self.imm);
             assert_eq!(i2, i3, "{self:?}: the immediate is not a 32-bit sign extension");
             f[field::IMM0] = Val::from_u64(i0);
             f[field::IMM1] = Val::from_u64(i1);
@@ -251,7 +251,7 @@ impl RomRow {
         }
         f[field::KIND + self.kind.index()] = Val::ONE;
         if self.kind == Kind::Jalr {
-            let [l0, l1, l2, l3] = limbs4(self.pc + u64::from(self.len));
+            let [l0, l1, l2, l3] = limbs(self.pc + u64::from(self.len));
             assert_eq!((l2, l3), (0, 0), "{self:?}: the link is not below 2^32");
             f[field::LINK0] = Val::from_u64(l0);
             f[field::LINK1] = Val::from_u64(l1);
@@ -408,7 +408,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for RomTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bus::from_limbs4;
+    use crate::bus::from_limbs;
 
     /// Every branch of a real program's ROM (far in both directions, compressed forms,
     /// negated) goes to its target or the next instruction by the main table's formula
@@ -487,7 +487,7 @@ far:
             }
             let ext = u(field::IMM_EXT);
             assert!(ext == 0 || ext == 0xffff, "{row:?}");
-            assert_eq!(from_limbs4([u(field::IMM0), u(field::IMM1), ext, ext]), row.imm, "{row:?}");
+            assert_eq!(from_limbs([u(field::IMM0), u(field::IMM1), ext, ext]), row.imm, "{row:?}");
             if row.kind == Kind::Jalr {
                 assert_eq!(u(field::LINK0) + (u(field::LINK1) << 16), row.pc + u64::from(row.len), "{row:?}");
                 assert!(u(field::LINK0) < 1 << 16 && u(field::LINK1) < 1 << 16, "{row:?}");

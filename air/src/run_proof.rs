@@ -3,7 +3,7 @@
 //!
 //! The statement is what the verifier computes from the ELF, the claimed result and the
 //! number of segment proofs: the initial state `(entry, segment 1, 0 output bytes)`
-//! sent on [`STATE`] and the final one `(HALT_PC4, memory segment's
+//! sent on [`STATE`] and the final one `(HALT_PC, memory segment's
 //! number, output length)` received from it; the ELF image (every non-zero word, and
 //! `sp`) sent on [`GLOBAL_MEMORY`] as segment-0 values `(cell, v0, v1, v2, v3, 0)`; every
 //! public output byte received from [`OUTPUT`]; and `(exit code,
@@ -16,7 +16,7 @@
 //! `2^16` segment proofs (segment numbers are at most `2^16`, which the boundary
 //! table's ordering check relies on), see [`check_claim`].
 
-use crate::bus::{limbs4, EXIT, GLOBAL_MEMORY, HALT_PC4, OUTPUT, STATE};
+use crate::bus::{limbs, EXIT, GLOBAL_MEMORY, HALT_PC, OUTPUT, STATE};
 use crate::gadgets::to_val;
 use crate::rom::{RomError, RomTable};
 use crate::table::Table;
@@ -313,14 +313,14 @@ pub fn statement(program: &Program, exit_code: u8, public_output: &[u8], segment
             STATE,
             v(&[program.entry, crate::segment::public_values(0, false)[crate::segment::NUMBER], 0]),
         ),
-        BusMessage::receive(STATE, v(&[HALT_PC4, last_number, output_len])),
+        BusMessage::receive(STATE, v(&[HALT_PC, last_number, output_len])),
         BusMessage::receive(EXIT, v(&[u64::from(exit_code), output_len])),
     ];
     boundary.extend(
         public_output.iter().enumerate().map(|(i, &byte)| BusMessage::receive(OUTPUT, v(&[i as u64, u64::from(byte)]))),
     );
     boundary.extend(initial_cells(program).into_iter().map(|(cell, value)| {
-        let [v0, v1, v2, v3] = limbs4(value);
+        let [v0, v1, v2, v3] = limbs(value);
         BusMessage::send(GLOBAL_MEMORY, v(&[cell, v0, v1, v2, v3, 0]))
     }));
     Statement { public_values: vec![], boundary }

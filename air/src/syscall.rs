@@ -1,7 +1,7 @@
 //! The syscall table: `exit`, `write` and `read` (DESIGN.md §3, with
 //! `ziskjit_runtime::syscall::dispatch` as the semantics), received from the
-//! [`SYSCALL`] bus, and its witness generator [`SyscallBuilder`]. Port layout
-//! (`PORT31.md` §2): 64-bit values are four 16-bit limbs, every check is an integer
+//! [`SYSCALL`] bus, and its witness generator [`SyscallBuilder`]. Over KoalaBear
+//! (`PORT31.md` §2) 64-bit values are four 16-bit limbs, every check is an integer
 //! equation whose range is narrower than a 31-bit `p` (stated beside it), and local-bus
 //! tuples carry the segment number.
 //!
@@ -51,7 +51,7 @@
 //!
 //! # Bus messages per row (23 interactions, 13 LogUp columns)
 //!
-//! * memory access ([`access4`]: receive + send on `MEMORY`, 2 × `RANGE16` for the time
+//! * memory access ([`access`]: receive + send on `MEMORY`, 2 × `RANGE16` for the time
 //!   gap) of `cell` at `8·(clk + 1) + slot`, value `old` → `new` on `a0` and word rows,
 //!   `old` → `old` otherwise; multiplicity `active`;
 //! * `BYTE_PAIR (old_i, new_i)` × 8, multiplicity `active`;
@@ -124,15 +124,15 @@
 //!   range-checked as bytes.
 //! * The access's time gap is a [`window14`](crate::gadgets::window14): times are below
 //!   `2^27` (`clk < 2^23`), so `prev_time < time`.
-//! * The next pc: `pc + 4` (an `ecall` has no compressed form), or [`HALT_PC4`] for
+//! * The next pc: `pc + 4` (an `ecall` has no compressed form), or [`HALT_PC`] for
 //!   `exit`, where no instruction is: so the run ends at an `exit` and only there (see
-//!   the main table's notes and `bus::HALT_PC4`).
+//!   the main table's notes and `bus::HALT_PC`).
 //! * Unused byte columns (`a7` row's `new`, the spare bytes of `a2` and `a1`) are forced
 //!   to 0; `len` and `offset` are forced to 0 for `exit`.
 
-use crate::bus::{cell, limbs4, ts, EXIT, HALT_PC4, OUTPUT, SYSCALL};
+use crate::bus::{cell, limbs, ts, EXIT, HALT_PC, OUTPUT, SYSCALL};
 use crate::bytes::Lookups;
-use crate::gadgets::{access4, byte_pair, small14, to_val, Access4, AccessWitness, MemoryTracker};
+use crate::gadgets::{access, byte_pair, small14, to_val, Access, AccessWitness, MemoryTracker};
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
@@ -265,7 +265,7 @@ fn compose<E: PrimeCharacteristicRing>(bytes: &[E]) -> E {
 }
 
 /// The four 16-bit limbs of eight little-endian bytes: `b_{2l} + 256·b_{2l+1}`.
-fn limbs<E: PrimeCharacteristicRing>(bytes: &[E; 8]) -> [E; 4] {
+fn limbs_of_bytes<E: PrimeCharacteristicRing>(bytes: &[E; 8]) -> [E; 4] {
     std::array::from_fn(|l| compose(&bytes[2 * l..2 * l + 2]))
 }
 
@@ -317,8 +317,8 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for SyscallTable {
         // The next row continues this row's syscall (it is not its start, nor padding).
         let cont = sum(&kinds(&n)) - n.a7.clone();
         // Limbs of the values, each an integer < 2^16 (two range-checked bytes).
-        let old = limbs(&l.old);
-        let new = limbs(&l.new);
+        let old = limbs_of_bytes(&l.old);
+        let new = limbs_of_bytes(&l.new);
         let [len0, len1] = l.len.clone();
 
         // Row and syscall kinds: booleans, at most one row kind, at most one syscall kind,
@@ -393,7 +393,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for SyscallTable {
         // byte 4: n_0 + s_0 − len_0 − 2^16·k in (−2^25, 2^17) and n_1 + s_1 + k − len_1
         // in (−2^16, 2^17 + 2^8), both integers, so n + s = len and n ≤ len.
         {
-            let slack = limbs(&n.new);
+            let slack = limbs_of_bytes(&n.new);
             let carry = n.new[4].clone();
             let on = l.a0.clone() * l.read.clone();
             let mut t = builder.when_transition();
@@ -414,7 +414,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for SyscallTable {
         // in (−2^24, 3·2^16); P_1 + len_1 + S_1 + k + 2^16·S_2 − 2^16 in (−2^16, 2^24 + 2^18).
         // So ptr_lo + len ≤ 2^32. ptr_hi = 0 unless len = 0: (P_2 + P_3)·(len_0 + len_1)
         // with both factors integers < 2^17. ptr_0 = 8 q + offset with q = new_5 a byte.
-        let end = limbs(&l.new);
+        let end = limbs_of_bytes(&l.new);
         let (s2, q, carry) = (l.new[4].clone(), l.new[5].clone(), l.new[6].clone());
         builder.assert_zero(l.a1.clone() * (old[0].clone() + len0.clone() + end[0].clone() - two16() * carry.clone()));
         builder.assert_zero(
@@ -464,9 +464,9 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for SyscallTable {
             + k(ts::BUFFER) * is_word.clone();
         let time = ts::at_expr(l.clk.clone(), 0) + slot;
         let value = std::array::from_fn(|i| old[i].clone() + writes.clone() * (new[i].clone() - old[i].clone()));
-        access4(
+        access(
             builder,
-            Access4 {
+            Access {
                 cell: l.cell.clone(),
                 prev: old,
                 value,
@@ -487,9 +487,9 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for SyscallTable {
             index += f.clone();
         }
 
-        // The next pc: `pc + 4`, or `HALT_PC4` after `exit`.
+        // The next pc: `pc + 4`, or `HALT_PC` after `exit`.
         let after = l.pc.clone() + k(4);
-        builder.assert_zero(l.a0.clone() * (l.next_pc.clone() - after.clone() - exit.clone() * (k(HALT_PC4) - after)));
+        builder.assert_zero(l.a0.clone() * (l.next_pc.clone() - after.clone() - exit.clone() * (k(HALT_PC) - after)));
         let out = l.next_out.clone() - l.public.clone() * l.rem.clone();
         crate::segment::receive(
             builder,
@@ -505,7 +505,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for SyscallTable {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyscallEffect {
     pub next_output_count: u64,
-    /// `exit`: the next pc is [`HALT_PC4`].
+    /// `exit`: the next pc is [`HALT_PC`].
     pub halted: bool,
     pub exit_code: Option<u8>,
     pub public_output: Vec<u8>,
@@ -540,7 +540,7 @@ struct Block {
 impl Block {
     /// A row of this block, without kind, `rem` and flags.
     fn row(&self, cell: u64, access: &AccessWitness, old: u64, new: u64) -> SyscallCols<u64> {
-        let [len0, len1, ..] = limbs4(self.len);
+        let [len0, len1, ..] = limbs(self.len);
         SyscallCols {
             public: u64::from(self.call == Call::Public),
             debug: u64::from(self.call == Call::Debug),
@@ -573,7 +573,7 @@ impl SyscallBuilder {
     ///
     /// Panics on an ecall the VM faults on (unknown number, bad fd, buffer outside the
     /// address space, more input than `len`): a replayed segment never holds one; and on
-    /// one beyond the port's bounds (`PORT31.md` §2.3): a write to fd 1 or a read moving
+    /// one beyond the tables' bounds (`PORT31.md` §2.3): a write to fd 1 or a read moving
     /// [`MAX_COUNT`] bytes or more, or a public output count reaching [`MAX_COUNT`].
     pub fn push(
         &mut self,
@@ -591,7 +591,7 @@ impl SyscallBuilder {
         if number == SYS_EXIT {
             let a0 = tracker.read(reg(A0), time(ts::RD), lookups);
             let block =
-                Block { call: Call::Exit, clk, next_out: output_count, pc, next_pc: HALT_PC4, len: 0, offset: 0 };
+                Block { call: Call::Exit, clk, next_out: output_count, pc, next_pc: HALT_PC, len: 0, offset: 0 };
             self.push_row(SyscallCols { a7: 1, ..block.row(reg(A7), &a7, number, 0) }, lookups);
             self.push_row(SyscallCols { a0: 1, ..block.row(reg(A0), &a0, a0.prev, a0.prev) }, lookups);
             return SyscallEffect {
@@ -618,7 +618,7 @@ impl SyscallBuilder {
         let result = if call == Call::Read { input.len() as u64 } else { len };
         assert!(result <= len, "ecall at clk {clk}: {} input bytes for a buffer of {len}", input.len());
         let moved = if matches!(call, Call::Public | Call::Read) { result } else { 0 };
-        assert!(moved < MAX_COUNT, "ecall at clk {clk}: moves {moved:#x} bytes, the port's bound is 2^30");
+        assert!(moved < MAX_COUNT, "ecall at clk {clk}: moves {moved:#x} bytes, the bound is 2^30");
         let next_out = output_count + if call == Call::Public { len } else { 0 };
         assert!(next_out < MAX_COUNT, "ecall at clk {clk}: public output count {next_out:#x} reaches 2^30");
         let a0 = tracker.write(reg(A0), result, time(ts::RD), lookups);

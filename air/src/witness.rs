@@ -23,7 +23,7 @@
 
 use crate::alu::AluTable;
 use crate::boundary::{BoundaryRow, BoundaryTable};
-use crate::bus::{addr_limbs, cell, ts, AluEvent, AluOp, HALT_PC4, MAX_PC};
+use crate::bus::{addr_limbs, cell, ts, AluEvent, AluOp, HALT_PC, MAX_PC};
 use crate::bytes::Lookups;
 use crate::cpu::col;
 use crate::final_memory::{FinalCell, FinalMemoryTable};
@@ -427,7 +427,7 @@ impl StepState<'_, '_> {
                 next_out = effect.next_output_count;
                 halted = effect.halted;
                 if halted {
-                    next_pc = HALT_PC4;
+                    next_pc = HALT_PC;
                 }
                 self.public_output.extend_from_slice(&effect.public_output);
                 if let Some(code) = effect.exit_code {

@@ -111,7 +111,7 @@ fn sends(tuples: impl IntoIterator<Item = [u64; 13]>) -> Vec<BusMessage<Val>> {
 /// Proves and verifies `events` (checking every constraint first).
 fn prove(events: &[AluEvent]) {
     let (tables, traces) = (tables(), witness(events));
-    let boundary = sends(events.iter().map(AluEvent::tuple4));
+    let boundary = sends(events.iter().map(AluEvent::tuple));
     let unbalanced = imbalance(&tables, &traces, &boundary);
     assert!(unbalanced.is_empty(), "unbalanced: {:?}", &unbalanced[..unbalanced.len().min(5)]);
     prove_and_verify_checked(&tables, traces, boundary).unwrap();
@@ -300,7 +300,7 @@ fn forge(events: &[AluEvent], forged: [u64; 13], tamper: impl FnOnce(&mut [Val])
     let table = AluTable::all().into_iter().position(|t| t.computes(events[0].op)).unwrap();
     let width = traces[table].width;
     tamper(&mut traces[table].values[..width]);
-    let boundary = sends(std::iter::once(forged).chain(events[1..].iter().map(AluEvent::tuple4)));
+    let boundary = sends(std::iter::once(forged).chain(events[1..].iter().map(AluEvent::tuple)));
 
     let bytes = traces.len() - 1;
     let mut impossible = Vec::new();
@@ -330,7 +330,7 @@ fn forge(events: &[AluEvent], forged: [u64; 13], tamper: impl FnOnce(&mut [Val])
 
 /// `event` with the result limbs `c` (given as field elements, possibly out of range).
 fn with_result(event: AluEvent, c: [u64; 4]) -> [u64; 13] {
-    let mut t = event.tuple4();
+    let mut t = event.tuple();
     t[9..].copy_from_slice(&c);
     t
 }
@@ -365,7 +365,7 @@ fn set(row: &mut [Val], column: usize, value: Val) {
 fn addsub_rejects_a_wrong_result_limb() {
     let e = AluEvent::new(AluOp::Add, 0x5_0005_0005_0005, 0x7_0007_0007_0007);
     for limb in 0..4 {
-        let mut forged = e.tuple4();
+        let mut forged = e.tuple();
         forged[9 + limb] += 1;
         assert_breaks_a_constraint(forge(&with_others(e), forged, |row| row[addsub::C + limb] += Val::ONE));
     }
@@ -373,7 +373,7 @@ fn addsub_rejects_a_wrong_result_limb() {
     // `addsub_rejects_a_wrong_sign_extension`).
     let e = AluEvent::new(AluOp::Subw, 5, 7);
     for limb in 0..2 {
-        let mut forged = e.tuple4();
+        let mut forged = e.tuple();
         forged[9 + limb] -= 1;
         assert_breaks_a_constraint(forge(&with_others(e), forged, |row| row[addsub::C + limb] -= Val::ONE));
     }

@@ -12,7 +12,7 @@ use common::{config, imbalance, in_segment, prove_and_verify, prove_and_verify_c
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use ziskjit_air::boundary::{self, BoundaryRow, BoundaryTable};
-use ziskjit_air::bus::{cell, limbs4, ts, GLOBAL_MEMORY, MEMORY, RANGE16};
+use ziskjit_air::bus::{cell, limbs, ts, GLOBAL_MEMORY, MEMORY, RANGE16};
 use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::debug::bus_imbalance;
 use ziskjit_air::final_memory::{self, FinalCell, FinalMemoryTable};
@@ -29,7 +29,7 @@ const ORDER: u64 = Val::ORDER_U64;
 
 /// `(cell, v0, v1, v2, v3, last)`: a tuple with a value's four limbs.
 fn tuple(cell: u64, value: u64, last: u64) -> Vec<u64> {
-    [vec![cell], limbs4(value).to_vec(), vec![last]].concat()
+    [vec![cell], limbs(value).to_vec(), vec![last]].concat()
 }
 
 // ---------------------------------------------------------------------------------

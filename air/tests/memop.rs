@@ -5,14 +5,14 @@
 
 mod common;
 
-use common::{imbalance, memory_boundary4, prove_and_verify, prove_and_verify_checked, vals};
+use common::{imbalance, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeSet, HashMap};
 use ziskjit_air::bus::{
-    addr_limbs, cell, from_limbs4, limbs4, AluEvent, AluOp, MemKind, MemOp, ALU, BYTE_PAIR, MEMOP, MEMORY, RANGE16,
+    addr_limbs, cell, from_limbs, limbs, AluEvent, AluOp, MemKind, MemOp, ALU, BYTE_PAIR, MEMOP, MEMORY, RANGE16,
 };
 use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::gadgets::{CellSpan, MemoryTracker};
@@ -168,14 +168,14 @@ fn run_with(events: &[Event], import: &dyn Fn(u64) -> u64) -> Run {
 fn memop(clk: u64, op: MemOp, addr: u64, data: u64, result: u64) -> [u64; 12] {
     let mut tuple = [clk, op.id(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     tuple[2..4].copy_from_slice(&addr_limbs(addr));
-    tuple[4..8].copy_from_slice(&limbs4(data));
-    tuple[8..12].copy_from_slice(&limbs4(result));
+    tuple[4..8].copy_from_slice(&limbs(data));
+    tuple[8..12].copy_from_slice(&limbs(result));
     tuple
 }
 
 /// The result a MEMOP tuple claims.
 fn claimed(memop: &[u64; 12]) -> u64 {
-    from_limbs4(memop[8..12].try_into().unwrap())
+    from_limbs(memop[8..12].try_into().unwrap())
 }
 
 fn execute(events: &[Event]) -> Run {
@@ -199,8 +199,8 @@ impl Run {
     /// The statement: main's MEMOP messages, the memory boundary, the ALU's receipts.
     fn boundary(&self) -> Vec<BusMessage<Val>> {
         let memops = self.memops.iter().map(|m| BusMessage::send(MEMOP, vals(m)));
-        let alu = self.alu.iter().map(|e| BusMessage::receive(ALU, vals(&e.tuple4())));
-        memops.chain(alu).chain(memory_boundary4(&self.spans)).collect()
+        let alu = self.alu.iter().map(|e| BusMessage::receive(ALU, vals(&e.tuple())));
+        memops.chain(alu).chain(memory_boundary(&self.spans)).collect()
     }
 
     fn traces(&self) -> Vec<RowMajorMatrix<Val>> {
@@ -229,7 +229,7 @@ impl Run {
 
     /// Sets the result columns of `row` and the result main claims to `value`.
     fn claim_result(&mut self, row: usize, value: u64) {
-        for (l, limb) in limbs4(value).into_iter().enumerate() {
+        for (l, limb) in limbs(value).into_iter().enumerate() {
             *self.cell(row, "result", l) = Val::from_u64(limb);
             self.memops[row][8 + l] = limb;
         }
@@ -398,7 +398,7 @@ fn non_boolean_sign_is_rejected() {
     let sgn = *run.cell(row, "top", 0) * Val::from_u64(128).inverse();
     let change = sgn - *run.cell(row, "sgn", 0);
     *run.cell(row, "sgn", 0) = sgn;
-    for (l, fill) in limbs4(0xffff_ffff_ffff_ff00).into_iter().enumerate() {
+    for (l, fill) in limbs(0xffff_ffff_ffff_ff00).into_iter().enumerate() {
         *run.cell(row, "result", l) += change * Val::from_u64(fill);
         run.memops[row][8 + l] = run.get(row, "result", l);
     }

@@ -4,13 +4,13 @@
 
 mod common;
 
-use common::{imbalance, memory_boundary4, prove_and_verify, prove_and_verify_checked, vals};
+use common::{imbalance, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
-use ziskjit_air::bus::{addr_limbs, cell, limbs4, MemOp, MEMOP, MEMORY, RANGE16};
+use ziskjit_air::bus::{addr_limbs, cell, limbs, MemOp, MEMOP, MEMORY, RANGE16};
 use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::gadgets::{CellSpan, MemoryTracker};
 use ziskjit_air::memword::{MemWordBuilder, MemWordTable};
@@ -55,8 +55,8 @@ impl Bus for Words {
 fn memop(clk: u64, op: MemOp, addr: u64, data: u64, result: u64) -> [u64; 12] {
     let mut tuple = [clk, op.id(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     tuple[2..4].copy_from_slice(&addr_limbs(addr));
-    tuple[4..8].copy_from_slice(&limbs4(data));
-    tuple[8..12].copy_from_slice(&limbs4(result));
+    tuple[4..8].copy_from_slice(&limbs(data));
+    tuple[8..12].copy_from_slice(&limbs(result));
     tuple
 }
 
@@ -103,7 +103,7 @@ impl Run {
 
     fn boundary(&self) -> Vec<BusMessage<Val>> {
         let memops = self.memops.iter().map(|m| BusMessage::send(MEMOP, vals(m)));
-        memops.chain(memory_boundary4(&self.spans)).collect()
+        memops.chain(memory_boundary(&self.spans)).collect()
     }
 
     fn traces(&self) -> Vec<RowMajorMatrix<Val>> {

@@ -12,7 +12,7 @@ use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use ziskjit_air::bus::{from_limbs4, AluEvent, AluOp, ALU, BYTE_PAIR, RANGE16};
+use ziskjit_air::bus::{from_limbs, AluEvent, AluOp, ALU, BYTE_PAIR, RANGE16};
 use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::muldiv::{MulDivTable, Reading};
 use ziskjit_air::table::Table;
@@ -136,7 +136,7 @@ fn every_op_proves_and_verifies() {
     let mut traces = MulDivTable::traces(&events, &mut lookups);
     traces.push(lookups.trace());
     // The statement plays the main table: it sends every event.
-    let boundary = events.iter().map(|e| BusMessage::send(ALU, vals(&e.tuple4()))).collect();
+    let boundary = events.iter().map(|e| BusMessage::send(ALU, vals(&e.tuple()))).collect();
     prove_and_verify_checked(&tables(), traces, boundary).unwrap();
 }
 
@@ -149,7 +149,7 @@ fn an_event_with_a_wrong_result_is_not_received() {
         traces.push(lookups.trace());
         let mut sent = events.clone();
         sent[wrong].c ^= 1 << 40;
-        let boundary = sent.iter().map(|e| BusMessage::send(ALU, vals(&e.tuple4()))).collect();
+        let boundary = sent.iter().map(|e| BusMessage::send(ALU, vals(&e.tuple()))).collect();
         assert!(prove_and_verify(&tables(), traces, boundary).is_err(), "{:?}", sent[wrong]);
     }
 }
@@ -262,7 +262,7 @@ fn prove_rows(rows: &[Row]) -> Outcome {
 
 /// The tuple of `op(a, b) = c`, without the segment number.
 fn tuple(op: AluOp, a: u64, b: u64, c: u64) -> [u64; 13] {
-    AluEvent { op, a, b, c }.tuple4()
+    AluEvent { op, a, b, c }.tuple()
 }
 
 /// What rejects a forgery.
@@ -284,9 +284,9 @@ fn rejects(row: Row, forged: Option<[u64; 13]>, why: Why) {
     if let Some(forged) = forged {
         let received = &outcome.received;
         assert!(received.contains(&forged), "{what}: receives {received:?}, not {forged:?}");
-        let limbs = |at: usize| from_limbs4(forged[at..at + 4].try_into().unwrap());
+        let limbs = |at: usize| from_limbs(forged[at..at + 4].try_into().unwrap());
         let right = AluEvent::new(AluOp::ALL[forged[0] as usize - 1], limbs(1), limbs(5));
-        assert_ne!(right.tuple4(), forged, "{what}: not a forgery");
+        assert_ne!(right.tuple(), forged, "{what}: not a forgery");
     }
     match why {
         Why::Constraint => assert!(outcome.constraints.is_err(), "{what}: every constraint holds"),
@@ -313,7 +313,7 @@ fn honest_rows_prove_through_the_forgery_harness() {
     let outcome = prove_rows(&rows);
     assert_eq!((outcome.constraints, outcome.out_of_range), (Ok(()), vec![]));
     outcome.proof.unwrap();
-    assert!(outcome.received.contains(&AluEvent::new(Divw, 0x8000_0000, u64::MAX).tuple4()));
+    assert!(outcome.received.contains(&AluEvent::new(Divw, 0x8000_0000, u64::MAX).tuple()));
 }
 
 /// Adds `delta` to one 16-bit limb of the result (`group[index]`) of an honest row.

@@ -88,7 +88,7 @@ fn sends(tuples: impl IntoIterator<Item = [u64; 13]>) -> Vec<BusMessage<Val>> {
 /// Proves and verifies `events` (checking the bus balance and every constraint first).
 fn prove(events: &[AluEvent]) {
     let (tables, traces) = (tables(), witness(events));
-    let boundary = sends(events.iter().map(AluEvent::tuple4));
+    let boundary = sends(events.iter().map(AluEvent::tuple));
     let unbalanced = imbalance(&tables, &traces, &boundary);
     assert!(unbalanced.is_empty(), "unbalanced: {:?}", &unbalanced[..unbalanced.len().min(5)]);
     prove_and_verify_checked(&tables, traces, boundary).unwrap();
@@ -180,7 +180,7 @@ fn forge(events: &[AluEvent], forged: [u64; 13], tamper: impl FnOnce(&mut [Val])
     let tables = tables();
     let mut traces = witness(events);
     tamper(&mut traces[0].values[..shift::WIDTH]);
-    let boundary = sends(std::iter::once(forged).chain(events[1..].iter().map(AluEvent::tuple4)));
+    let boundary = sends(std::iter::once(forged).chain(events[1..].iter().map(AluEvent::tuple)));
 
     let mut impossible = Vec::new();
     for u in imbalance(&tables, &traces, &boundary) {
@@ -201,12 +201,12 @@ fn forge(events: &[AluEvent], forged: [u64; 13], tamper: impl FnOnce(&mut [Val])
 
 /// `event`'s tuple with the result `c` instead.
 fn with_result(event: AluEvent, c: u64) -> [u64; 13] {
-    AluEvent { c, ..event }.tuple4()
+    AluEvent { c, ..event }.tuple()
 }
 
 /// `event`'s tuple with the result limbs `c` (field elements, possibly not limbs).
 fn with_limbs(event: AluEvent, c: [u64; 4]) -> [u64; 13] {
-    let mut t = event.tuple4();
+    let mut t = event.tuple();
     t[9..].copy_from_slice(&c);
     t
 }
@@ -243,7 +243,7 @@ fn a_wrong_result_limb_is_rejected() {
     // row's pieces make it.
     for (i, op) in OPS.into_iter().enumerate() {
         let (e, limb) = (AluEvent::new(op, 0x8123_4567_89ab_cdef, [5, 0x13, 0x24, 0x3f, 1, 0x11][i]), i % 4);
-        let mut forged = e.tuple4();
+        let mut forged = e.tuple();
         forged[9 + limb] += 1;
         let f = forge(&with_others(e), forged, |row| row[shift::C + limb] += Val::ONE);
         assert!(f.impossible.is_empty(), "{op:?}: {:?}", f.impossible);

@@ -7,12 +7,12 @@
 
 mod common;
 
-use common::{config, imbalance, memory_boundary4, prove_and_verify, prove_and_verify_checked, public_values, vals};
+use common::{config, imbalance, memory_boundary, prove_and_verify, prove_and_verify_checked, public_values, vals};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use std::collections::{BTreeMap, HashMap};
-use ziskjit_air::bus::{cell, limbs4, ts, BYTE_PAIR, EXIT, HALT_PC4, MEMORY, OUTPUT, RANGE16, SYSCALL};
+use ziskjit_air::bus::{cell, limbs, ts, BYTE_PAIR, EXIT, HALT_PC, MEMORY, OUTPUT, RANGE16, SYSCALL};
 use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::gadgets::MemoryTracker;
 use ziskjit_air::syscall::{SyscallBuilder, SyscallCols, SyscallEffect, SyscallTable, MAX_COUNT};
@@ -120,7 +120,7 @@ struct Segment {
 
 /// A memory token `(cell, v0, v1, v2, v3, time)` (without the segment number).
 fn token(cell: u64, value: u64, time: u64) -> Vec<u64> {
-    [vec![cell], limbs4(value).to_vec(), vec![time]].concat()
+    [vec![cell], limbs(value).to_vec(), vec![time]].concat()
 }
 
 fn msg(bus: u32, values: &[u64], send: bool) -> BusMessage<Val> {
@@ -169,7 +169,7 @@ fn run(ecalls: &[Ecall]) -> Segment {
             public_output: host.public.clone(),
         };
         assert_eq!(effect, expected, "ecall {k}: {e:?}");
-        let next_pc = if expected.halted { HALT_PC4 } else { pc + 4 };
+        let next_pc = if expected.halted { HALT_PC } else { pc + 4 };
         main.push(msg(SYSCALL, &[clk, out, expected.next_output_count, pc, next_pc], true));
         for (i, &b) in expected.public_output.iter().enumerate() {
             claims.push(msg(OUTPUT, &[out + i as u64, u64::from(b)], false));
@@ -187,7 +187,7 @@ fn run(ecalls: &[Ecall]) -> Segment {
         };
         assert_eq!(s.last, expected, "final value of cell {:#x}", s.cell);
     }
-    let boundary = memory_boundary4(&spans);
+    let boundary = memory_boundary(&spans);
     Segment { trace: builder.trace(), bytes: lookups.trace(), main, claims, boundary }
 }
 
@@ -390,7 +390,7 @@ fn tamper_harness_accepts_the_honest_witness() {
 fn wrong_next_pc_after_an_ecall() {
     let seg = small();
     let continues: fn(Val) -> Val = |pc| pc + Val::from_u64(4);
-    let halts: fn(Val) -> Val = |_| Val::from_u64(HALT_PC4);
+    let halts: fn(Val) -> Val = |_| Val::from_u64(HALT_PC);
     for (nth, wrong) in [(3, continues), (0, halts)] {
         let mut main = seg.main.clone();
         let mut rows = rows(&seg.trace);
@@ -599,7 +599,7 @@ fn syscall_number_or_fd_off_by_p() {
         let set_up =
             main.iter_mut().filter(|m| m.bus == MEMORY && m.values[0] == register(reg) && m.multiplicity == Val::ONE);
         let set_up = set_up.into_iter().nth(nth).expect("set-up");
-        set_up.values[1..5].copy_from_slice(&vals(&limbs4(forged)));
+        set_up.values[1..5].copy_from_slice(&vals(&limbs(forged)));
         // Nothing reads the forged a7 after the exit (the harness's boundary takes its
         // last token), and the write overwrites a0.
         let mut rows = rows(&seg.trace);
@@ -653,7 +653,7 @@ fn a_moved_count_of_2_30_or_more_is_rejected() {
     let a0 = find(&rows, 0, |r| is(r.a0) && is(r.public));
     let ptr = value(&rows[a0 + 2].old);
     for r in &mut rows[a0 - 1..a0 + 3] {
-        r.len = vals(&limbs4(forged)[..2]).try_into().expect("two limbs");
+        r.len = vals(&limbs(forged)[..2]).try_into().expect("two limbs");
         r.rem += Val::from_u64(forged - len);
     }
     set_bytes(&mut rows[a0].new, forged);
@@ -668,7 +668,7 @@ fn a_moved_count_of_2_30_or_more_is_rejected() {
         |m: &BusMessage<Val>, reg: Val, m_sign: Val| m.bus == MEMORY && m.values[0] == reg && m.multiplicity == m_sign;
     for (reg, sign, nth) in [(a2, Val::ONE, 0), (a2, Val::NEG_ONE, 1), (a0_reg, Val::NEG_ONE, 1)] {
         let m = main.iter_mut().filter(|m| tokens(m, reg, sign)).nth(nth).expect("set-up");
-        m.values[1..5].copy_from_slice(&vals(&limbs4(forged)));
+        m.values[1..5].copy_from_slice(&vals(&limbs(forged)));
     }
     let call = main.iter_mut().find(|m| m.bus == SYSCALL).expect("ecall");
     call.values[2] += Val::from_u64(forged - len);
@@ -702,7 +702,7 @@ fn debug_write_outside_the_address_space() {
         let tokens = |m: &BusMessage<Val>, sign: Val| m.bus == MEMORY && m.values[0] == a1 && m.multiplicity == sign;
         for (sign, nth) in [(Val::ONE, 1), (Val::NEG_ONE, 2)] {
             let m = main.iter_mut().filter(|m| tokens(m, sign)).nth(nth).expect("a1 set-up");
-            m.values[1..5].copy_from_slice(&vals(&limbs4(ptr)));
+            m.values[1..5].copy_from_slice(&vals(&limbs(ptr)));
         }
         let mut rows = rows(&seg.trace);
         let a1_row = find(&rows, 0, |r| is(r.a1) && is(r.debug));

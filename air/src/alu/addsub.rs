@@ -43,8 +43,8 @@
 //! so the received limbs 2 and 3 are its sign extension `sign·0xffff`. Padding rows are
 //! all zero and satisfy every constraint.
 
-use super::{assert_ids, constant, count_needs_real, receive4, Chip, COUNT};
-use crate::bus::{limbs4, AluEvent, AluOp};
+use super::{assert_ids, constant, count_needs_real, receive, Chip, COUNT};
+use crate::bus::{limbs, AluEvent, AluOp};
 use crate::bytes::Lookups;
 use crate::gadgets::{limb_vals, range16, to_val, two16};
 use p3_field::PrimeCharacteristicRing;
@@ -82,9 +82,9 @@ impl Chip for AddSub {
         let sub = matches!(e.op, AluOp::Sub | AluOp::Subw);
         let w = matches!(e.op, AluOp::Addw | AluOp::Subw);
         let result = if sub { e.a.wrapping_sub(e.b) } else { e.a.wrapping_add(e.b) };
-        let (b, r) = (limbs4(e.b), limbs4(result));
+        let (b, r) = (limbs(e.b), limbs(result));
         // `x + b = z + 2^64·carry`: x is the result for sub.
-        let x = if sub { r } else { limbs4(e.a) };
+        let x = if sub { r } else { limbs(e.a) };
         let mut carry = [0u64; 4];
         let mut carry_in = 0;
         for i in 0..4 {
@@ -145,6 +145,6 @@ impl Chip for AddSub {
         let ext = w * sign * constant::<AB::Expr>(0xffff);
         let [c0, c1, c2, c3] = c;
         let c = [c0, c1, not_w.clone() * c2 + ext.clone(), not_w * c3 + ext];
-        receive4(builder, row[COUNT], op, a, b, c);
+        receive(builder, row[COUNT], op, a, b, c);
     }
 }

@@ -64,8 +64,8 @@
 //!
 //! [`sign16`]: crate::gadgets::sign16
 
-use super::{assert_ids, constant, count_needs_real, receive4, Chip, COUNT};
-use crate::bus::{limbs4, AluEvent, AluOp};
+use super::{assert_ids, constant, count_needs_real, receive, Chip, COUNT};
+use crate::bus::{limbs, AluEvent, AluOp};
 use crate::bytes::Lookups;
 use crate::gadgets::{limb_vals, range16, sign16, sign16_col, to_val};
 use p3_field::PrimeCharacteristicRing;
@@ -141,7 +141,7 @@ impl Chip for Compare {
 
     fn fill(e: &AluEvent, row: &mut [Val], lookups: &mut Lookups) {
         let (kind, signed, w) = decode(e.op).expect("a comparison");
-        let (a, b) = (limbs4(e.a), limbs4(e.b));
+        let (a, b) = (limbs(e.a), limbs(e.b));
         let compared = if w { 2 } else { 4 };
         let top = (0..compared).rev().find(|&k| a[k] != b[k]);
         let (x, y) = top.map_or((0, 0), |k| (a[k], b[k]));
@@ -261,6 +261,6 @@ impl Chip for Compare {
             + sel_eq * constant::<AB::Expr>(AluOp::Eq.id())
             + sel_min * (constant::<AB::Expr>(AluOp::Minu.id()) - two_signed.clone() + four_w.clone())
             + sel_max * (constant::<AB::Expr>(AluOp::Maxu.id()) - two_signed + four_w);
-        receive4(builder, row[COUNT], op, a, b, c);
+        receive(builder, row[COUNT], op, a, b, c);
     }
 }

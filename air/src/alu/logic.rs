@@ -31,7 +31,7 @@
 //! `c_{2k} + 2^8·c_{2k+1} < 2^16` is the true one. Padding rows are all zero and look
 //! nothing up.
 
-use super::{assert_ids, constant, count_needs_real, receive4, Chip, COUNT};
+use super::{assert_ids, constant, count_needs_real, receive, Chip, COUNT};
 use crate::bus::{AluEvent, AluOp};
 use crate::bytes::Lookups;
 use crate::gadgets::{logic, to_val};
@@ -98,6 +98,6 @@ impl Chip for Logic {
             std::array::from_fn(|k| bytes[2 * k].clone() + bytes[2 * k + 1].clone() * constant::<AB::Expr>(256))
         };
         let bytes = |start: usize| -> Vec<AB::Expr> { (start..start + 8).map(|i| row[i].into()).collect() };
-        receive4(builder, row[COUNT], op, limbs(&bytes(A)), limbs(&bytes(B)), limbs(&c));
+        receive(builder, row[COUNT], op, limbs(&bytes(A)), limbs(&bytes(B)), limbs(&c));
     }
 }

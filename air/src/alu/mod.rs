@@ -21,7 +21,7 @@
 //!   row's `is_real` flag (boolean, the multiplicity of its lookups) to 1, so a received
 //!   message always comes with all of its row's checks; a negative `count` would only
 //!   *send* a correct message, which helps no forger.
-//! * the ALU tuple is `(segment, op, a0..a3, b0..b3, c0..c3)` (`receive4`): 16-bit
+//! * the ALU tuple is `(segment, op, a0..a3, b0..b3, c0..c3)` (`receive`): 16-bit
 //!   limbs, low first. The senders guarantee well-formed `a` and `b` (limbs `< 2^16`);
 //!   each table proves its `c` well-formed and equal to `op(a, b)`.
 //! * every constraint is an integer equation whose range (written beside it) has width
@@ -187,9 +187,9 @@ fn count_needs_real<AB: BusBuilder>(builder: &mut AB, count: AB::Var, is_real: A
     builder.assert_zero(count.into() * (AB::Expr::ONE - is_real));
 }
 
-/// Receives the port's `(segment, op, a0..a3, b0..b3, c0..c3)` from the ALU bus `count`
+/// Receives `(segment, op, a0..a3, b0..b3, c0..c3)` from the ALU bus `count`
 /// times.
-fn receive4<AB: BusBuilder>(
+fn receive<AB: BusBuilder>(
     builder: &mut AB,
     count: AB::Var,
     op: AB::Expr,

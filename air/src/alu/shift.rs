@@ -99,8 +99,8 @@
 //! Padding rows are zero except `p1 = 1`, `M = 1`, `M̄ = 2^16` (the power constraints are
 //! not gated).
 
-use super::{assert_ids, constant, count_needs_real, receive4, Chip, COUNT};
-use crate::bus::{limbs4, AluEvent, AluOp};
+use super::{assert_ids, constant, count_needs_real, receive, Chip, COUNT};
+use crate::bus::{limbs, AluEvent, AluOp};
 use crate::bytes::Lookups;
 use crate::gadgets::{bound, range16, sign16, sign16_col, to_val, two16};
 use p3_field::PrimeCharacteristicRing;
@@ -176,7 +176,7 @@ impl Chip for Shift {
             Srlw => (false, false, true),
             _ => (false, true, true),
         };
-        let (a, b, c) = (limbs4(e.a), limbs4(e.b), limbs4(e.c));
+        let (a, b, c) = (limbs(e.a), limbs(e.b), limbs(e.c));
         let b0 = b[0];
         let s = (b0 & 15) as u32;
         let k = ((b0 >> 4) & if w { 1 } else { 3 }) as usize;
@@ -324,6 +324,6 @@ impl Chip for Shift {
             + srl * constant::<AB::Expr>(AluOp::Srl.id())
             + sra * constant::<AB::Expr>(AluOp::Sra.id())
             + w * constant::<AB::Expr>(AluOp::Sllw.id() - AluOp::Sll.id());
-        receive4(builder, row[COUNT], op, a, std::array::from_fn(|i| e(B + i)), c);
+        receive(builder, row[COUNT], op, a, std::array::from_fn(|i| e(B + i)), c);
     }
 }

@@ -89,7 +89,7 @@
 
 use super::product::{bytes, limbs, mul_add, mul_add_witness, Bytes, Wide};
 use super::{bit_if, boolean, columns, k, limbs_of, sign_check, signed_byte, sum, Reading, RowSink};
-use crate::bus::{limbs4, AluOp, ALU};
+use crate::bus::{AluOp, ALU};
 use crate::gadgets::{limb_vals, to_val};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use ziskjit_prover::Val;
@@ -287,7 +287,7 @@ pub(super) fn row(op: AluOp, a: u64, b: u64, reading: Reading) -> Cols<Val> {
     let product = mul_add_witness(&x, &y, &z);
     let bit31 = if is_rem { z[1] >> 15 } else { x[3] >> 7 };
     let b_sum: u64 = y[..8].iter().sum();
-    let [_, _, b2, b3] = limbs4(b);
+    let [_, _, b2, b3] = crate::bus::limbs(b);
     let v = to_val;
     let mut cols = Cols {
         flags: std::array::from_fn(|f| Val::from_bool(f == flag)),

@@ -98,30 +98,11 @@ pub fn prove_and_verify_checked(
 }
 
 /// The statement's side of the memory tokens a segment's accesses leave: it sends each
-/// touched cell's import token `(cell, first, time 0)` and receives its last token
+/// touched cell's import token `(cell, v0..v3, time 0)` and receives its last token
 /// (playing the boundary table; [`in_segment`] adds the segment number).
 pub fn memory_boundary(spans: &[ziskjit_air::gadgets::CellSpan]) -> Vec<BusMessage<Val>> {
     use ziskjit_air::bus::{limbs, MEMORY};
-    let tuple = |cell: u64, value: u64, time: u64| {
-        let [lo, hi] = limbs(value);
-        vec![cell, lo, hi, time].into_iter().map(Val::from_u64).collect::<Vec<_>>()
-    };
-    spans
-        .iter()
-        .flat_map(|s| {
-            [
-                BusMessage::send(MEMORY, tuple(s.cell, s.first, 0)),
-                BusMessage::receive(MEMORY, tuple(s.cell, s.last, s.last_time)),
-            ]
-        })
-        .collect()
-}
-
-/// [`memory_boundary`] in the port's layout: tokens `(cell, v0, v1, v2, v3, time)`
-/// ([`in_segment`] adds the segment number).
-pub fn memory_boundary4(spans: &[ziskjit_air::gadgets::CellSpan]) -> Vec<BusMessage<Val>> {
-    use ziskjit_air::bus::{limbs4, MEMORY};
-    let tuple = |cell: u64, value: u64, time: u64| vals(&[vec![cell], limbs4(value).to_vec(), vec![time]].concat());
+    let tuple = |cell: u64, value: u64, time: u64| vals(&[vec![cell], limbs(value).to_vec(), vec![time]].concat());
     spans
         .iter()
         .flat_map(|s| {
