@@ -69,8 +69,8 @@ pub mod verifier;
 
 pub use air::{BusBuilder, BusId, BusMessage, StarkTable, TableName};
 pub use config::{
-    Blake3Stark, Challenge, Config, FriSettings, HashKind, KoalaBearChallenge, KoalaBearStark, Poseidon2Stark,
-    SecurityReport, Val, LEAF_HASH_RATE,
+    Blake3KoalaBearStark, Blake3Stark, Challenge, Config, FriSettings, HashKind, KoalaBearChallenge, KoalaBearStark,
+    Poseidon2Stark, SecurityReport, Val, LEAF_HASH_RATE,
 };
 pub use error::{ProveError, SetupError, VerifyError};
 pub use format::{decode_proofs, decode_vk, encode_proofs, encode_vk, FormatError, FORMAT_VERSION};
