@@ -59,7 +59,7 @@
 
 use crate::challenger::DeterministicPow;
 use p3_challenger::{DuplexChallenger, HashChallenger, SerializingChallenger32, SerializingChallenger64};
-use p3_commit::ExtensionMmcs;
+use p3_commit::{ExtensionMmcs, UnivariateStarkPcs};
 use p3_dft::Radix2DFTSmallBatch;
 use p3_field::extension::BinomialExtensionField;
 use p3_field::{BasedVectorSpace, Field, PrimeField64};
@@ -309,6 +309,18 @@ impl Config<Blake3KoalaBearStark> {
             hash: HashKind::Blake3KoalaBear,
             bus_pow_bits: DEFAULT_BUS_POW_BITS,
         }
+    }
+}
+
+impl<SC: StarkGenericConfig> Config<SC> {
+    /// log2 of the tallest table this configuration proves: the trace's low-degree
+    /// extension, `2^log_blowup` times as tall, must fit the field's two-adic subgroup
+    /// (of `2^log_max_trace_height` elements, as the PCS reports it), so
+    /// `two_adicity − log_blowup`: 31 for Goldilocks and 23 for KoalaBear with the
+    /// default blowup 2. Setup refuses a taller preprocessed trace, the prover a taller
+    /// trace, and the verifier a proof claiming one.
+    pub fn max_log_height(&self) -> usize {
+        UnivariateStarkPcs::log_max_trace_height(self.stark.pcs()).saturating_sub(self.fri.log_blowup)
     }
 }
 

@@ -53,4 +53,5 @@ fn security_and_limits_match_the_poseidon2_configuration() {
     assert_eq!(blake3.challenge_field_bits(), poseidon2.challenge_field_bits());
     assert_eq!(blake3.security(22, 3, 27.0), poseidon2.security(22, 3, 27.0));
     assert!(blake3.security(22, 3, 38.0).conjectured_bits >= 100.0);
+    assert_eq!(blake3.max_log_height(), 23);
 }
