@@ -1,7 +1,10 @@
 //! Configurations: Goldilocks with challenges in its degree-2 extension, FRI over
 //! two-adic cosets, and either Poseidon2 (the default, recursion-friendly) or Blake3
 //! (faster natively, not meant for recursion) for Merkle trees and Fiat–Shamir; and
-//! KoalaBear (a 31-bit field, challenges in its degree-4 extension) with Poseidon2.
+//! KoalaBear (a 31-bit field, challenges in its degree-4 extension) with Poseidon2
+//! ([`KoalaBearStark`]) or Blake3 ([`Blake3KoalaBearStark`]). A 31-bit field also limits
+//! tables to `2^23` rows ([`Config::max_log_height`]) and a proof set's bus terms
+//! ([`crate::bounds`]).
 //!
 //! # Why a 31-bit configuration
 //!
