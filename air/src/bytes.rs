@@ -13,10 +13,11 @@
 
 use crate::bus::{BYTE_PAIR, LOGIC, RANGE16};
 use crate::segment;
+use crate::Val;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 
 /// Rows of the table.
 pub const ROWS: usize = 1 << 16;

@@ -109,9 +109,10 @@ use crate::bus::{cell, ts, AluOp, ALU, MEMOP, PROGRAM, STATE, SYSCALL};
 use crate::gadgets::{access, small14, two16, Access};
 use crate::rom::{field, Kind, FIELDS};
 use crate::segment;
+use crate::Val;
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 
 /// Column indices. Values are four 16-bit limbs, low first.
 pub mod col {
@@ -356,7 +357,7 @@ mod tests {
 
     /// Checks the main table's constraints on `trace` (no bus).
     fn constraints_hold(trace: &RowMajorMatrix<Val>) -> bool {
-        let config = Config::blake3(FriSettings::default());
+        let config = Config::blake3_koala_bear(FriSettings::default());
         let tables = [Table::Cpu(CpuTable)];
         let pk = setup(&config, &tables).unwrap();
         let public_values = crate::segment::public_values(0, false).map(Val::from_u64).to_vec();

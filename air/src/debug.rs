@@ -3,12 +3,13 @@
 //! cancel (the prover only reports that the sum is not zero).
 
 use crate::table::Table;
+use crate::Val;
 use p3_air::{AirBuilder, BaseAir, RowWindow};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use std::collections::BTreeMap;
-use ziskjit_prover::{BusBuilder, BusId, BusMessage, Val};
+use ziskjit_prover::{BusBuilder, BusId, BusMessage};
 
 /// One tuple whose sends and receives do not cancel: `count` is sends minus receives.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -38,10 +38,11 @@
 use crate::bus::GLOBAL_MEMORY;
 use crate::bytes::Lookups;
 use crate::gadgets::{limb_vals, range16, to_val, window14_split};
+use crate::Val;
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 
 /// Column of the real-row flag.
 pub const IS_REAL: usize = 0;

@@ -30,9 +30,10 @@
 use crate::bus::{BYTE_PAIR, LOGIC, MEMORY, RANGE16};
 use crate::bytes::Lookups;
 use crate::segment;
+use crate::Val;
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use std::collections::HashMap;
-use ziskjit_prover::{BusBuilder, Val};
+use ziskjit_prover::BusBuilder;
 
 /// `x` as a field element; panics unless `x` is canonical (below the field's order):
 /// the witness generator has a bug.

@@ -80,4 +80,5 @@ pub mod memword;
 pub mod muldiv;
 pub mod syscall;
 
-pub use ziskjit_prover::Val;
+/// The field of every table: KoalaBear (see "Values").
+pub type Val = p3_koala_bear::KoalaBear;

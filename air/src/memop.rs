@@ -155,10 +155,11 @@ use crate::bytes::Lookups;
 use crate::columns::columns;
 use crate::gadgets::{access, byte_pair, limb_vals, range16, to_val, Access, AccessWitness, MemoryTracker};
 use crate::parts::Rows;
+use crate::Val;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 
 /// The memop table.
 #[derive(Clone, Copy, Debug, Default)]

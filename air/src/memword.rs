@@ -53,9 +53,10 @@ use crate::bytes::Lookups;
 use crate::columns::columns;
 use crate::gadgets::{access, limb_vals, range16, to_val, Access, MemoryTracker};
 use crate::parts::Rows;
+use crate::Val;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 
 /// The word table.
 #[derive(Clone, Copy, Debug, Default)]

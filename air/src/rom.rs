@@ -36,11 +36,12 @@
 use crate::bus::{cell, limbs, AluOp, MemOp, MAX_PC, PROGRAM};
 use crate::gadgets::to_val;
 use crate::segment;
+use crate::Val;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 use std::collections::HashMap;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 use ziskjit_transpiler::{Inst, Op, Program};
 
 /// What kind of instruction a row is: exactly one flag is set on a real row.

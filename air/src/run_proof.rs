@@ -21,40 +21,42 @@ use crate::gadgets::to_val;
 use crate::rom::{RomError, RomTable};
 use crate::table::Table;
 use crate::witness::{initial_cells, RunWitness, WitnessError};
+use crate::Val;
 use p3_challenger::GrindingChallenger;
 use p3_field::PrimeField64;
 use p3_uni_stark::{Com, Domain, StarkGenericConfig};
 use ziskjit_prover::{
-    commit_segment, decode_proofs, encode_proofs, global_challenge, prove_phase_two, setup, verify_segments,
-    Blake3Stark, BusMessage, Config, FormatError, FriSettings, HashKind, Poseidon2Stark, ProveError, ProvingKey,
-    SegmentProof, SetupError, Statement, Val, VerifyError,
+    commit_segment, decode_proofs, encode_proofs, global_challenge, prove_phase_two, setup_with_local_buses,
+    verify_segments, Blake3KoalaBearStark, BusMessage, Config, FormatError, FriSettings, HashKind, KoalaBearStark,
+    ProveError, ProvingKey, SegmentProof, SetupError, Statement, VerifyError,
 };
 use ziskjit_runtime::trace::SegmentTrace;
 use ziskjit_transpiler::Program;
 
-/// The default proof system's configuration: Poseidon2 over Goldilocks, default FRI
+/// The default proof system's configuration: Poseidon2 over KoalaBear, default FRI
 /// settings.
-pub fn config() -> Config<Poseidon2Stark> {
-    Poseidon2Stark::config()
+pub fn config() -> Config<KoalaBearStark> {
+    KoalaBearStark::config()
 }
 
-/// A STARK configuration runs can be proved with: [`Poseidon2Stark`] (the default; its
-/// hash is cheap inside a STARK, which recursion needs) or [`Blake3Stark`] (about twice
-/// as fast to prove natively). The proof file records which one made it.
+/// A STARK configuration runs can be proved with, both over KoalaBear (the field of the
+/// tables, see the crate docs): [`KoalaBearStark`] (Poseidon2, the default; its hash is
+/// cheap inside a STARK, which recursion needs) or [`Blake3KoalaBearStark`] (faster to
+/// prove natively). The proof file records which one made it.
 pub trait RunConfig: StarkGenericConfig + Sized {
     /// The configuration, with the default FRI settings.
     fn config() -> Config<Self>;
 }
 
-impl RunConfig for Poseidon2Stark {
+impl RunConfig for KoalaBearStark {
     fn config() -> Config<Self> {
-        Config::poseidon2(FriSettings::default())
+        Config::poseidon2_koala_bear(FriSettings::default())
     }
 }
 
-impl RunConfig for Blake3Stark {
+impl RunConfig for Blake3KoalaBearStark {
     fn config() -> Config<Self> {
-        Config::blake3(FriSettings::default())
+        Config::blake3_koala_bear(FriSettings::default())
     }
 }
 
@@ -90,7 +92,7 @@ where
     Table: ziskjit_prover::StarkTable<SC>,
 {
     fn setup(tables: &[Table]) -> Result<ProvingKey<Self>, SetupError> {
-        setup(&SC::config(), tables)
+        setup_with_local_buses(&SC::config(), tables, &crate::bus::LOCAL_BUSES)
     }
 
     fn prove_run(
@@ -217,7 +219,7 @@ pub fn verify_run<SC: RunProver>(
 }
 
 /// A program ready to prove or verify: its tables and keys.
-pub struct ProgramKey<SC: RunConfig = Poseidon2Stark> {
+pub struct ProgramKey<SC: RunConfig = KoalaBearStark> {
     pub tables: Vec<Table>,
     pub pk: ProvingKey<SC>,
     rom: RomTable,
@@ -246,7 +248,7 @@ pub enum ProgramKeyError {
 
 /// What a run proof claims, and the proof.
 #[derive(Clone)]
-pub struct RunProof<SC: RunConfig = Poseidon2Stark> {
+pub struct RunProof<SC: RunConfig = KoalaBearStark> {
     pub exit_code: u8,
     pub public_output: Vec<u8>,
     pub segments: Vec<SegmentProof<SC>>,
@@ -368,8 +370,8 @@ pub fn proof_hash(bytes: &[u8]) -> Result<HashKind, ProofFileError> {
         return Err(ProofFileError::Version { found: version });
     }
     match header[12] {
-        id if id == HashKind::Poseidon2 as u8 => Ok(HashKind::Poseidon2),
-        id if id == HashKind::Blake3 as u8 => Ok(HashKind::Blake3),
+        id if id == HashKind::Poseidon2KoalaBear as u8 => Ok(HashKind::Poseidon2KoalaBear),
+        id if id == HashKind::Blake3KoalaBear as u8 => Ok(HashKind::Blake3KoalaBear),
         id => Err(ProofFileError::UnknownHash(id)),
     }
 }

@@ -133,10 +133,11 @@
 use crate::bus::{cell, limbs, ts, EXIT, HALT_PC, OUTPUT, SYSCALL};
 use crate::bytes::Lookups;
 use crate::gadgets::{access, byte_pair, small14, to_val, Access, AccessWitness, MemoryTracker};
+use crate::Val;
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 use ziskjit_runtime::syscall::{SYS_EXIT, SYS_READ, SYS_WRITE};
 
 /// Registers of the syscall ABI.

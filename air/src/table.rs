@@ -12,9 +12,10 @@ use crate::memword::MemWordTable;
 use crate::muldiv::MulDivTable;
 use crate::rom::RomTable;
 use crate::syscall::SyscallTable;
+use crate::Val;
 use p3_air::{Air, BaseAir};
 use p3_matrix::dense::RowMajorMatrix;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 
 /// One of the RISC-V tables.
 #[derive(Clone, Debug)]

@@ -532,7 +532,7 @@ fn a_program_with_code_at_2_30_has_no_key() {
     let vaddr = (1 << 30) - 4;
     let segment = Segment { vaddr, mem_size: 8, data: code, readable: true, writable: false, executable: true };
     let program = Program::new(vaddr, vec![segment], Vec::new());
-    let err = ProgramKey::<ziskjit_prover::Poseidon2Stark>::new(&program).err().expect("no key");
+    let err = ProgramKey::<ziskjit_prover::KoalaBearStark>::new(&program).err().expect("no key");
     assert!(matches!(err, ProgramKeyError::Rom(_)), "{err}");
     assert!(err.to_string().contains("0x40000000"), "{err}");
 }

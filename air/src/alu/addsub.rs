@@ -47,8 +47,9 @@ use super::{assert_ids, constant, count_needs_real, receive, Chip, COUNT};
 use crate::bus::{limbs, AluEvent, AluOp};
 use crate::bytes::Lookups;
 use crate::gadgets::{limb_vals, range16, to_val, two16};
+use crate::Val;
 use p3_field::PrimeCharacteristicRing;
-use ziskjit_prover::{BusBuilder, Val};
+use ziskjit_prover::BusBuilder;
 
 pub const IS_REAL: usize = 1;
 pub const SUB: usize = 2;

@@ -68,9 +68,10 @@ use super::{assert_ids, constant, count_needs_real, receive, Chip, COUNT};
 use crate::bus::{limbs, AluEvent, AluOp};
 use crate::bytes::Lookups;
 use crate::gadgets::{limb_vals, range16, sign16, sign16_col, to_val};
+use crate::Val;
 use p3_field::PrimeCharacteristicRing;
 use std::cmp::Ordering;
-use ziskjit_prover::{BusBuilder, Val};
+use ziskjit_prover::BusBuilder;
 
 pub const SEL_LT: usize = 1;
 pub const SEL_EQ: usize = 2;

@@ -35,8 +35,9 @@ use super::{assert_ids, constant, count_needs_real, receive, Chip, COUNT};
 use crate::bus::{AluEvent, AluOp};
 use crate::bytes::Lookups;
 use crate::gadgets::{logic, to_val};
+use crate::Val;
 use p3_field::PrimeCharacteristicRing;
-use ziskjit_prover::{BusBuilder, Val};
+use ziskjit_prover::BusBuilder;
 
 pub const SEL_XOR: usize = 1;
 pub const SEL_OR: usize = 2;

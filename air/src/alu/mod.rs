@@ -39,11 +39,12 @@ pub mod shift;
 use crate::bus::{AluEvent, AluOp, ALU};
 use crate::bytes::Lookups;
 use crate::parts::Rows;
+use crate::Val;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 use std::collections::HashMap;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 
 /// One of the ALU tables (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

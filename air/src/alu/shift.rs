@@ -103,8 +103,9 @@ use super::{assert_ids, constant, count_needs_real, receive, Chip, COUNT};
 use crate::bus::{limbs, AluEvent, AluOp};
 use crate::bytes::Lookups;
 use crate::gadgets::{bound, range16, sign16, sign16_col, to_val, two16};
+use crate::Val;
 use p3_field::PrimeCharacteristicRing;
-use ziskjit_prover::{BusBuilder, Val};
+use ziskjit_prover::BusBuilder;
 
 pub const SLL: usize = 1;
 pub const SRA: usize = 2;

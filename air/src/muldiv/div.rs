@@ -91,8 +91,8 @@ use super::product::{bytes, limbs, mul_add, mul_add_witness, Bytes, Wide};
 use super::{bit_if, boolean, columns, k, limbs_of, sign_check, signed_byte, sum, Reading, RowSink};
 use crate::bus::{AluOp, ALU};
 use crate::gadgets::{limb_vals, to_val};
+use crate::Val;
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
-use ziskjit_prover::Val;
 
 /// The ops: flag `i` is `OPS[2i]` (signed) or `OPS[2i + 1]` (with `unsigned`).
 pub(super) const OPS: [AluOp; 8] = {

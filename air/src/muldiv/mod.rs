@@ -55,11 +55,12 @@ pub mod product;
 use crate::bus::{AluEvent, AluOp, BYTE_PAIR, LOCAL_BUSES, RANGE16};
 use crate::bytes::Lookups;
 use crate::segment;
+use crate::Val;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use std::ops::Range;
-use ziskjit_prover::{BusBuilder, BusId, TableName, Val};
+use ziskjit_prover::{BusBuilder, BusId, TableName};
 
 use crate::columns::columns;
 use crate::parts::Rows;

@@ -48,8 +48,8 @@ use super::product::{bytes, mul_add, mul_add_witness, Bytes, Wide};
 use super::{bit_if, boolean, columns, k, limbs_of, sign_check, signed_byte, sum, Reading, RowSink};
 use crate::bus::{AluOp, ALU};
 use crate::gadgets::to_val;
+use crate::Val;
 use p3_field::PrimeCharacteristicRing;
-use ziskjit_prover::Val;
 
 /// The ops, in flag order.
 pub(super) const OPS: [AluOp; 5] = [AluOp::Mul, AluOp::Mulh, AluOp::Mulhsu, AluOp::Mulhu, AluOp::Mulw];

@@ -10,8 +10,8 @@ use ziskjit_air::debug::{bus_imbalance, Unbalanced};
 use ziskjit_air::table::Table;
 use ziskjit_air::Val;
 use ziskjit_prover::{
-    check_witness, prove_segments, setup, verify_segments, Blake3Stark, BusMessage, Config, FriSettings, ProvingKey,
-    SegmentWitness, Statement,
+    check_witness, prove_segments, setup, verify_segments, Blake3KoalaBearStark, BusMessage, Config, FriSettings,
+    ProvingKey, SegmentWitness, Statement,
 };
 
 /// The public values of the one segment a table test proves (execution segment 0).
@@ -51,8 +51,8 @@ pub fn imbalance(tables: &[Table], traces: &[RowMajorMatrix<Val>], boundary: &[B
 
 /// The configuration of table tests: Blake3 (3x faster than Poseidon2; the tables do
 /// not depend on the hash).
-pub fn config() -> Config<Blake3Stark> {
-    Config::blake3(FriSettings::default())
+pub fn config() -> Config<Blake3KoalaBearStark> {
+    Config::blake3_koala_bear(FriSettings::default())
 }
 
 /// Checks every constraint of `traces` (panics naming the first broken one), then
@@ -70,8 +70,8 @@ pub fn prove_and_verify(
 }
 
 fn prove_and_verify_with(
-    config: &Config<Blake3Stark>,
-    pk: &ProvingKey<Blake3Stark>,
+    config: &Config<Blake3KoalaBearStark>,
+    pk: &ProvingKey<Blake3KoalaBearStark>,
     tables: &[Table],
     traces: Vec<RowMajorMatrix<Val>>,
     boundary: Vec<BusMessage<Val>>,
