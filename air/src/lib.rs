@@ -5,9 +5,10 @@
 //! # The shape of the argument
 //!
 //! A run is cut into execution segments of `S` steps (the minimal trace's segments).
-//! Every segment proof holds every table (a table with nothing to do in a segment has
-//! padding rows that put nothing on the bus), plus one last *memory segment* holding the
-//! final memory table. All tables talk over the buses of [`bus`]; the statement (what
+//! Every execution segment proof holds every table (a table with nothing to do in a
+//! segment has padding rows that put nothing on the bus), its own ROM and bytes table
+//! included, plus one last *memory segment* holding the final memory table and a bytes
+//! table (its ROM is absent: it executes nothing). All tables talk over the buses of [`bus`]; the statement (what
 //! the verifier computes from the ELF and the claimed output) adds the boundary messages.
 //!
 //! | table | rows | role |
@@ -53,7 +54,8 @@
 //! # Degrees
 //!
 //! With the default blowup 2, a constraint may have degree ≤ 3 including its selector
-//! (`when_transition`/`when_first_row` add one). A bus interaction alone costs degree
+//! (`when_first_row`/`when_last_row` add one; `when_transition` is counted as degree 0,
+as in Plonky3). A bus interaction alone costs degree
 //! `max(1 + degree of its tuple entries, degree of its multiplicity)`, and two sharing a
 //! LogUp column `max(1 + deg t_1 + deg t_2, deg m_1 + deg t_2, deg m_2 + deg t_1)`: keep
 //! tuple entries and multiplicities of degree ≤ 2, and tuples of degree 1 where possible,
