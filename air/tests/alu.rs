@@ -5,20 +5,18 @@
 
 mod common;
 
-use common::{config, imbalance, prove_and_verify, prove_and_verify_checked, segment_values};
+use common::alu::{self, assert_breaks_a_constraint, assert_needs_impossible_lookups, set, with_limbs, Forgery};
 use p3_air::BaseAir;
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use ziskjit_air::alu::{addsub, compare, logic, AluTable, COUNT};
-use ziskjit_air::bus::{AluEvent, AluOp, ALU, LOGIC, RANGE16};
-use ziskjit_air::bytes::{BytesTable, Lookups};
-use ziskjit_air::debug::Unbalanced;
+use ziskjit_air::bus::{AluEvent, AluOp, LOGIC, RANGE16};
+use ziskjit_air::bytes::Lookups;
 use ziskjit_air::table::Table;
 use ziskjit_air::Val;
 use ziskjit_prover::symbolic::TableAnalysis;
-use ziskjit_prover::{check_witness, setup, BusMessage, SegmentWitness};
 use ziskjit_runtime::{step, Bus, Cpu, FaultKind, SyscallOutcome};
 use ziskjit_transpiler::{Inst, Op};
 
@@ -87,34 +85,14 @@ fn inputs(op: AluOp, rng: &mut ChaCha8Rng) -> Vec<(u64, u64)> {
     pairs
 }
 
-/// Every table of the tests: the ALU tables, then the bytes table.
-fn tables() -> Vec<Table> {
-    let mut tables: Vec<Table> = AluTable::all().into_iter().map(Table::Alu).collect();
-    tables.push(Table::Bytes(BytesTable));
-    tables
-}
-
-/// The traces of [`tables`] for `events`.
+/// The traces of the ALU tables (all four, as the proofs hold them) and the bytes table.
 fn witness(events: &[AluEvent]) -> Vec<RowMajorMatrix<Val>> {
-    let mut lookups = Lookups::default();
-    let mut traces = AluTable::traces(events, &mut lookups);
-    traces.push(lookups.trace());
-    traces
-}
-
-/// The statement playing the senders: it sends each tuple once (the tests' helpers add
-/// the segment number).
-fn sends(tuples: impl IntoIterator<Item = [u64; 13]>) -> Vec<BusMessage<Val>> {
-    tuples.into_iter().map(|t| BusMessage::send(ALU, common::vals(&t))).collect()
+    alu::witness(&AluTable::all(), events)
 }
 
 /// Proves and verifies `events` (checking every constraint first).
 fn prove(events: &[AluEvent]) {
-    let (tables, traces) = (tables(), witness(events));
-    let boundary = sends(events.iter().map(AluEvent::tuple));
-    let unbalanced = imbalance(&tables, &traces, &boundary);
-    assert!(unbalanced.is_empty(), "unbalanced: {:?}", &unbalanced[..unbalanced.len().min(5)]);
-    prove_and_verify_checked(&tables, traces, boundary).unwrap();
+    alu::prove(&AluTable::all(), events)
 }
 
 #[test]
@@ -270,95 +248,18 @@ fn no_events_is_all_padding() {
 }
 
 // ---------------------------------------------------------------------------------
-// Forgeries: the statement sends a wrong tuple and the row receiving it is tampered to
-// match; the bytes table's counts are then fixed up for every lookup the bytes table
-// can serve (the forger's best effort). What remains must not verify.
+// Forgeries (`common::alu::forge`): the statement sends a wrong tuple and the row
+// receiving it is tampered to match; the bytes table's counts are then fixed up for
+// every lookup the bytes table can serve. What remains must not verify.
 
-/// What became of a forgery.
-struct Forgery {
-    /// Every constraint of the tampered witness holds.
-    constraints_hold: bool,
-    /// The lookups no bytes-table row can serve.
-    impossible: Vec<Unbalanced>,
-    verified: Result<(), String>,
-}
-
-/// `x` as a field element, signed.
-fn signed(x: i64) -> Val {
-    if x < 0 {
-        -Val::from_u64(x.unsigned_abs())
-    } else {
-        Val::from_u64(x as u64)
-    }
-}
-
-/// Proves `events` where the row of `events[0]` (row 0 of its table) is changed by
-/// `tamper` and the statement sends `forged` instead of that event's tuple.
+/// `common::alu::forge` over the ALU tables.
 fn forge(events: &[AluEvent], forged: [u64; 13], tamper: impl FnOnce(&mut [Val])) -> Forgery {
-    let tables = tables();
-    let mut traces = witness(events);
-    let table = AluTable::all().into_iter().position(|t| t.computes(events[0].op)).unwrap();
-    let width = traces[table].width;
-    tamper(&mut traces[table].values[..width]);
-    let boundary = sends(std::iter::once(forged).chain(events[1..].iter().map(AluEvent::tuple)));
-
-    let bytes = traces.len() - 1;
-    let mut impossible = Vec::new();
-    for u in imbalance(&tables, &traces, &boundary) {
-        let servable = match u.bus {
-            RANGE16 => (u.values[0] < 1 << 16).then(|| (u.values[0] as usize, 0)),
-            LOGIC => {
-                let (a, b) = (u.values[0], u.values[1]);
-                (a < 256 && b < 256 && u.values[2..] == [a & b, a | b, a ^ b]).then(|| ((a * 256 + b) as usize, 2))
-            }
-            ALU => panic!("the tampered row does not receive the forged tuple: {u:?}"),
-            _ => None,
-        };
-        match servable {
-            Some((row, column)) => traces[bytes].values[row * 3 + column] += signed(u.count),
-            None => impossible.push(u),
-        }
-    }
-
-    let cfg = config();
-    let pk = setup(&cfg, &tables).unwrap();
-    let segment = SegmentWitness { traces: traces.clone(), public_values: segment_values(&pk) };
-    let constraints_hold = check_witness(&cfg, &pk, &tables, 0, &segment).is_ok();
-    let verified = prove_and_verify(&tables, traces, boundary);
-    Forgery { constraints_hold, impossible, verified }
-}
-
-/// `event` with the result limbs `c` (given as field elements, possibly out of range).
-fn with_result(event: AluEvent, c: [u64; 4]) -> [u64; 13] {
-    let mut t = event.tuple();
-    t[9..].copy_from_slice(&c);
-    t
-}
-
-/// Asserts the forgery breaks a constraint and does not verify.
-fn assert_breaks_a_constraint(f: Forgery) {
-    assert!(f.verified.is_err(), "a forgery verified");
-    assert!(!f.constraints_hold, "the tampered witness satisfies every constraint");
-}
-
-/// Asserts the forgery satisfies every constraint but needs the out-of-range lookups
-/// `(bus, values)`, and does not verify.
-fn assert_needs_impossible_lookups(f: Forgery, expected: &[(u32, Vec<u64>)]) {
-    assert!(f.constraints_hold, "the tampered witness should satisfy the constraints");
-    let got: Vec<(u32, Vec<u64>)> = f.impossible.iter().map(|u| (u.bus, u.values.clone())).collect();
-    assert_eq!(got, expected);
-    assert!(f.verified.is_err(), "a forgery verified");
+    alu::forge(&AluTable::all(), events, forged, tamper)
 }
 
 /// A few honest events after the victim, so the tables are not only the victim.
 fn with_others(victim: AluEvent) -> Vec<AluEvent> {
-    let mut events = vec![victim];
-    events.extend(PROVED.iter().map(|&op| AluEvent::new(op, 0x1234_5678_9abc_def0, 0x0fed_cba9_8765_4321)));
-    events
-}
-
-fn set(row: &mut [Val], column: usize, value: Val) {
-    row[column] = value;
+    alu::with_others(victim, &PROVED)
 }
 
 #[test]
@@ -384,7 +285,7 @@ fn addsub_rejects_a_non_canonical_limb() {
     // 0xffff + 1 = (0, 1, 0, 0); claim (2^16, 0, 0, 0): limb 0's equation holds with
     // carry0 = 0, limb 1's too, but c0 = 2^16 has no range check.
     let e = AluEvent::new(AluOp::Add, 0xffff, 1);
-    let f = forge(&with_others(e), with_result(e, [1 << 16, 0, 0, 0]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [1 << 16, 0, 0, 0]), |row| {
         set(row, addsub::C, Val::from_u64(1 << 16));
         set(row, addsub::C + 1, Val::ZERO);
         set(row, addsub::CARRY, Val::ZERO);
@@ -393,7 +294,7 @@ fn addsub_rejects_a_non_canonical_limb() {
     // The same in the top limb, whose carry out is free: 2^63 + 2^63 = 0 claimed as
     // (0, 0, 0, 2^16) with carry3 = 0.
     let e = AluEvent::new(AluOp::Add, 1 << 63, 1 << 63);
-    let f = forge(&with_others(e), with_result(e, [0, 0, 0, 1 << 16]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [0, 0, 0, 1 << 16]), |row| {
         set(row, addsub::C + 3, Val::from_u64(1 << 16));
         set(row, addsub::CARRY + 3, Val::ZERO);
     });
@@ -405,7 +306,7 @@ fn addsub_rejects_a_non_boolean_carry() {
     // 1 + 2 with c3 = 5: limb 3's equation holds with carry3 = −5/2^16.
     let e = AluEvent::new(AluOp::Add, 1, 2);
     let carry = -Val::from_u64(5) * Val::from_u64(1 << 16).inverse();
-    let f = forge(&with_others(e), with_result(e, [3, 0, 0, 5]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [3, 0, 0, 5]), |row| {
         set(row, addsub::C + 3, Val::from_u64(5));
         set(row, addsub::CARRY + 3, carry);
     });
@@ -418,7 +319,7 @@ fn addsub_rejects_a_wrong_sign_extension() {
     // addw 0x7fffffff + 1 = 0xffffffff_80000000; claim 0x80000000 (sign 0): the sign's
     // check c2 = 2·c1 = 2^16 is out of range.
     let e = AluEvent::new(AluOp::Addw, 0x7fff_ffff, 1);
-    let f = forge(&with_others(e), with_result(e, [0, 0x8000, 0, 0]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [0, 0x8000, 0, 0]), |row| {
         set(row, addsub::SIGN, Val::ZERO);
         set(row, addsub::C + 2, Val::from_u64(1 << 16));
     });
@@ -426,7 +327,7 @@ fn addsub_rejects_a_wrong_sign_extension() {
     // The other way: addw 0 + 1 = 1 claimed negative (sign 1): c2 = 2·0 − 2^16.
     let e = AluEvent::new(AluOp::Addw, 0, 1);
     let c2 = -Val::from_u64(1 << 16);
-    let f = forge(&with_others(e), with_result(e, [1, 0, 0xffff, 0xffff]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [1, 0, 0xffff, 0xffff]), |row| {
         set(row, addsub::SIGN, Val::ONE);
         set(row, addsub::C + 2, c2);
     });
@@ -436,12 +337,12 @@ fn addsub_rejects_a_wrong_sign_extension() {
 #[test]
 fn compare_rejects_a_wrong_result() {
     let e = AluEvent::new(AluOp::Sltu, 5, 3);
-    assert_breaks_a_constraint(forge(&with_others(e), with_result(e, [1, 0, 0, 0]), |row| {
+    assert_breaks_a_constraint(forge(&with_others(e), with_limbs(e, [1, 0, 0, 0]), |row| {
         set(row, compare::C, Val::ONE)
     }));
     // The same with the comparison flags turned around: D = 3 − 5 − 1 = −3 is out of range.
     let minus3 = -Val::from_u64(3);
-    let f = forge(&with_others(e), with_result(e, [1, 0, 0, 0]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [1, 0, 0, 0]), |row| {
         set(row, compare::C, Val::ONE);
         set(row, compare::LT, Val::ONE);
         set(row, compare::GT, Val::ZERO);
@@ -450,19 +351,19 @@ fn compare_rejects_a_wrong_result() {
     assert_needs_impossible_lookups(f, &[(RANGE16, vec![minus3.as_canonical_u64()])]);
     // Min: take b instead of a.
     let e = AluEvent::new(AluOp::Minu, 3, 5);
-    assert_breaks_a_constraint(forge(&with_others(e), with_result(e, [5, 0, 0, 0]), |row| {
+    assert_breaks_a_constraint(forge(&with_others(e), with_limbs(e, [5, 0, 0, 0]), |row| {
         set(row, compare::TAKE_A, Val::ZERO);
         set(row, compare::C, Val::from_u64(5));
     }));
     // MinW: a wrong sign extension of the chosen low word.
     let e = AluEvent::new(AluOp::MinW, 0xffff_ffff, 5);
-    assert_breaks_a_constraint(forge(&with_others(e), with_result(e, [0xffff, 0xffff, 0, 0]), |row| {
+    assert_breaks_a_constraint(forge(&with_others(e), with_limbs(e, [0xffff, 0xffff, 0, 0]), |row| {
         set(row, compare::C + 2, Val::ZERO);
         set(row, compare::C + 3, Val::ZERO);
     }));
     // Eq: claim the operands equal although limb 2 differs.
     let e = AluEvent::new(AluOp::Eq, 0x1_0000_0005, 5);
-    assert_breaks_a_constraint(forge(&with_others(e), with_result(e, [1, 0, 0, 0]), |row| {
+    assert_breaks_a_constraint(forge(&with_others(e), with_limbs(e, [1, 0, 0, 0]), |row| {
         set(row, compare::Z + 2, Val::ZERO);
         set(row, compare::LT, Val::ZERO);
         set(row, compare::GT, Val::ZERO);
@@ -476,7 +377,7 @@ fn compare_rejects_a_lower_limb_choice() {
     // sltu 2^32 < 1 is 0. Choosing limb 0 (0 < 1) instead of the top differing limb 2
     // gives lt = 1 and D = 0, in range; only limb 2's equality constraint fails.
     let e = AluEvent::new(AluOp::Sltu, 1 << 32, 1);
-    let f = forge(&with_others(e), with_result(e, [1, 0, 0, 0]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [1, 0, 0, 0]), |row| {
         set(row, compare::Z, Val::ONE);
         set(row, compare::Z + 2, Val::ZERO);
         set(row, compare::LT, Val::ONE);
@@ -494,7 +395,7 @@ fn compare_rejects_two_chosen_limbs() {
     // constraints hold) and lt = gt = 1, GT = 1 takes a; only D = −2 is out of range.
     let e = AluEvent::new(AluOp::Maxu, 0x3_0007, 0x5_0007);
     let minus2 = -Val::TWO;
-    let f = forge(&with_others(e), with_result(e, [7, 3, 0, 0]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [7, 3, 0, 0]), |row| {
         set(row, compare::Z, Val::ONE);
         set(row, compare::GT, Val::ONE);
         set(row, compare::D, minus2);
@@ -509,7 +410,7 @@ fn compare_rejects_a_chosen_limb_that_does_not_differ() {
     // eq 5 == 5 is 1; claim 0 with limb 0 chosen and lt = 1: x = y = 5 gives D = −1.
     let e = AluEvent::new(AluOp::Eq, 5, 5);
     let minus1 = -Val::ONE;
-    let f = forge(&with_others(e), with_result(e, [0, 0, 0, 0]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [0, 0, 0, 0]), |row| {
         set(row, compare::Z, Val::ONE);
         set(row, compare::LT, Val::ONE);
         set(row, compare::D, minus1);
@@ -523,13 +424,13 @@ fn compare_rejects_a_forged_sign() {
     // slt −1 < 0 is 1; claim sa = 0 (so the unsigned order, 0): the sign check
     // 2·0xffff − 0 = 0x1fffe is out of range.
     let e = AluEvent::new(AluOp::Slt, u64::MAX, 0);
-    let f = forge(&with_others(e), with_result(e, [0, 0, 0, 0]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [0, 0, 0, 0]), |row| {
         set(row, compare::C, Val::ZERO);
         set(row, compare::SA + 1, Val::ZERO);
     });
     assert_needs_impossible_lookups(f, &[(RANGE16, vec![0x1fffe])]);
     // A forged top-limb column: ta = 0 instead of a3 = 0xffff.
-    let f = forge(&with_others(e), with_result(e, [0, 0, 0, 0]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [0, 0, 0, 0]), |row| {
         set(row, compare::C, Val::ZERO);
         set(row, compare::SA, Val::ZERO);
         set(row, compare::SA + 1, Val::ZERO);
@@ -545,7 +446,7 @@ fn compare_rejects_a_non_boolean_limb_choice() {
     // and limb 1's equality constraints have the factor 1 − Σ = 0 resp. a1 = b1).
     let e = AluEvent::new(AluOp::Sltu, 5, 0);
     let fifth = Val::from_u64(5).inverse();
-    let f = forge(&with_others(e), with_result(e, [1, 0, 0, 0]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [1, 0, 0, 0]), |row| {
         set(row, compare::Z, -fifth);
         set(row, compare::Z + 1, Val::ONE + fifth);
         set(row, compare::LT, Val::ONE);
@@ -560,7 +461,7 @@ fn compare_rejects_a_non_boolean_limb_choice() {
 #[test]
 fn logic_rejects_a_wrong_byte() {
     let e = AluEvent::new(AluOp::And, 0xf0, 0x3c);
-    let f = forge(&with_others(e), with_result(e, [0x31, 0, 0, 0]), |row| set(row, logic::R, Val::from_u64(0x31)));
+    let f = forge(&with_others(e), with_limbs(e, [0x31, 0, 0, 0]), |row| set(row, logic::R, Val::from_u64(0x31)));
     let (or, xor) = (0xf0 + 0x3c - 0x31, 0xf0 + 0x3c - 2 * 0x31);
     assert_needs_impossible_lookups(f, &[(LOGIC, vec![0xf0, 0x3c, 0x31, or, xor])]);
 }
@@ -570,7 +471,7 @@ fn logic_rejects_a_non_canonical_operand() {
     // or 0x100 | 0x100 with a's bytes (256, 0): byte 0 gives 256 | 0 = 256, byte 1
     // 0 | 1 = 1, so c0 = 256 + 256 = 0x200.
     let e = AluEvent::new(AluOp::Or, 0x100, 0x100);
-    let f = forge(&with_others(e), with_result(e, [0x200, 0, 0, 0]), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [0x200, 0, 0, 0]), |row| {
         set(row, logic::A, Val::from_u64(256));
         set(row, logic::A + 1, Val::ZERO);
         set(row, logic::R + 1, Val::ZERO);

@@ -4,19 +4,18 @@
 
 mod common;
 
-use common::{config, imbalance, prove_and_verify, prove_and_verify_checked, segment_values};
+use common::alu::{
+    self, assert_breaks_a_constraint, assert_needs_impossible_lookups, set, with_limbs, with_result, Forgery,
+};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use ziskjit_air::alu::{shift, AluTable, COUNT};
-use ziskjit_air::bus::{AluEvent, AluOp, ALU, RANGE16};
-use ziskjit_air::bytes::{BytesTable, Lookups};
-use ziskjit_air::debug::Unbalanced;
+use ziskjit_air::bus::{AluEvent, AluOp, RANGE16};
 use ziskjit_air::table::Table;
 use ziskjit_air::Val;
 use ziskjit_prover::symbolic::TableAnalysis;
-use ziskjit_prover::{check_witness, setup, BusMessage, SegmentWitness};
 
 /// The shift operations.
 const OPS: [AluOp; 6] = [AluOp::Sll, AluOp::Srl, AluOp::Sra, AluOp::Sllw, AluOp::Srlw, AluOp::Sraw];
@@ -63,35 +62,17 @@ fn inputs(rng: &mut ChaCha8Rng) -> Vec<(u64, u64)> {
     pairs
 }
 
-/// The position of the shift table in `AluTable::all()`.
-fn shift_index() -> usize {
-    AluTable::all().into_iter().position(|t| t == AluTable::Shift).unwrap()
-}
+/// The ALU tables of the proofs: the shift table (with the bytes table).
+const TABLES: [AluTable; 1] = [AluTable::Shift];
 
-/// The tables of the tests: the shift table and the bytes table.
-fn tables() -> Vec<Table> {
-    vec![Table::Alu(AluTable::Shift), Table::Bytes(BytesTable)]
-}
-
-/// The traces of [`tables`] for shift events.
+/// The traces of the shift table and the bytes table for shift events.
 fn witness(events: &[AluEvent]) -> Vec<RowMajorMatrix<Val>> {
-    let mut lookups = Lookups::default();
-    let shift = AluTable::traces(events, &mut lookups).swap_remove(shift_index());
-    vec![shift, lookups.trace()]
-}
-
-/// The statement playing the senders: it sends each tuple (without the segment) once.
-fn sends(tuples: impl IntoIterator<Item = [u64; 13]>) -> Vec<BusMessage<Val>> {
-    tuples.into_iter().map(|t| BusMessage::send(ALU, common::vals(&t))).collect()
+    alu::witness(&TABLES, events)
 }
 
 /// Proves and verifies `events` (checking the bus balance and every constraint first).
 fn prove(events: &[AluEvent]) {
-    let (tables, traces) = (tables(), witness(events));
-    let boundary = sends(events.iter().map(AluEvent::tuple));
-    let unbalanced = imbalance(&tables, &traces, &boundary);
-    assert!(unbalanced.is_empty(), "unbalanced: {:?}", &unbalanced[..unbalanced.len().min(5)]);
-    prove_and_verify_checked(&tables, traces, boundary).unwrap();
+    alu::prove(&TABLES, events)
 }
 
 #[test]
@@ -141,27 +122,9 @@ fn no_events_is_all_padding() {
 }
 
 // ---------------------------------------------------------------------------------
-// Forgeries: the statement sends a wrong tuple and the row receiving it is tampered to
-// match; the bytes table's counts are then fixed up for every RANGE16 lookup it can
-// serve (the forger's best effort). What remains must not verify.
-
-/// What became of a forgery.
-struct Forgery {
-    /// Every constraint of the tampered witness holds.
-    constraints_hold: bool,
-    /// The lookups no bytes-table row can serve.
-    impossible: Vec<Unbalanced>,
-    verified: Result<(), String>,
-}
-
-/// `x` as a field element, signed.
-fn signed(x: i64) -> Val {
-    if x < 0 {
-        -Val::from_u64(x.unsigned_abs())
-    } else {
-        Val::from_u64(x as u64)
-    }
-}
+// Forgeries (`common::alu::forge`): the statement sends a wrong tuple and the row
+// receiving it is tampered to match; the bytes table's counts are then fixed up for
+// every lookup it can serve. What remains must not verify.
 
 /// `-x` as a canonical field element.
 fn minus(x: u64) -> u64 {
@@ -174,67 +137,14 @@ fn row_of(event: AluEvent) -> Vec<Val> {
     trace.values[..trace.width].to_vec()
 }
 
-/// Proves `events` where the row of `events[0]` (row 0 of the shift table) is changed
-/// by `tamper` and the statement sends `forged` instead of that event's tuple.
+/// `common::alu::forge` over the shift table.
 fn forge(events: &[AluEvent], forged: [u64; 13], tamper: impl FnOnce(&mut [Val])) -> Forgery {
-    let tables = tables();
-    let mut traces = witness(events);
-    tamper(&mut traces[0].values[..shift::WIDTH]);
-    let boundary = sends(std::iter::once(forged).chain(events[1..].iter().map(AluEvent::tuple)));
-
-    let mut impossible = Vec::new();
-    for u in imbalance(&tables, &traces, &boundary) {
-        match u.bus {
-            RANGE16 if u.values[0] < 1 << 16 => traces[1].values[u.values[0] as usize * 3] += signed(u.count),
-            ALU => panic!("the tampered row does not receive the forged tuple: {u:?}"),
-            _ => impossible.push(u),
-        }
-    }
-
-    let cfg = config();
-    let pk = setup(&cfg, &tables).unwrap();
-    let segment = SegmentWitness { traces: traces.clone(), public_values: segment_values(&pk) };
-    let constraints_hold = check_witness(&cfg, &pk, &tables, 0, &segment).is_ok();
-    let verified = prove_and_verify(&tables, traces, boundary);
-    Forgery { constraints_hold, impossible, verified }
-}
-
-/// `event`'s tuple with the result `c` instead.
-fn with_result(event: AluEvent, c: u64) -> [u64; 13] {
-    AluEvent { c, ..event }.tuple()
-}
-
-/// `event`'s tuple with the result limbs `c` (field elements, possibly not limbs).
-fn with_limbs(event: AluEvent, c: [u64; 4]) -> [u64; 13] {
-    let mut t = event.tuple();
-    t[9..].copy_from_slice(&c);
-    t
-}
-
-/// Asserts the forgery breaks a constraint and does not verify.
-fn assert_breaks_a_constraint(f: Forgery) {
-    assert!(f.verified.is_err(), "a forgery verified");
-    assert!(!f.constraints_hold, "the tampered witness satisfies every constraint");
-}
-
-/// Asserts the forgery satisfies every constraint but needs the out-of-range lookups
-/// `(bus, values)`, and does not verify.
-fn assert_needs_impossible_lookups(f: Forgery, expected: &[(u32, Vec<u64>)]) {
-    assert!(f.constraints_hold, "the tampered witness should satisfy the constraints");
-    let got: Vec<(u32, Vec<u64>)> = f.impossible.iter().map(|u| (u.bus, u.values.clone())).collect();
-    assert_eq!(got, expected);
-    assert!(f.verified.is_err(), "a forgery verified");
+    alu::forge(&TABLES, events, forged, tamper)
 }
 
 /// A few honest events after the victim, so the table is not only the victim.
 fn with_others(victim: AluEvent) -> Vec<AluEvent> {
-    let mut events = vec![victim];
-    events.extend(OPS.iter().map(|&op| AluEvent::new(op, 0x1234_5678_9abc_def0, 0x0fed_cba9_8765_4321)));
-    events
-}
-
-fn set(row: &mut [Val], column: usize, value: u64) {
-    row[column] = Val::from_u64(value);
+    alu::with_others(victim, &OPS)
 }
 
 #[test]
