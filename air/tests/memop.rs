@@ -5,14 +5,14 @@
 
 mod common;
 
-use common::{imbalance, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
+use common::{imbalance, memop, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeSet, HashMap};
 use ziskjit_air::bus::{
-    addr_limbs, cell, from_limbs, limbs, AluEvent, AluOp, MemKind, MemOp, ALU, BYTE_PAIR, MEMOP, MEMORY, RANGE16,
+    cell, from_limbs, limbs, AluEvent, AluOp, MemKind, MemOp, ALU, BYTE_PAIR, MEMOP, MEMORY, RANGE16,
 };
 use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::gadgets::{CellSpan, MemoryTracker};
@@ -162,15 +162,6 @@ fn run_with(events: &[Event], import: &dyn Fn(u64) -> u64) -> Run {
     }
     assert_eq!(tracker.peek(cell::RESERVATION), cpu.reservation.map_or(0, |a| a / 4 + 1));
     Run { trace: builder.trace(), lookups, memops, alu, spans: tracker.spans() }
-}
-
-/// Main's MEMOP tuple (without the segment number).
-fn memop(clk: u64, op: MemOp, addr: u64, data: u64, result: u64) -> [u64; 12] {
-    let mut tuple = [clk, op.id(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    tuple[2..4].copy_from_slice(&addr_limbs(addr));
-    tuple[4..8].copy_from_slice(&limbs(data));
-    tuple[8..12].copy_from_slice(&limbs(result));
-    tuple
 }
 
 /// The result a MEMOP tuple claims.

@@ -4,13 +4,13 @@
 
 mod common;
 
-use common::{imbalance, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
+use common::{imbalance, memop, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
-use ziskjit_air::bus::{addr_limbs, cell, limbs, MemOp, MEMOP, MEMORY, RANGE16};
+use ziskjit_air::bus::{addr_limbs, cell, MemOp, MEMOP, MEMORY, RANGE16};
 use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::gadgets::{CellSpan, MemoryTracker};
 use ziskjit_air::memword::{MemWordBuilder, MemWordTable};
@@ -49,15 +49,6 @@ impl Bus for Words {
     fn ecall(&mut self, _regs: &mut [u64; 32]) -> Result<SyscallOutcome, FaultKind> {
         unreachable!("no ecall in word-table tests")
     }
-}
-
-/// Main's MEMOP tuple (without the segment number).
-fn memop(clk: u64, op: MemOp, addr: u64, data: u64, result: u64) -> [u64; 12] {
-    let mut tuple = [clk, op.id(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    tuple[2..4].copy_from_slice(&addr_limbs(addr));
-    tuple[4..8].copy_from_slice(&limbs(data));
-    tuple[8..12].copy_from_slice(&limbs(result));
-    tuple
 }
 
 /// A segment's word-table witness and the statement's side of its bus.

@@ -120,3 +120,14 @@ pub fn memory_boundary(spans: &[ziskjit_air::gadgets::CellSpan]) -> Vec<BusMessa
 pub fn vals(values: &[u64]) -> Vec<Val> {
     values.iter().map(|&v| Val::from_u64(v)).collect()
 }
+
+/// Main's MEMOP tuple `(clk, op, addr0, addr1, d0..d3, r0..r3)` (without the segment
+/// number).
+pub fn memop(clk: u64, op: ziskjit_air::bus::MemOp, addr: u64, data: u64, result: u64) -> [u64; 12] {
+    use ziskjit_air::bus::{addr_limbs, limbs};
+    let mut tuple = [clk, op.id(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    tuple[2..4].copy_from_slice(&addr_limbs(addr));
+    tuple[4..8].copy_from_slice(&limbs(data));
+    tuple[8..12].copy_from_slice(&limbs(result));
+    tuple
+}
