@@ -92,10 +92,6 @@ impl BaseAir<Val> for BoundaryTable {
     fn width(&self) -> usize {
         WIDTH
     }
-
-    fn num_public_values(&self) -> usize {
-        segment::PUBLIC_VALUES
-    }
 }
 
 impl<AB: BusBuilder<F = Val>> Air<AB> for BoundaryTable {

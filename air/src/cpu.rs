@@ -159,10 +159,6 @@ impl BaseAir<Val> for CpuTable {
     fn width(&self) -> usize {
         col::WIDTH
     }
-
-    fn num_public_values(&self) -> usize {
-        crate::segment::PUBLIC_VALUES
-    }
 }
 
 impl<AB: BusBuilder<F = Val>> Air<AB> for CpuTable {

@@ -125,10 +125,6 @@ impl BaseAir<Val> for FinalMemoryTable {
     fn width(&self) -> usize {
         WIDTH
     }
-
-    fn num_public_values(&self) -> usize {
-        crate::segment::PUBLIC_VALUES
-    }
 }
 
 impl<AB: BusBuilder<F = Val>> Air<AB> for FinalMemoryTable {

@@ -96,12 +96,6 @@ impl BaseAir<Val> for MemWordTable {
     fn width(&self) -> usize {
         WIDTH
     }
-
-    /// The segment number (public value) tags this table's local-bus tuples (see
-    /// [`crate::bus::MEMORY`]).
-    fn num_public_values(&self) -> usize {
-        crate::segment::PUBLIC_VALUES
-    }
 }
 
 impl<AB: BusBuilder<F = Val>> Air<AB> for MemWordTable {

@@ -182,11 +182,6 @@ impl BaseAir<Val> for MulDivTable {
             Self::Div => div::WIDTH,
         }
     }
-
-    /// The segment number, the first entry of every local-bus tuple.
-    fn num_public_values(&self) -> usize {
-        segment::PUBLIC_VALUES
-    }
 }
 
 impl<AB: BusBuilder<F = Val>> Air<AB> for MulDivTable {
