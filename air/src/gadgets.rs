@@ -114,7 +114,16 @@ pub fn small14<AB: BusBuilder>(builder: &mut AB, x: AB::Expr, enabled: AB::Expr)
 /// Witness: [`sign16_col`].
 pub fn sign16<AB: BusBuilder>(builder: &mut AB, t: AB::Expr, s: AB::Expr, enabled: AB::Expr) {
     builder.assert_bool(s.clone());
-    range16(builder, t * AB::Expr::TWO - s * two16::<AB::Expr>(), enabled);
+    range16(builder, sign_check(&t, &s, 16), enabled);
+}
+
+/// `2t − 2^bits·sign`, the value [`sign16`] looks up (`bits = 16`): in `[0, 2^bits)`
+/// iff `sign` is the top bit of `t < 2^bits` (`sign` boolean; an integer in
+/// `(−2^bits, 2^(bits+1))`, exact). Over any ring, for tables that write a row once for
+/// the AIR and the witness (the mul/div tables, which also check bytes with `bits = 8`
+/// in a BYTE_PAIR slot).
+pub fn sign_check<E: PrimeCharacteristicRing>(t: &E, sign: &E, bits: u32) -> E {
+    t.double() - sign.clone() * E::from_u32(1 << bits)
 }
 
 /// The sign column of [`sign16`] for the limb `t < 2^16`, reporting the lookup.

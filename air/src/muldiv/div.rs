@@ -88,8 +88,9 @@
 //! rows (and on padding rows whatever no constraint reaches: they send nothing).
 
 use super::product::{bytes, limbs, mul_add, mul_add_witness, Bytes, Wide};
-use super::{bit_if, boolean, columns, k, limbs_of, sign_check, signed_byte, sum, Reading, RowSink};
+use super::{bit_if, boolean, columns, k, limbs_of, signed_byte, sum, Reading, RowSink};
 use crate::bus::{AluOp, ALU};
+use crate::gadgets::sign_check;
 use crate::gadgets::{limb_vals, to_val};
 use crate::Val;
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};

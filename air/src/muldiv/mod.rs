@@ -288,13 +288,6 @@ fn signed_byte<E: PrimeCharacteristicRing>(top: &E, signed: &E, sign: &E) -> E {
     top.clone() + signed.clone() * k::<E>(1 << 7) - sign.clone() * k::<E>(1 << 8)
 }
 
-/// `2t − 2^bits·sign`: in `[0, 2^bits)` iff `sign` is the top bit of `t < 2^bits`
-/// (`sign` boolean; an integer in `(−2^bits, 2^(bits+1))`, exact). `bits` is 8 for a
-/// byte (BYTE_PAIR slot), 16 for a limb (RANGE16, `gadgets::sign16`).
-fn sign_check<E: PrimeCharacteristicRing>(t: &E, sign: &E, bits: u32) -> E {
-    t.double() - sign.clone() * k::<E>(1 << bits)
-}
-
 /// `x·(1 − x) = 0`.
 fn boolean<E: PrimeCharacteristicRing, S: RowSink<E>>(sink: &mut S, x: &E) {
     sink.zero(x.clone() * (E::ONE - x.clone()));

@@ -45,8 +45,9 @@
 //! * the product's 8 BYTE_PAIR carry lookups.
 
 use super::product::{bytes, mul_add, mul_add_witness, Bytes, Wide};
-use super::{bit_if, boolean, columns, k, limbs_of, sign_check, signed_byte, sum, Reading, RowSink};
+use super::{bit_if, boolean, columns, k, limbs_of, signed_byte, sum, Reading, RowSink};
 use crate::bus::{AluOp, ALU};
+use crate::gadgets::sign_check;
 use crate::gadgets::to_val;
 use crate::Val;
 use p3_field::PrimeCharacteristicRing;
