@@ -26,8 +26,8 @@
 //! gap window below), which would give a real cell two rows, hence two tokens.
 //!
 //! Cells strictly increase: `cell' − cell − 1 = gap_0 + 2^14·gap_1` with both in RANGE16
-//! (a [`window14`](crate::gadgets::window14), its constraint under the transition
-//! selector: the last row's successor is row 0) puts `cell' − cell − 1` in
+//! (a [`window14_transition`](crate::gadgets::window14_transition): the last row's
+//! successor is row 0) puts `cell' − cell − 1` in
 //! `[0, 2^30 + 2^16)` as a residue. As an integer it lies in `(−2^29 − 2^16 − 1, 2^29 +
 //! 2^16)`; a negative one has a residue above `p − 2^29 − 2^16 − 1 = 1 593 769 984`,
 //! outside the window (`< 1 073 807 360`), so it is `≥ 0` (`PORT31.md` §2.4).
@@ -37,7 +37,7 @@
 
 use crate::bus::GLOBAL_MEMORY;
 use crate::bytes::Lookups;
-use crate::gadgets::{limb_vals, range16, to_val, window14_split};
+use crate::gadgets::{limb_vals, range16, to_val, window14_split, window14_transition};
 use crate::Val;
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
@@ -145,15 +145,11 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for FinalMemoryTable {
         range16(builder, c(BOUND + 1), is_real.clone());
         let next_real = next[IS_REAL].clone();
         // Real rows first; then cell' − cell − 1 = gap_0 + 2^14·gap_1 before a real row
-        // (the window14 of the module docs, its constraint under the transition selector).
-        let mut t = builder.when_transition();
-        t.assert_zero((AB::Expr::ONE - is_real.clone()) * next_real.clone());
+        // (the window14 of the module docs). On the last row the successor is row 0: its
+        // gap is not constrained, and the range checks of zeros there are harmless.
+        builder.when_transition().assert_zero((AB::Expr::ONE - is_real.clone()) * next_real.clone());
         let gap = next[CELL].clone() - c(CELL) - AB::Expr::ONE;
-        t.assert_zero(next_real.clone() * (gap - c(GAP) - c(GAP + 1) * AB::Expr::from_u32(1 << 14)));
-        // On the last row the successor is row 0: its gap is not constrained above, and
-        // the range checks of zeros there are harmless.
-        range16(builder, c(GAP), next_real.clone());
-        range16(builder, c(GAP + 1), next_real);
+        window14_transition(builder, gap, [c(GAP), c(GAP + 1)], next_real);
         let zero = || AB::Expr::ZERO;
         let created = [c(CELL), zero(), zero(), zero(), zero(), zero()];
         builder.send(GLOBAL_MEMORY, created, is_real.clone() - is_image);

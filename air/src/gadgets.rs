@@ -14,7 +14,8 @@
 //!   `v ∈ [0, 2^16 + 2^14·(2^16 − 1)] ⊂ [0, 2^30 + 2^16)` (as an integer read of the
 //!   expression; `d1` need not be an integer for this). It bounds differences of cells
 //!   and times: for `a, b < 2^29 + 128`, a negative `b − a − 1` has a residue above
-//!   `p − 2^29 − 128 > 2^30 + 2^16`, outside the window.
+//!   `p − 2^29 − 128 > 2^30 + 2^16`, outside the window. [`window14_transition`] puts
+//!   its constraint under the transition selector, for differences with the next row.
 //! * [`bound`]: `x < M` for `M = 2^n`, `n ≤ 16`, by `x` and `M − 1 − x` both in RANGE16.
 //!   (Scaling `x` by `2^(16−n)` into one lookup is not enough: `65 025·2^15 ≡ 32 767`.)
 //! * [`small14`]: for an integer `x < 2^16` (a range-checked or trusted limb),
@@ -31,6 +32,7 @@ use crate::bus::{BYTE_PAIR, LOGIC, MEMORY, RANGE16};
 use crate::bytes::Lookups;
 use crate::segment;
 use crate::Val;
+use p3_air::AirBuilder;
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use std::collections::HashMap;
 use ziskjit_prover::BusBuilder;
@@ -79,8 +81,30 @@ pub fn logic<AB: BusBuilder>(builder: &mut AB, row: [AB::Expr; 5], enabled: impl
 /// `[0, 2^30 + 2^16)` (see the module docs). The constraint is `enabled·(…) = 0`, so its
 /// degree is one more than `value`'s. Witness: [`window14_cols`].
 pub fn window14<AB: BusBuilder>(builder: &mut AB, value: AB::Expr, d: [AB::Expr; 2], enabled: AB::Expr) {
+    window14_when(builder, value, d, enabled, false);
+}
+
+/// [`window14`] with its constraint on transition rows only
+/// (`is_transition·enabled·(…) = 0`, one degree more), for a `value` that reads the next
+/// row, which on the last row is row 0. The lookups are sent whenever `enabled` is 1,
+/// the last row included.
+pub fn window14_transition<AB: BusBuilder>(builder: &mut AB, value: AB::Expr, d: [AB::Expr; 2], enabled: AB::Expr) {
+    window14_when(builder, value, d, enabled, true);
+}
+
+fn window14_when<AB: BusBuilder>(
+    builder: &mut AB,
+    value: AB::Expr,
+    d: [AB::Expr; 2],
+    enabled: AB::Expr,
+    transition: bool,
+) {
     let [d0, d1] = d;
-    builder.assert_zero(enabled.clone() * (value - d0.clone() - d1.clone() * two14::<AB::Expr>()));
+    let split = enabled.clone() * (value - d0.clone() - d1.clone() * two14::<AB::Expr>());
+    match transition {
+        true => builder.when_transition().assert_zero(split),
+        false => builder.assert_zero(split),
+    }
     range16(builder, d0, enabled.clone());
     range16(builder, d1, enabled);
 }
