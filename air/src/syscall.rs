@@ -152,6 +152,18 @@ pub const WIDTH: usize = 45;
 /// The bound on a moved byte count and on the public output count (`PORT31.md` §2.3).
 pub const MAX_COUNT: u64 = 1 << 30;
 
+/// An ecall the VM runs but a proof cannot hold: the table bounds the bytes one ecall
+/// moves and the public output count below [`MAX_COUNT`] (`PORT31.md` §2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProofLimit {
+    /// A write to fd 1 or a read of this many bytes, `MAX_COUNT` or more.
+    #[error("the ecall moves {0:#x} bytes, 2^30 or more: more than a proof can hold")]
+    Moved(u64),
+    /// The public output count after the ecall, `MAX_COUNT` or more.
+    #[error("the public output would reach {0:#x} bytes, 2^30 or more: more than a proof can hold")]
+    Output(u64),
+}
+
 /// One row of the table, by name (the layout of [`SyscallCols::to_row`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SyscallCols<T> {
@@ -566,10 +578,12 @@ impl SyscallBuilder {
     /// and writes registers and buffer words on `tracker` (which knows every cell's
     /// current value), reports lookups.
     ///
-    /// Panics on an ecall the VM faults on (unknown number, bad fd, buffer outside the
-    /// address space, more input than `len`): a replayed segment never holds one; and on
-    /// one beyond the tables' bounds (`PORT31.md` §2.3): a write to fd 1 or a read moving
-    /// [`MAX_COUNT`] bytes or more, or a public output count reaching [`MAX_COUNT`].
+    /// Fails on an ecall beyond the table's bounds, which the VM allows: a write to
+    /// fd 1 or a read moving [`MAX_COUNT`] bytes or more, or a public output count
+    /// reaching [`MAX_COUNT`] ([`ProofLimit`]; the builder and `tracker` are then left
+    /// mid-ecall, and the segment's witness is to be abandoned). Panics on an ecall the
+    /// VM faults on (unknown number, bad fd, buffer outside the address space, more input
+    /// than `len`): a replayed segment never holds one.
     pub fn push(
         &mut self,
         clk: u64,
@@ -578,7 +592,7 @@ impl SyscallBuilder {
         input: &[u8],
         tracker: &mut MemoryTracker,
         lookups: &mut Lookups,
-    ) -> SyscallEffect {
+    ) -> Result<SyscallEffect, ProofLimit> {
         let time = |slot| ts::at(clk, slot);
         let reg = cell::register;
         let a7 = tracker.read(reg(A7), time(ts::RS1), lookups);
@@ -589,12 +603,12 @@ impl SyscallBuilder {
                 Block { call: Call::Exit, clk, next_out: output_count, pc, next_pc: HALT_PC, len: 0, offset: 0 };
             self.push_row(SyscallCols { a7: 1, ..block.row(reg(A7), &a7, number, 0) }, lookups);
             self.push_row(SyscallCols { a0: 1, ..block.row(reg(A0), &a0, a0.prev, a0.prev) }, lookups);
-            return SyscallEffect {
+            return Ok(SyscallEffect {
                 next_output_count: output_count,
                 halted: true,
                 exit_code: Some(a0.prev as u8),
                 public_output: vec![],
-            };
+            });
         }
 
         let fd = tracker.peek(reg(A0));
@@ -613,9 +627,13 @@ impl SyscallBuilder {
         let result = if call == Call::Read { input.len() as u64 } else { len };
         assert!(result <= len, "ecall at clk {clk}: {} input bytes for a buffer of {len}", input.len());
         let moved = if matches!(call, Call::Public | Call::Read) { result } else { 0 };
-        assert!(moved < MAX_COUNT, "ecall at clk {clk}: moves {moved:#x} bytes, the bound is 2^30");
+        if moved >= MAX_COUNT {
+            return Err(ProofLimit::Moved(moved));
+        }
         let next_out = output_count + if call == Call::Public { len } else { 0 };
-        assert!(next_out < MAX_COUNT, "ecall at clk {clk}: public output count {next_out:#x} reaches 2^30");
+        if next_out >= MAX_COUNT {
+            return Err(ProofLimit::Output(next_out));
+        }
         let a0 = tracker.write(reg(A0), result, time(ts::RD), lookups);
 
         let block = Block { call, clk, next_out, pc, next_pc: pc + 4, len, offset: ptr & 7 };
@@ -674,7 +692,7 @@ impl SyscallBuilder {
             );
             covered += take as u64;
         }
-        SyscallEffect { next_output_count: next_out, halted: false, exit_code: None, public_output }
+        Ok(SyscallEffect { next_output_count: next_out, halted: false, exit_code: None, public_output })
     }
 
     /// Appends a row, reporting its byte-pair lookups (the access's time window is

@@ -52,6 +52,9 @@ pub enum WitnessError {
     Replay { segment: usize, source: ziskjit_trace::ReplayError },
     #[error("step {step} (pc 0x{pc:x}): {message}")]
     Step { step: u64, pc: u64, message: String },
+    /// An ecall the VM runs but a proof cannot hold (too many bytes moved or output).
+    #[error("step {step} (pc 0x{pc:x}): {source}")]
+    ProofLimit { step: u64, pc: u64, source: crate::syscall::ProofLimit },
 }
 
 /// The ELF's initial memory as cells: every non-zero aligned word of the loadable
@@ -416,14 +419,11 @@ impl StepState<'_, '_> {
                 } else {
                     &[]
                 };
-                let effect = self.tables.syscall.push(
-                    clk,
-                    pc,
-                    self.output_count,
-                    delivered,
-                    &mut self.tracker,
-                    &mut self.tables.lookups,
-                );
+                let effect = self
+                    .tables
+                    .syscall
+                    .push(clk, pc, self.output_count, delivered, &mut self.tracker, &mut self.tables.lookups)
+                    .map_err(|source| WitnessError::ProofLimit { step: record.step, pc, source })?;
                 self.input_offset += delivered.len();
                 next_out = effect.next_output_count;
                 halted = effect.halted;
