@@ -328,7 +328,7 @@ pub fn statement(program: &Program, exit_code: u8, public_output: &[u8], segment
     Statement { public_values: vec![], boundary }
 }
 
-/// The proof file's magic and version. Version 9: the KoalaBear port's tables (values as
+/// The proof file's magic and version. Version 9: the tables over KoalaBear (values as
 /// four 16-bit limbs, every local bus tagged with the segment number, the ROM and the
 /// bytes table in every execution segment).
 const MAGIC: [u8; 8] = *b"ZKJITRUN";

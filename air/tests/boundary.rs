@@ -24,7 +24,7 @@ use ziskjit_prover::{check_witness, prove_segments, setup, verify_segments, BusM
 
 /// The test segment's number (execution segment 0).
 const SEGMENT: u64 = 1;
-/// The modulus of Goldilocks, the field the tests run in for now, for negative residues.
+/// The field's modulus (KoalaBear), for negative residues.
 const ORDER: u64 = Val::ORDER_U64;
 
 /// `(cell, v0, v1, v2, v3, last)`: a tuple with a value's four limbs.

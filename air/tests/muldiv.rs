@@ -472,7 +472,7 @@ fn a_non_canonical_limb_fails() {
 /// KoalaBear `2^16·32 512 = p − 1 ≡ −1`, so raising carry_0 by 32 512 absorbs a result
 /// digit raised by 1, and digit 1 takes the 32 512 carried in. Every digit equation
 /// holds in KoalaBear and only the carry's byte pair `(0, 508)` rejects the row; in
-/// Goldilocks (until the port's field flip) the digit equation breaks instead.
+/// Goldilocks (the field before `PORT31.md`) the digit equation breaks instead.
 #[test]
 fn a_carry_past_the_byte_pair_fails() {
     const KOALABEAR: u64 = 0x7f00_0001;

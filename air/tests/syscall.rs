@@ -584,7 +584,7 @@ fn wrong_write_result() {
     assert_eq!(tampered(rows, &main, Some(&seg.claims)), CAUGHT_BY_CONSTRAINTS);
 }
 
-/// The port's modulus (KoalaBear), for the forgeries that alias values modulo it.
+/// The field's modulus (KoalaBear), for the forgeries that alias values modulo it.
 const P31: u64 = 0x7f00_0001;
 
 /// `a7 = 93 + p` claimed as `exit` (and `a0 = 1 + p` claimed as fd 1): as 4-byte limbs
