@@ -55,7 +55,7 @@
 //!
 //! With the default blowup 2, a constraint may have degree ≤ 3 including its selector
 //! (`when_first_row`/`when_last_row` add one; `when_transition` is counted as degree 0,
-as in Plonky3). A bus interaction alone costs degree
+//! as in Plonky3). A bus interaction alone costs degree
 //! `max(1 + degree of its tuple entries, degree of its multiplicity)`, and two sharing a
 //! LogUp column `max(1 + deg t_1 + deg t_2, deg m_1 + deg t_2, deg m_2 + deg t_1)`: keep
 //! tuple entries and multiplicities of degree ≤ 2, and tuples of degree 1 where possible,

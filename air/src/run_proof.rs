@@ -154,6 +154,10 @@ where
         commitments.sort_by_key(|c| c.index);
         let exit_code = witness.exit_code.ok_or(ProveRunError::NoExit)?;
         let statement = statement(program, exit_code, &witness.public_output, witness.num_segments());
+        // The verifier's LogUp multiplicity bounds, checked before phase 2 rather than
+        // after a whole proof it would refuse.
+        let heights = commitments.iter().map(|c| &c.log_heights[..]);
+        key.pk.vk.check_bus_terms(&statement, heights).map_err(|e| ProveRunError::Prove(ProveError::BusTerms(e)))?;
         let challenge = global_challenge(&config, &key.pk.vk, &statement, &commitments);
 
         let _span = tracing::info_span!("phase2", segments = witness.num_segments()).entered();
