@@ -347,7 +347,7 @@ pub enum ProofFileError {
     Version { found: u32 },
     #[error("the proof file is truncated (at byte {at})")]
     Truncated { at: usize },
-    #[error("unknown hash id {0} in the proof file (1 = Poseidon2, 2 = Blake3)")]
+    #[error("unknown hash id {0} in the proof file (3 = Poseidon2, 4 = Blake3, both over KoalaBear)")]
     UnknownHash(u8),
     #[error("the proof was made with {found:?}, not {expected:?}")]
     WrongHash { found: HashKind, expected: HashKind },
