@@ -35,7 +35,7 @@ pub enum Command {
     /// every subcommand accepts in place of the ELF.
     Compile(crate::compile::CompileArgs),
     /// Prove a run: execute with the minimal trace, build every segment's witness and
-    /// prove it (STARK over Goldilocks, FRI and Poseidon2, ≥ 100 bits of conjectured
+    /// prove it (STARK over KoalaBear, FRI and Poseidon2, ≥ 100 bits of conjectured
     /// security; see the README). Writes the proof to `-o`, a summary to stderr.
     Prove(crate::prove::ProveArgs),
     /// Verify a proof against an ELF: exit 0 iff it is valid, printing the proven public

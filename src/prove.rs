@@ -11,7 +11,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 use ziskjit_air::run_proof::{proof_hash, prove_run, verify_run, ProgramKey, RunProof, RunProver};
-use ziskjit_prover::{Blake3Stark, HashKind, Poseidon2Stark};
+use ziskjit_prover::{Blake3KoalaBearStark, HashKind, KoalaBearStark};
 use ziskjit_runtime::jit::Jit;
 use ziskjit_runtime::Io;
 use ziskjit_transpiler::lower::Variant;
@@ -96,8 +96,8 @@ fn default_keep_bytes() -> usize {
 
 pub fn prove(args: &ProveArgs) -> Result<u8, CliError> {
     match args.hash {
-        Hash::Poseidon2 => prove_with::<Poseidon2Stark>(args),
-        Hash::Blake3 => prove_with::<Blake3Stark>(args),
+        Hash::Poseidon2 => prove_with::<KoalaBearStark>(args),
+        Hash::Blake3 => prove_with::<Blake3KoalaBearStark>(args),
     }
 }
 
@@ -204,10 +204,10 @@ pub fn verify(args: &VerifyArgs) -> Result<u8, CliError> {
     let bytes = std::fs::read(&args.proof)
         .map_err(|e| CliError::new(ErrorKind::Usage, format!("cannot read {}: {e}", args.proof.display())))?;
     match proof_hash(&bytes).map_err(|e| invalid(format!("{}: {e}", args.proof.display())))? {
-        HashKind::Poseidon2 => verify_with::<Poseidon2Stark>(args, &bytes),
-        HashKind::Blake3 => verify_with::<Blake3Stark>(args, &bytes),
-        // `proof_hash` accepts only the RISC-V tables' configurations.
-        kind @ HashKind::Poseidon2KoalaBear => {
+        HashKind::Poseidon2KoalaBear => verify_with::<KoalaBearStark>(args, &bytes),
+        HashKind::Blake3KoalaBear => verify_with::<Blake3KoalaBearStark>(args, &bytes),
+        // `proof_hash` accepts only the RISC-V tables' configurations (KoalaBear).
+        kind @ (HashKind::Poseidon2 | HashKind::Blake3) => {
             Err(invalid(format!("{}: no RISC-V proof is made with {kind:?}", args.proof.display())))
         }
     }

@@ -156,10 +156,20 @@ fn bad_proofs_and_wrong_claims_are_refused() {
             {
                 // A Poseidon2 proof relabelled as Blake3: the segment proofs say otherwise.
                 let mut b = bytes.clone();
-                b[12] = 2;
+                b[12] = ziskjit_prover::HashKind::Blake3KoalaBear as u8;
                 b
             },
             "verifier is configured for Blake3",
+        ),
+        (
+            "a Goldilocks hash id",
+            {
+                // Proofs over Goldilocks (ids 1, 2) are no RISC-V proofs any more.
+                let mut b = bytes.clone();
+                b[12] = ziskjit_prover::HashKind::Blake3 as u8;
+                b
+            },
+            "unknown hash id 2",
         ),
     ] {
         std::fs::write(&tampered, &content).unwrap();

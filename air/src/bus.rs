@@ -2,69 +2,91 @@
 //! of cells, times and operations those tuples use. This file is the contract between
 //! the tables: a table's module says which of these it sends and receives.
 //!
-//! Every 64-bit value in a tuple is two 32-bit limbs `lo, hi` (see the crate docs).
+//! The field is KoalaBear (`p = 2^31 − 2^24 + 1`, see the crate docs): every 64-bit value
+//! in a tuple is four 16-bit limbs `v0..v3`, low first ([`limbs`]), and every bus whose
+//! facts hold only inside one segment carries the segment number first
+//! ([`LOCAL_BUSES`]).
 
 use ziskjit_prover::BusId;
 
-/// `(segment, cell, lo, hi, time)`: a memory token inside one segment (see the crate
-/// docs).
+/// `(segment, cell, v0, v1, v2, v3, time)`: a memory token inside one segment (see the
+/// crate docs).
 ///
 /// **Why the segment number.** All buses share one LogUp sum over the whole proof set,
 /// so a bus whose messages only make sense inside a segment (times and `clk` restart at
 /// 0 in every segment) must say which segment a message belongs to, or one segment
 /// could consume another's messages: a read of segment A could take a token segment B
 /// sent at the same local time, and be served a value B wrote, with every segment's
-/// constraints and the global sum intact. MEMORY, [`MEMOP`] and [`SYSCALL`] are these
-/// local buses; each of their tuples starts with the segment number (public value
-/// [`crate::segment::NUMBER`], a constant of the segment, so it costs no column). The
-/// other buses carry facts true in any segment (an ALU result, a ROM row, a byte range)
-/// or already name the segment ([`GLOBAL_MEMORY`], [`STATE`]).
+/// constraints and the global sum intact. Every tuple of a local bus starts with the
+/// segment number (public value [`crate::segment::NUMBER`], a constant of the segment,
+/// so it costs no column); send them with [`crate::segment::send`].
 pub const MEMORY: BusId = 1;
 /// The local buses (see [`MEMORY`]): every tuple on them starts with the segment number.
-pub const LOCAL_BUSES: [BusId; 3] = [MEMORY, MEMOP, SYSCALL];
-/// `(cell, lo, hi, segment)`: a cell's value between segments. `segment` is 0 for the
-/// initial value and `k + 1` for the value exported by execution segment `k`.
+///
+/// The lookup buses ([`PROGRAM`], [`ALU`], [`RANGE16`], [`BYTE_PAIR`], [`LOGIC`]) carry
+/// facts true in any segment, but they are local too, for the size of the field: LogUp
+/// proves that each tuple's sends and receives balance *mod p*, and over a whole run
+/// the number of sends of one tuple could reach `p ≈ 2^31` (`p` bogus sends of one false
+/// fact balance with none received). With the segment number in every tuple, a tuple's
+/// interactions all lie in one segment, whose interaction count the verifier bounds
+/// below `p` (`PORT31.md` §1.7, §2.8). Hence the ROM and the bytes table are held by
+/// every execution segment. [`GLOBAL_MEMORY`] and [`STATE`] name their segment
+/// themselves; [`EXIT`] and [`OUTPUT`] are facts of the whole run.
+pub const LOCAL_BUSES: [BusId; 8] = [MEMORY, MEMOP, SYSCALL, PROGRAM, ALU, RANGE16, BYTE_PAIR, LOGIC];
+/// `(cell, v0, v1, v2, v3, segment)`: a cell's value between segments. `segment` is 0 for
+/// the initial value and `k + 1` for the value exported by execution segment `k`.
 pub const GLOBAL_MEMORY: BusId = 2;
 /// `(pc, segment, output_count)`: the machine state between segments, where `segment` is
 /// the number of the execution segment that runs from it (public value
 /// [`crate::segment::NUMBER`]) and `output_count` the number of public output bytes
-/// written so far. The statement sends `(entry, 1, 0)`; each execution segment receives
-/// its first state and sends the one after its last step; the statement receives the
-/// final one, `(HALT_PC, n, output length)` with `n` the memory segment's number (one
-/// past the last execution segment's).
+/// written so far (below `2^30`). The statement sends `(entry, 1, 0)`; each execution
+/// segment receives its first state and sends the one after its last step; the statement
+/// receives the final one, `(HALT_PC, n, output length)` with `n` the memory segment's
+/// number (one past the last execution segment's).
 pub const STATE: BusId = 3;
-/// The pc after `exit` (the syscall table fixes it): no instruction is there, so no
-/// step can follow an `exit`, and no other step computes it (every other next pc is a
-/// ROM pc (< 2^32) plus a small offset), so only an `exit` can end the run.
-pub const HALT_PC: u64 = 1 << 40;
+/// The pc after `exit` (the syscall table fixes it), `3·2^29`: no instruction is there,
+/// so no step can follow an `exit`, and no other step computes it: every ROM pc is below
+/// [`MAX_PC`] `= 2^30`, and every next-pc expression of main ranges over integers in
+/// `(−2^13, 2^30 + 2^13)`, whose residues mod `p` exclude `3·2^29` (`crate::cpu`'s
+/// soundness notes). So only an `exit` can end the run.
+pub const HALT_PC: u64 = 3 << 29;
+/// Every ROM pc is below this (the ROM refuses a program with code at or above it), so a
+/// pc is one field element and pc arithmetic stays far from the field's order.
+pub const MAX_PC: u64 = 1 << 30;
 /// `(exit_code, output_count)`: sent once by the `exit` syscall, received by the statement.
 pub const EXIT: BusId = 4;
 /// `(index, byte)`: the public output, one message per byte written to fd 1, received by
 /// the statement.
 pub const OUTPUT: BusId = 5;
-/// `(pc, fields…)`: an instruction of the program, its fields those of
-/// `rom::RomRow::fields`; the main table sends one per step, the ROM receives them.
+/// `(segment, pc, fields…)`: an instruction of the program, its fields those of
+/// `rom::RomRow::fields`, every pc below [`MAX_PC`]; the main table sends one per step,
+/// the segment's ROM receives them.
 pub const PROGRAM: BusId = 6;
-/// `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)`: `c = op(a, b)` for an [`AluOp`]. Sent by
-/// the main and memop tables, received by the alu and muldiv tables.
+/// `(segment, op, a0..a3, b0..b3, c0..c3)`: `c = op(a, b)` for an [`AluOp`]
+/// ([`AluEvent::tuple`] without the segment). Sent by the main and memop tables,
+/// received by the alu and muldiv tables; the senders guarantee `a` and `b` are limbs
+/// below `2^16`, the receiving table creates `c` and range-checks it.
 pub const ALU: BusId = 7;
-/// `(segment, clk, op, addr, data_lo, data_hi, result_lo, result_hi)`: a memory
-/// instruction of the main table's row `clk` in `segment` (see [`MEMORY`] for why the
-/// segment): `op` a [`MemOp`], `addr` the byte address (< 2^32), `data`
-/// the value of `rs2`, `result` the value the instruction puts in `rd` (0 for stores).
-/// Sent by the main table, received by the memop table, or the word table for `ld`/`sd`
-/// at addresses divisible by 8.
+/// `(segment, clk, op, addr0, addr1, d0..d3, r0..r3)`: a memory instruction of the main
+/// table's row `clk` in `segment`: `op` a [`MemOp`], the byte address as two 16-bit
+/// limbs (`addr = addr0 + 2^16·addr1 < 2^32`, [`addr_limbs`]), `d` the value of `rs2`,
+/// `r` the value the instruction puts in `rd` (0 for stores). Sent by the main table,
+/// received by the memop table, or the word table for `ld`/`sd` at addresses divisible
+/// by 8.
 pub const MEMOP: BusId = 8;
 /// `(segment, clk, output_count, next_output_count, pc, next_pc)`: the `ecall` at `pc` of
-/// the main table's row `clk` in `segment` (see [`MEMORY`]). Sent by main, received by the
-/// syscall table, which fixes the output count after it and the next pc (`pc + 4`, or
-/// [`HALT_PC`] for `exit`).
+/// the main table's row `clk` in `segment`. Sent by main, received by the syscall table,
+/// which fixes the output count after it and the next pc (`pc + 4`, or [`HALT_PC`] for
+/// `exit`).
 pub const SYSCALL: BusId = 9;
-/// `(v)`: `v < 2^16`. Received by the bytes table.
+/// `(segment, v)`: `v < 2^16`. Received by the bytes table; send it with
+/// [`crate::gadgets::range16`].
 pub const RANGE16: BusId = 10;
-/// `(a, b)`: `a < 2^8` and `b < 2^8`. Received by the bytes table.
+/// `(segment, a, b)`: `a < 2^8` and `b < 2^8`. Received by the bytes table; send it with
+/// [`crate::gadgets::byte_pair`].
 pub const BYTE_PAIR: BusId = 11;
-/// `(a, b, a AND b, a OR b, a XOR b)` for bytes `a`, `b`. Received by the bytes table.
+/// `(segment, a, b, a AND b, a OR b, a XOR b)` for bytes `a`, `b`. Received by the bytes
+/// table; send it with [`crate::gadgets::logic`].
 pub const LOGIC: BusId = 12;
 
 /// Cell numbers: what a memory token is about. All cells are `< 2^30`, so differences of
@@ -86,8 +108,9 @@ pub mod cell {
     pub const fn register(r: u8) -> u64 {
         REGISTERS + r as u64
     }
-    /// The LR/SC reservation: `lo = address + 1` after `lr` at `address`, `0` when
-    /// there is none (the initial value); `hi = 0`.
+    /// The LR/SC reservation: `v0 = address / 4 + 1` after `lr` at `address` (LR/SC
+    /// addresses are 4-aligned, so this is below `2^30 + 1`: one field element, compared
+    /// exactly), `0` when there is none (the initial value); `v1 = v2 = v3 = 0`.
     pub const RESERVATION: u64 = REGISTERS + 32;
     /// The register number an instruction that writes no register (or writes x0) has
     /// as `rd`, so that every step writes its result somewhere and the main table needs
@@ -115,6 +138,10 @@ pub mod ts {
     pub const BUFFER: u64 = 5;
     /// Memop: the LR/SC reservation cell.
     pub const RESERVATION: u64 = 6;
+
+    /// The most rows a segment's main table may have: `2^23` (KoalaBear's two-adicity is
+    /// 24, and the LDE doubles the height).
+    pub const MAX_ROWS: u64 = 1 << 23;
 
     /// The time of `slot` in the main table's row `clk`.
     pub const fn at(clk: u64, slot: u64) -> u64 {
@@ -269,10 +296,13 @@ impl AluEvent {
         Self { op, a, b, c: op.eval(a, b) }
     }
 
-    /// The bus tuple `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)`.
-    pub fn tuple(&self) -> [u64; 7] {
-        let ([a0, a1], [b0, b1], [c0, c1]) = (limbs(self.a), limbs(self.b), limbs(self.c));
-        [self.op.id(), a0, a1, b0, b1, c0, c1]
+    /// The bus tuple without the segment number: `(op, a0..a3, b0..b3, c0..c3)`.
+    pub fn tuple(&self) -> [u64; 13] {
+        let mut t = [self.op.id(); 13];
+        for (i, v) in [self.a, self.b, self.c].into_iter().enumerate() {
+            t[1 + 4 * i..5 + 4 * i].copy_from_slice(&limbs(v));
+        }
+        t
     }
 }
 
@@ -431,20 +461,42 @@ impl MemOp {
     }
 }
 
-/// The limbs of a 64-bit value as field elements: `[lo, hi]`.
-pub fn limbs(value: u64) -> [u64; 2] {
-    [value & 0xffff_ffff, value >> 32]
+/// The four 16-bit limbs `[v0, v1, v2, v3]` of a 64-bit value, low first: the
+/// representation of a value on every bus and in every column.
+pub fn limbs(value: u64) -> [u64; 4] {
+    [0, 16, 32, 48].map(|shift| (value >> shift) & 0xffff)
 }
 
-/// The 16-bit halves `[low, high]` of a value below `2^32`, as two [`RANGE16`] lookups
-/// check it (`gadgets::range32`).
-pub fn halves16(value: u64) -> [u64; 2] {
-    [value & 0xffff, value >> 16]
+/// The value of four 16-bit limbs (the inverse of [`limbs`]).
+pub fn from_limbs(limbs: [u64; 4]) -> u64 {
+    limbs.iter().rev().fold(0, |acc, &l| (acc << 16) | l)
+}
+
+/// A byte address below `2^32` as the two 16-bit limbs `[addr0, addr1]` of the
+/// [`MEMOP`] tuple.
+pub fn addr_limbs(addr: u64) -> [u64; 2] {
+    assert!(addr < 1 << 32, "address {addr:#x} is not below 2^32");
+    [addr & 0xffff, addr >> 16]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limbs_round_trip_and_tuple_lays_out_op_a_b_c() {
+        for v in [0, 1, 0xffff, 0x1_0000, 0x1234_5678_9abc_def0, u64::MAX] {
+            assert_eq!(from_limbs(limbs(v)), v);
+            assert!(limbs(v).iter().all(|&l| l < 1 << 16));
+        }
+        let e = AluEvent::new(AluOp::Sub, 0x0001_0002_0003_0004, 5);
+        let t = e.tuple();
+        assert_eq!(t[0], AluOp::Sub.id());
+        assert_eq!(t[1..5], [4, 3, 2, 1]);
+        assert_eq!(t[5..9], [5, 0, 0, 0]);
+        assert_eq!(t[9..13], limbs(e.c));
+        assert_eq!(addr_limbs(0x7f80_1234), [0x1234, 0x7f80]);
+    }
 
     #[test]
     fn alu_ops_are_numbered_densely_in_order() {
@@ -468,12 +520,14 @@ mod tests {
         }
     }
 
-    // Cells and times fit their range checks: cells below 2^30, and a segment of 2^28
-    // steps keeps every time difference below 2^32.
+    // Cells and times fit their range checks: cells below 2^30, and a segment has at most
+    // `MAX_ROWS` = 2^23 rows, so every time is below 2^27, which the access gadget's
+    // window (below 2^30 + 2^16) relies on. HALT_PC is outside every next-pc residue.
     const _: () = {
+        assert!(ts::at(ts::MAX_ROWS, ts::RESERVATION) < 1 << 27);
+        assert!(HALT_PC >= MAX_PC + (1 << 13) && HALT_PC < (1 << 31) - (1 << 24) + 1 - (1 << 13));
         // The second word of a spanning access of the last word is not a register.
         assert!(cell::word(u32::MAX as u64) + 1 < cell::REGISTERS);
         assert!(cell::RESERVATION < 1 << 30);
-        assert!(ts::at(1 << 28, ts::RESERVATION) < 1 << 32);
     };
 }

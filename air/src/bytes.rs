@@ -1,7 +1,8 @@
 //! The bytes table: 2^16 preprocessed rows serving three lookups, and [`Lookups`], the
-//! counter every witness generator reports its lookups to. One table serves a whole
-//! run: the bus is global, so the memory segment's bytes table receives every
-//! segment's lookups and the execution segments leave the table out.
+//! counter every witness generator reports its lookups to. Every segment holds the
+//! table and serves its own lookups: the lookup buses are local (their tuples start with
+//! the segment number, [`crate::bus::LOCAL_BUSES`]), so a segment's counts, and the
+//! number of times any one tuple is looked up, stay far below the field's order.
 //!
 //! Row `r = 256·a + b` holds the fixed columns `(r, a, b, a AND b, a OR b, a XOR b)` and
 //! three witness columns: how many times the segment looked up `r` on
@@ -11,10 +12,12 @@
 //! unbalanced.
 
 use crate::bus::{BYTE_PAIR, LOGIC, RANGE16};
+use crate::segment;
+use crate::Val;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 
 /// Rows of the table.
 pub const ROWS: usize = 1 << 16;
@@ -33,8 +36,8 @@ impl TableName for BytesTable {
         "bytes".into()
     }
 
-    /// Only the memory segment holds the table, with the whole run's lookups: it only
-    /// receives, with witness multiplicities, so zero counts put nothing on the bus.
+    /// It only receives, with witness multiplicities, so zero counts put nothing on the
+    /// bus (every segment holds it all the same).
     fn may_be_absent(&self) -> bool {
         true
     }
@@ -63,19 +66,18 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for BytesTable {
     fn eval(&self, builder: &mut AB) {
         let fixed = builder.preprocessed().current_slice().to_vec();
         let counts = builder.main().current_slice().to_vec();
-        builder.receive(RANGE16, [fixed[0]], counts[0]);
-        builder.receive(BYTE_PAIR, [fixed[1], fixed[2]], counts[1]);
-        builder.receive(LOGIC, [fixed[1], fixed[2], fixed[3], fixed[4], fixed[5]], counts[2]);
+        let f = |i: usize| -> AB::Expr { fixed[i].into() };
+        segment::receive(builder, RANGE16, [f(0)], counts[0]);
+        segment::receive(builder, BYTE_PAIR, [f(1), f(2)], counts[1]);
+        segment::receive(builder, LOGIC, [f(1), f(2), f(3), f(4), f(5)], counts[2]);
     }
 }
 
 /// The lookups witness generators make into the bytes table. Every witness generator
 /// that sends on [`RANGE16`], [`BYTE_PAIR`] or [`LOGIC`] reports the same lookups here,
 /// once per send with multiplicity one (a send with multiplicity `m` is reported `m`
-/// times); the segments' counts are added up ([`Lookups::add`]) for the one bytes table
-/// of a run, and [`Lookups::trace`] turns the counts into its witness. Counts are 64-bit:
-/// a run looks the same value up far more than 2^32 times (the multiplicities stay far
-/// below the field's order, as LogUp requires).
+/// times); [`Lookups::trace`] turns a segment's counts into its bytes table's witness.
+/// Counts are per segment, far below the field's order, as LogUp requires.
 #[derive(Clone, Debug)]
 pub struct Lookups {
     counts: Vec<[u64; WIDTH]>,
@@ -106,20 +108,22 @@ impl Lookups {
         self.counts[(a * 256 + b) as usize][2] += 1;
     }
 
-    /// A 32-bit limb as two 16-bit range checks (low half first): see
-    /// [`crate::gadgets::range32`].
-    pub fn range32(&mut self, value: u64) {
-        assert!(value < 1 << 32, "range32 lookup of {value}");
-        crate::bus::halves16(value).into_iter().for_each(|half| self.range16(half));
+    /// The lookups of [`crate::gadgets::window14`] for `v < 2^30`.
+    pub fn window14(&mut self, v: u64) {
+        crate::gadgets::window14_split(v).into_iter().for_each(|d| self.range16(d));
     }
 
-    /// Adds `other`'s lookups to these.
-    pub fn add(&mut self, other: &Lookups) {
-        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
-            for (m, t) in mine.iter_mut().zip(theirs) {
-                *m += t;
-            }
-        }
+    /// The lookups of [`crate::gadgets::bound`]: `x < 2^n`, `n ≤ 16`.
+    pub fn bound(&mut self, x: u64, n: u32) {
+        assert!(n <= 16 && x < 1 << n, "bound lookup of {x} < 2^{n}");
+        self.range16(x);
+        self.range16((1 << n) - 1 - x);
+    }
+
+    /// The lookup of [`crate::gadgets::small14`]: `x < 2^14`.
+    pub fn small14(&mut self, x: u64) {
+        assert!(x < 1 << 14, "small14 lookup of {x}");
+        self.range16(4 * x);
     }
 
     /// The bytes table's witness.

@@ -3,12 +3,13 @@
 //! cancel (the prover only reports that the sum is not zero).
 
 use crate::table::Table;
+use crate::Val;
 use p3_air::{AirBuilder, BaseAir, RowWindow};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use std::collections::BTreeMap;
-use ziskjit_prover::{BusBuilder, BusId, BusMessage, Val};
+use ziskjit_prover::{BusBuilder, BusId, BusMessage};
 
 /// One tuple whose sends and receives do not cancel: `count` is sends minus receives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,10 +105,11 @@ pub fn row_messages(table: &Table, rows: Rows<'_>, public_values: &[Val]) -> Vec
     collector.messages
 }
 
-/// A signed count from a multiplicity (small positive or negative field elements).
+/// A signed count from a multiplicity (small positive or negative field elements: the
+/// residues above half the field's order are the negative ones, for any field size).
 fn signed(m: Val) -> i64 {
     let v = m.as_canonical_u64();
-    if v < 1 << 62 {
+    if v <= Val::ORDER_U64 / 2 {
         v as i64
     } else {
         -((Val::ORDER_U64 - v) as i64)

@@ -5,9 +5,10 @@
 //! # The shape of the argument
 //!
 //! A run is cut into execution segments of `S` steps (the minimal trace's segments).
-//! Every segment proof holds every table (a table with nothing to do in a segment has
-//! padding rows that put nothing on the bus), plus one last *memory segment* holding the
-//! final memory table. All tables talk over the buses of [`bus`]; the statement (what
+//! Every execution segment proof holds every table (a table with nothing to do in a
+//! segment has padding rows that put nothing on the bus), its own ROM and bytes table
+//! included, plus one last *memory segment* holding the final memory table and a bytes
+//! table (its ROM is absent: it executes nothing). All tables talk over the buses of [`bus`]; the statement (what
 //! the verifier computes from the ELF and the claimed output) adds the boundary messages.
 //!
 //! | table | rows | role |
@@ -26,12 +27,12 @@
 //! # Memory: offline checking with timestamps
 //!
 //! Registers, memory words and the LR/SC reservation are all *cells* ([`bus::cell`]).
-//! A cell's value travels as a *token* `(segment, cell, lo, hi, time)` on [`bus::MEMORY`]
+//! A cell's value travels as a *token* `(segment, cell, v0, v1, v2, v3, time)` on [`bus::MEMORY`]
 //! (the segment number keeps tokens inside their segment, see [`bus::MEMORY`]): an
 //! access at time `t` receives the token left by the previous access (`t' < t`, checked
 //! by a range check of `t − t' − 1`) and sends a new one with its own time and the new
 //! value (the same value for a read). Times are local to a segment (see [`bus::ts`]);
-//! between segments a cell travels on [`bus::GLOBAL_MEMORY`] as `(cell, lo, hi, segment)`
+//! between segments a cell travels on [`bus::GLOBAL_MEMORY`] as `(cell, v0..v3, segment)`
 //! through the [`boundary`] table, and the
 //! [`final_memory`] table creates each cell once (value from the ELF
 //! image, sent by the statement, or zero) and consumes its last value. Since a token is
@@ -40,14 +41,21 @@
 //!
 //! # Values
 //!
-//! A 64-bit value is two 32-bit limbs `(lo, hi)`, each a field element `< 2^32`. Tables
-//! that *create* a value (ALU results, loaded sub-words, input bytes) range-check it;
-//! values read from tokens are trusted, being created by such a table or by the statement.
+//! The field is KoalaBear, `p = 2^31 − 2^24 + 1`, with challenges in its degree-4
+//! extension: a 64-bit value is four 16-bit limbs `v0..v3` (low first), each a field
+//! element `< 2^16`. Tables that *create* a value (ALU results, loaded sub-words, input
+//! bytes) range-check its limbs; values read from tokens are trusted, being created by
+//! such a table or by the statement. Every constraint read as an equation between
+//! integers states its integer range beside it, and that range is narrower than `p`, so
+//! the equation holds over the integers. Products of two data values are byte × byte.
+//! `air/PORT31.md` is the design of this representation (it replaced 32-bit limbs over
+//! Goldilocks, which DESIGN.md specified, for about 1.5× faster proving).
 //!
 //! # Degrees
 //!
 //! With the default blowup 2, a constraint may have degree ≤ 3 including its selector
-//! (`when_transition`/`when_first_row` add one). A bus interaction alone costs degree
+//! (`when_first_row`/`when_last_row` add one; `when_transition` is counted as degree 0,
+//! as in Plonky3). A bus interaction alone costs degree
 //! `max(1 + degree of its tuple entries, degree of its multiplicity)`, and two sharing a
 //! LogUp column `max(1 + deg t_1 + deg t_2, deg m_1 + deg t_2, deg m_2 + deg t_1)`: keep
 //! tuple entries and multiplicities of degree ≤ 2, and tuples of degree 1 where possible,
@@ -74,4 +82,5 @@ pub mod memword;
 pub mod muldiv;
 pub mod syscall;
 
-pub use ziskjit_prover::Val;
+/// The field of every table: KoalaBear (see "Values").
+pub type Val = p3_koala_bear::KoalaBear;

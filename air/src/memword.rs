@@ -1,54 +1,62 @@
 //! The word table: `ld` and `sd` at addresses divisible by 8, the common case of the
-//! [`MEMOP`] bus, at a quarter of the [`memop`](crate::memop) table's cost.
+//! [`MEMOP`] bus, at a fraction of the [`memop`](crate::memop) table's cost.
 //!
 //! The memop table handles every width, offset and kind of memory instruction against a
-//! 16-byte window of two words: 70 columns and 25 interactions a row. Yet an aligned
+//! 16-byte window of two words: 76 columns and 24 interactions a row. Yet an aligned
 //! doubleword access is just the word itself, with no bytes to pick, shift or extend,
 //! and it is most of the traffic: 90% of sha256's memory instructions and 81% of
 //! keccak's are `ld`/`sd` at offset 0 (stack spills, `u64` arrays). Those go here, one
-//! row each (12 columns, 7 interactions); the rest stay in the memop table. Either table
+//! row each (16 columns, 6 interactions); the rest stay in the memop table. Either table
 //! may receive an aligned `ld`/`sd`: both give it the same meaning.
 //!
-//! # Columns (12)
+//! # Columns (16)
 //!
 //! | group | cols | meaning |
 //! |---|---|---|
 //! | `load`, `store` | 1 + 1 | which instruction (both 0 on padding rows); `is_real = load + store` |
 //! | `clk` | 1 | the main row |
-//! | `w` | 2 | the word index `w = w_lo + 2^16·w_hi`, halves range-checked; `addr = 8·w` |
-//! | `data` | 2 | `rs2` as main sends it (the stored value; 0 for `ld`, whose `rs2` is x0) |
-//! | `prev` | 2 | the word before the access (from its token) |
-//! | `access` | 3 | `prev_time`, `diff_low`, `diff_high` of the access |
+//! | `w0` | 1 | the low bits of the word index: `addr0 = 8·w0`, range-checked to 16 bits (so `w0 < 2^13`) |
+//! | `addr1` | 1 | the address's high limb, as main sends it; the word is `w = w0 + 2^13·addr1` |
+//! | `data` | 4 | `rs2` as main sends it, four 16-bit limbs (the stored value; 0 for `ld`, whose `rs2` is x0) |
+//! | `prev` | 4 | the word before the access (from its token), four limbs |
+//! | `access` | 3 | `prev_time` and the two [`window14`](crate::gadgets::window14) digits of the time gap |
 //!
-//! # Bus messages (7 interactions, multiplicity `is_real`)
+//! # Bus messages (6 interactions, multiplicity `is_real`)
 //!
-//! * receives [`MEMOP`] `(segment, clk, Ld·load + Sd·store, 8·w, data, load·prev)`;
-//! * word `w` at `ts::MEM0`: receives `(segment, w, prev, prev_time)`, sends
+//! * receives [`MEMOP`] `(segment, clk, Ld·load + Sd·store, 8·w0, addr1, data,
+//!   load·prev)` (data and result four limbs each);
+//! * word `w` at `ts::MEM0` ([`access`]): receives `(segment, w, prev, prev_time)`, sends
 //!   `(segment, w, prev + store·(data − prev), time)`, two RANGE16 for the time gap;
-//! * RANGE16 `w_lo`, `w_hi`.
+//! * RANGE16 `w0`.
 //!
-//! # Soundness
+//! # Soundness (for `p = 2^31 − 2^24 + 1`)
 //!
 //! `load`, `store` and their sum are boolean, so a real row (the only kind that puts
 //! anything on the bus) is exactly one of the two, and the op id it receives is `Ld`'s
 //! or `Sd`'s: main sends its ROM's op, so only `ld`/`sd` instructions can be received
-//! here. `w < 2^32` (two 16-bit halves) and main's `addr < 2^32` make `addr = 8·w` an
-//! integer identity (`8·2^32 < p`): the address is aligned, `w` is its word and
-//! `w < 2^29`, a memory cell (registers start above `2^29`). The access consumes the word's
+//! here. Main's address limbs are trusted 16-bit integers (`addr = addr0 + 2^16·addr1`).
+//! The row receives `8·w0` in place of `addr0`; with `w0 < 2^16` (RANGE16) it is an
+//! integer in `[0, 2^19)`, so its equality with `addr0 < 2^16` (mod `p`) is an integer
+//! identity: the address is aligned and `w0 = addr0 / 8 < 2^13`. Then the word is
+//! `w = w0 + 2^13·addr1 = addr / 8 < 2^13 + 2^13·(2^16 − 1) = 2^29`, a memory cell
+//! (registers start above `2^29`), and a field element. The access consumes the word's
 //! last token and leaves a new one: the same value for `ld`, which returns it in full
 //! (an 8-byte load extends nothing), `data` for `sd`, whose result is 0 — exactly what
 //! the memop table proves for these instructions at offset 0. Values come from tokens
-//! and from main (`rs2`), both well-formed, so nothing is range-checked but the
-//! address. No column is free on a real row; padding rows are all zero.
+//! and from main (`rs2`), both four trusted 16-bit limbs, and the row only selects
+//! between them (`prev + store·(data − prev)` is one of the two), so nothing is
+//! range-checked but the address. No column is free on a real row; padding rows are
+//! all zero.
 
-use crate::bus::{limbs, ts, MemOp, MEMOP};
+use crate::bus::{addr_limbs, ts, MemOp, MEMOP};
 use crate::bytes::Lookups;
 use crate::columns::columns;
-use crate::gadgets::{access, range32, range32_cols, two16, Access, MemoryTracker};
+use crate::gadgets::{access, limb_vals, range16, to_val, Access, MemoryTracker};
 use crate::parts::Rows;
+use crate::Val;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 
 /// The word table.
 #[derive(Clone, Copy, Debug, Default)]
@@ -58,9 +66,10 @@ columns! {
     load: 1,
     store: 1,
     clk: 1,
-    w: 2,
-    data: 2,
-    prev: 2,
+    w0: 1,
+    addr1: 1,
+    data: 4,
+    prev: 4,
     access: 3,
 }
 
@@ -87,20 +96,14 @@ impl BaseAir<Val> for MemWordTable {
     fn width(&self) -> usize {
         WIDTH
     }
-
-    /// The segment number (public value) tags this table's local-bus tuples (see
-    /// [`crate::bus::MEMORY`]).
-    fn num_public_values(&self) -> usize {
-        crate::segment::PUBLIC_VALUES
-    }
 }
 
 impl<AB: BusBuilder<F = Val>> Air<AB> for MemWordTable {
     fn eval(&self, builder: &mut AB) {
         let row: Vec<AB::Expr> = builder.main().current_slice().iter().map(|&v| v.into()).collect();
         let c = Cols::read(&row);
-        let ([load], [store], [clk]) = (c.load, c.store, c.clk);
-        let [prev_time, diff_low, diff_high] = c.access;
+        let ([load], [store], [clk], [w0], [addr1]) = (c.load, c.store, c.clk, c.w0, c.addr1);
+        let [prev_time, gap0, gap1] = c.access;
         let constant = |v: u64| AB::Expr::from_u64(v);
 
         let is_real = load.clone() + store.clone();
@@ -108,28 +111,17 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemWordTable {
         builder.assert_bool(store.clone());
         builder.assert_bool(is_real.clone());
 
-        // The word in two range-checked halves: `8·w` is the address as an integer.
-        let [w_lo, w_hi] = c.w;
-        let word = w_lo.clone() + w_hi.clone() * two16::<AB::Expr>();
-        range32(builder, word.clone(), w_lo, w_hi, is_real.clone());
+        // The address: `8·w0 ∈ [0, 2^19)` is received as main's `addr0 < 2^16`, an
+        // integer identity (no multiple of `p` fits between them), so the address is
+        // aligned and `w0 < 2^13`; the word `w0 + 2^13·addr1 < 2^29`.
+        range16(builder, w0.clone(), is_real.clone());
+        let word = w0.clone() + addr1.clone() * constant(1 << 13);
 
         let op = load.clone() * constant(MemOp::Ld.id()) + store.clone() * constant(MemOp::Sd.id());
         let result = c.prev.clone().map(|p| load.clone() * p);
-        let [data_lo, data_hi] = c.data.clone();
-        builder.receive(
-            MEMOP,
-            [
-                crate::segment::number(builder),
-                clk.clone(),
-                op,
-                word.clone() * constant(8),
-                data_lo,
-                data_hi,
-                result[0].clone(),
-                result[1].clone(),
-            ],
-            is_real.clone(),
-        );
+        let tuple = [clk.clone(), op, w0 * constant(8), addr1].into_iter().chain(c.data.clone()).chain(result);
+        crate::segment::receive(builder, MEMOP, tuple, is_real.clone());
+        // `prev + store·(data − prev)`: `prev` or `data`, four trusted limbs either way.
         let new = std::array::from_fn(|i| c.prev[i].clone() + store.clone() * (c.data[i].clone() - c.prev[i].clone()));
         access(
             builder,
@@ -139,8 +131,7 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MemWordTable {
                 value: new,
                 prev_time,
                 time: ts::at_expr(clk, ts::MEM0),
-                diff_low,
-                diff_high,
+                gap: [gap0, gap1],
                 enabled: is_real,
             },
         );
@@ -155,8 +146,8 @@ pub struct MemWordBuilder {
 
 impl MemWordBuilder {
     /// The instruction `op` (`ld` or `sd`, see [`MemWordTable::takes`]) of main row
-    /// `clk` at byte address `addr` with `data` the value of `rs2`: performs its access
-    /// on `tracker`, reports its lookups and returns its result (what main sends).
+    /// `clk` at byte address `addr` (< 2^32) with `data` the value of `rs2`: performs its
+    /// access on `tracker`, reports its lookups and returns its result (what main sends).
     pub fn push(
         &mut self,
         clk: u64,
@@ -167,18 +158,20 @@ impl MemWordBuilder {
         lookups: &mut Lookups,
     ) -> u64 {
         assert!(MemWordTable::takes(op, addr) && addr < 1 << 32, "{op:?} at {addr:#x} is no word-table access");
+        let [addr0, addr1] = addr_limbs(addr);
         let word = crate::bus::cell::word(addr);
         let store = op == MemOp::Sd;
         let time = ts::at(clk, ts::MEM0);
         let witness = if store { tracker.write(word, data, time, lookups) } else { tracker.read(word, time, lookups) };
-        let f = Val::from_u64;
+        lookups.range16(addr0 / 8);
         let cols = Cols {
             load: [Val::from_bool(!store)],
             store: [Val::from_bool(store)],
-            clk: [f(clk)],
-            w: range32_cols(word, lookups),
-            data: limbs(data).map(f),
-            prev: witness.prev_cols(),
+            clk: [to_val(clk)],
+            w0: [to_val(addr0 / 8)],
+            addr1: [to_val(addr1)],
+            data: limb_vals(data),
+            prev: witness.prev_limbs(),
             access: witness.time_cols(),
         };
         let start = self.rows.len();
@@ -200,10 +193,13 @@ impl MemWordBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ziskjit_prover::symbolic::TableAnalysis;
 
     #[test]
     fn width_and_routing() {
-        assert_eq!(WIDTH, 12);
+        assert_eq!(WIDTH, 16);
+        let analysis = TableAnalysis::of(&MemWordTable, crate::segment::PUBLIC_VALUES);
+        assert_eq!((analysis.interactions.len(), analysis.num_logup_columns()), (6, 4));
         assert!(MemWordTable::takes(MemOp::Ld, 0x8000_1000));
         assert!(MemWordTable::takes(MemOp::Sd, 0x8000_1008));
         assert!(!MemWordTable::takes(MemOp::Ld, 0x8000_1004));

@@ -22,8 +22,8 @@
 //! commit 14% fewer cells than one and make the proof ~35% larger; three parts save 4%
 //! more cells for another ~35% of proof size, so the default is two.
 //!
+use crate::Val;
 use p3_matrix::dense::RowMajorMatrix;
-use ziskjit_prover::Val;
 
 /// How many parts each table of independent rows is proved as.
 pub const PARTS: usize = 2;

@@ -5,50 +5,58 @@
 //! number of segment proofs: the initial state `(entry, segment 1, 0 output bytes)`
 //! sent on [`STATE`] and the final one `(HALT_PC, memory segment's
 //! number, output length)` received from it; the ELF image (every non-zero word, and
-//! `sp`) sent on [`GLOBAL_MEMORY`] as segment-0 values; every
+//! `sp`) sent on [`GLOBAL_MEMORY`] as segment-0 values `(cell, v0, v1, v2, v3, 0)`; every
 //! public output byte received from [`OUTPUT`]; and `(exit code,
 //! output length)` received from [`EXIT`]. The verification key (the
 //! ROM and the bytes table, committed) is recomputed from the ELF, and every segment's
 //! public values are fixed by its position ([`crate::segment`]).
+//!
+//! The verifier refuses a claim the tables' bounds cannot express: a public output of
+//! `2^30` bytes or more (output counts are field elements below `2^30`) and more than
+//! `2^16` segment proofs (segment numbers are at most `2^16`, which the boundary
+//! table's ordering check relies on), see [`check_claim`].
 
 use crate::bus::{limbs, EXIT, GLOBAL_MEMORY, HALT_PC, OUTPUT, STATE};
-use crate::rom::RomTable;
+use crate::gadgets::to_val;
+use crate::rom::{RomError, RomTable};
 use crate::table::Table;
 use crate::witness::{initial_cells, RunWitness, WitnessError};
+use crate::Val;
 use p3_challenger::GrindingChallenger;
-use p3_field::{PrimeCharacteristicRing, PrimeField64};
+use p3_field::PrimeField64;
 use p3_uni_stark::{Com, Domain, StarkGenericConfig};
 use ziskjit_prover::{
-    commit_segment, decode_proofs, encode_proofs, global_challenge, prove_phase_two, setup, verify_segments,
-    Blake3Stark, BusMessage, Config, FormatError, FriSettings, HashKind, Poseidon2Stark, ProveError, ProvingKey,
-    SegmentProof, SetupError, Statement, Val, VerifyError,
+    commit_segment, decode_proofs, encode_proofs, global_challenge, prove_phase_two, setup_with_local_buses,
+    verify_segments, Blake3KoalaBearStark, BusMessage, Config, FormatError, FriSettings, HashKind, KoalaBearStark,
+    ProveError, ProvingKey, SegmentProof, SetupError, Statement, VerifyError,
 };
 use ziskjit_runtime::trace::SegmentTrace;
 use ziskjit_transpiler::Program;
 
-/// The default proof system's configuration: Poseidon2 over Goldilocks, default FRI
+/// The default proof system's configuration: Poseidon2 over KoalaBear, default FRI
 /// settings.
-pub fn config() -> Config<Poseidon2Stark> {
-    Poseidon2Stark::config()
+pub fn config() -> Config<KoalaBearStark> {
+    KoalaBearStark::config()
 }
 
-/// A STARK configuration runs can be proved with: [`Poseidon2Stark`] (the default; its
-/// hash is cheap inside a STARK, which recursion needs) or [`Blake3Stark`] (about twice
-/// as fast to prove natively). The proof file records which one made it.
+/// A STARK configuration runs can be proved with, both over KoalaBear (the field of the
+/// tables, see the crate docs): [`KoalaBearStark`] (Poseidon2, the default; its hash is
+/// cheap inside a STARK, which recursion needs) or [`Blake3KoalaBearStark`] (faster to
+/// prove natively). The proof file records which one made it.
 pub trait RunConfig: StarkGenericConfig + Sized {
     /// The configuration, with the default FRI settings.
     fn config() -> Config<Self>;
 }
 
-impl RunConfig for Poseidon2Stark {
+impl RunConfig for KoalaBearStark {
     fn config() -> Config<Self> {
-        Config::poseidon2(FriSettings::default())
+        Config::poseidon2_koala_bear(FriSettings::default())
     }
 }
 
-impl RunConfig for Blake3Stark {
+impl RunConfig for Blake3KoalaBearStark {
     fn config() -> Config<Self> {
-        Config::blake3(FriSettings::default())
+        Config::blake3_koala_bear(FriSettings::default())
     }
 }
 
@@ -84,7 +92,7 @@ where
     Table: ziskjit_prover::StarkTable<SC>,
 {
     fn setup(tables: &[Table]) -> Result<ProvingKey<Self>, SetupError> {
-        setup(&SC::config(), tables)
+        setup_with_local_buses(&SC::config(), tables, &crate::bus::LOCAL_BUSES)
     }
 
     fn prove_run(
@@ -146,6 +154,10 @@ where
         commitments.sort_by_key(|c| c.index);
         let exit_code = witness.exit_code.ok_or(ProveRunError::NoExit)?;
         let statement = statement(program, exit_code, &witness.public_output, witness.num_segments());
+        // The verifier's LogUp multiplicity bounds, checked before phase 2 rather than
+        // after a whole proof it would refuse.
+        let heights = commitments.iter().map(|c| &c.log_heights[..]);
+        key.pk.vk.check_bus_terms(&statement, heights).map_err(|e| ProveRunError::Prove(ProveError::BusTerms(e)))?;
         let challenge = global_challenge(&config, &key.pk.vk, &statement, &commitments);
 
         let _span = tracing::info_span!("phase2", segments = witness.num_segments()).entered();
@@ -160,6 +172,7 @@ where
 
     fn verify_run(program: &Program, key: &ProgramKey<Self>, proof: &RunProof<Self>) -> Result<(), VerifyRunError> {
         let count = proof.segments.len();
+        check_claim(proof.public_output.len(), count)?;
         for (position, segment) in proof.segments.iter().enumerate() {
             let expected = crate::segment::public_values(position, position + 1 == count).to_vec();
             let found: Vec<u64> = segment.commitment.public_values.iter().map(|v| v.as_canonical_u64()).collect();
@@ -210,26 +223,36 @@ pub fn verify_run<SC: RunProver>(
 }
 
 /// A program ready to prove or verify: its tables and keys.
-pub struct ProgramKey<SC: RunConfig = Poseidon2Stark> {
+pub struct ProgramKey<SC: RunConfig = KoalaBearStark> {
     pub tables: Vec<Table>,
     pub pk: ProvingKey<SC>,
     rom: RomTable,
 }
 
 impl<SC: RunProver> ProgramKey<SC> {
-    /// Builds the tables of `program` and commits their preprocessed columns.
-    pub fn new(program: &Program) -> Result<ProgramKey<SC>, SetupError> {
+    /// Builds the tables of `program` and commits their preprocessed columns. A program
+    /// with code at or above `2^30` has no key ([`RomTable::new`]).
+    pub fn new(program: &Program) -> Result<ProgramKey<SC>, ProgramKeyError> {
         let _span = tracing::info_span!("setup").entered();
-        let rom = RomTable::new(program);
+        let rom = RomTable::new(program)?;
         let tables = RunWitness::tables(&rom);
         let pk = SC::setup(&tables)?;
         Ok(ProgramKey { tables, pk, rom })
     }
 }
 
+/// Why a program has no key.
+#[derive(Debug, thiserror::Error)]
+pub enum ProgramKeyError {
+    #[error(transparent)]
+    Rom(#[from] RomError),
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+}
+
 /// What a run proof claims, and the proof.
 #[derive(Clone)]
-pub struct RunProof<SC: RunConfig = Poseidon2Stark> {
+pub struct RunProof<SC: RunConfig = KoalaBearStark> {
     pub exit_code: u8,
     pub public_output: Vec<u8>,
     pub segments: Vec<SegmentProof<SC>>,
@@ -251,14 +274,42 @@ pub enum ProveRunError {
 pub enum VerifyRunError {
     #[error("segment proof {position} claims public values {found:?}, expected {expected:?} (segments dropped, duplicated or reordered?)")]
     SegmentPosition { position: usize, found: Vec<u64>, expected: Vec<u64> },
+    #[error("the proof claims {len} public output bytes: a run writes fewer than 2^30")]
+    OutputTooLong { len: usize },
+    #[error("the proof has {count} segment proofs: a run has at most 2^16")]
+    TooManySegments { count: usize },
     #[error(transparent)]
     Proof(#[from] VerifyError),
 }
 
+/// Most segment proofs (execution segments and the memory segment) a run may have: the
+/// segment numbers stay at most `2^16`.
+pub const MAX_SEGMENTS: usize = 1 << 16;
+/// A run's public output is shorter than this: output counts are field elements below
+/// `2^30` (the syscall table's bound).
+pub const MAX_OUTPUT: usize = 1 << 30;
+
+/// Refuses a claim of `output_len` public output bytes in `segments` segment proofs
+/// that the tables' bounds cannot express ([`MAX_OUTPUT`], [`MAX_SEGMENTS`]).
+pub fn check_claim(output_len: usize, segments: usize) -> Result<(), VerifyRunError> {
+    if output_len >= MAX_OUTPUT {
+        return Err(VerifyRunError::OutputTooLong { len: output_len });
+    }
+    if segments > MAX_SEGMENTS {
+        return Err(VerifyRunError::TooManySegments { count: segments });
+    }
+    Ok(())
+}
+
 /// The statement of a run of `program` that exits with `exit_code` after writing
 /// `public_output`, proved in `segments` segment proofs (the memory segment included).
+///
+/// Every value is a field element: the entry is below `2^30` for a program that has a
+/// ROM ([`RomTable::new`]; another program panics here, a caller's bug),
+/// cells below `2^30`, values as 16-bit limbs, and output indices and counts below
+/// `2^30` for a claim [`check_claim`] accepts.
 pub fn statement(program: &Program, exit_code: u8, public_output: &[u8], segments: usize) -> Statement<Val> {
-    let v = |values: &[u64]| values.iter().map(|&x| Val::from_u64(x)).collect::<Vec<_>>();
+    let v = |values: &[u64]| values.iter().map(|&x| to_val(x)).collect::<Vec<_>>();
     let output_len = public_output.len() as u64;
     // The first execution segment is number 1; the last one hands the final state to
     // the number after it, the memory segment's (see `crate::segment`).
@@ -275,16 +326,17 @@ pub fn statement(program: &Program, exit_code: u8, public_output: &[u8], segment
         public_output.iter().enumerate().map(|(i, &byte)| BusMessage::receive(OUTPUT, v(&[i as u64, u64::from(byte)]))),
     );
     boundary.extend(initial_cells(program).into_iter().map(|(cell, value)| {
-        let [lo, hi] = limbs(value);
-        BusMessage::send(GLOBAL_MEMORY, v(&[cell, lo, hi, 0]))
+        let [v0, v1, v2, v3] = limbs(value);
+        BusMessage::send(GLOBAL_MEMORY, v(&[cell, v0, v1, v2, v3, 0]))
     }));
     Statement { public_values: vec![], boundary }
 }
 
-/// The proof file's magic and version. Version 8: MEMORY, MEMOP and SYSCALL tuples start
-/// with the segment number, and registers start at cell `2^29 + 1`.
+/// The proof file's magic and version. Version 9: the tables over KoalaBear (values as
+/// four 16-bit limbs, every local bus tagged with the segment number, the ROM and the
+/// bytes table in every execution segment).
 const MAGIC: [u8; 8] = *b"ZKJITRUN";
-const VERSION: u32 = 8;
+const VERSION: u32 = 9;
 
 /// Why a proof file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -295,7 +347,7 @@ pub enum ProofFileError {
     Version { found: u32 },
     #[error("the proof file is truncated (at byte {at})")]
     Truncated { at: usize },
-    #[error("unknown hash id {0} in the proof file (1 = Poseidon2, 2 = Blake3)")]
+    #[error("unknown hash id {0} in the proof file (3 = Poseidon2, 4 = Blake3, both over KoalaBear)")]
     UnknownHash(u8),
     #[error("the proof was made with {found:?}, not {expected:?}")]
     WrongHash { found: HashKind, expected: HashKind },
@@ -322,8 +374,8 @@ pub fn proof_hash(bytes: &[u8]) -> Result<HashKind, ProofFileError> {
         return Err(ProofFileError::Version { found: version });
     }
     match header[12] {
-        id if id == HashKind::Poseidon2 as u8 => Ok(HashKind::Poseidon2),
-        id if id == HashKind::Blake3 as u8 => Ok(HashKind::Blake3),
+        id if id == HashKind::Poseidon2KoalaBear as u8 => Ok(HashKind::Poseidon2KoalaBear),
+        id if id == HashKind::Blake3KoalaBear as u8 => Ok(HashKind::Blake3KoalaBear),
         id => Err(ProofFileError::UnknownHash(id)),
     }
 }
@@ -361,5 +413,22 @@ impl<SC: RunConfig> RunProof<SC> {
         let public_output = take(output_at, len)?.to_vec();
         let segments = decode_proofs(&config, &bytes[output_at + len..])?;
         Ok(RunProof { exit_code, public_output, segments })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The verifier refuses an output of 2^30 bytes or more and more than 2^16 segments,
+    /// and accepts the largest claims below.
+    #[test]
+    fn claims_past_the_tables_bounds_are_refused() {
+        assert!(check_claim(MAX_OUTPUT - 1, MAX_SEGMENTS).is_ok());
+        assert!(matches!(check_claim(MAX_OUTPUT, 2), Err(VerifyRunError::OutputTooLong { len: MAX_OUTPUT })));
+        assert!(matches!(
+            check_claim(0, MAX_SEGMENTS + 1),
+            Err(VerifyRunError::TooManySegments { count }) if count == MAX_SEGMENTS + 1
+        ));
     }
 }

@@ -20,3 +20,26 @@ pub fn number<AB: p3_air::AirBuilder>(builder: &AB) -> AB::Expr {
 pub fn public_values(position: usize, is_memory: bool) -> [u64; PUBLIC_VALUES] {
     [position as u64 + 1, u64::from(is_memory)]
 }
+
+/// Sends `values` on a local bus ([`crate::bus::LOCAL_BUSES`]) with the segment number
+/// in front, as every tuple of a local bus starts.
+pub fn send<AB: ziskjit_prover::BusBuilder>(
+    builder: &mut AB,
+    bus: ziskjit_prover::BusId,
+    values: impl IntoIterator<Item = AB::Expr>,
+    multiplicity: impl Into<AB::Expr>,
+) {
+    let tuple: Vec<AB::Expr> = std::iter::once(number(builder)).chain(values).collect();
+    builder.send(bus, tuple, multiplicity);
+}
+
+/// Receives `values` on a local bus, with the segment number in front (see [`send`]).
+pub fn receive<AB: ziskjit_prover::BusBuilder>(
+    builder: &mut AB,
+    bus: ziskjit_prover::BusId,
+    values: impl IntoIterator<Item = AB::Expr>,
+    multiplicity: impl Into<AB::Expr>,
+) {
+    let tuple: Vec<AB::Expr> = std::iter::once(number(builder)).chain(values).collect();
+    builder.receive(bus, tuple, multiplicity);
+}

@@ -12,9 +12,10 @@ use crate::memword::MemWordTable;
 use crate::muldiv::MulDivTable;
 use crate::rom::RomTable;
 use crate::syscall::SyscallTable;
+use crate::Val;
 use p3_air::{Air, BaseAir};
 use p3_matrix::dense::RowMajorMatrix;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 
 /// One of the RISC-V tables.
 #[derive(Clone, Debug)]
@@ -90,8 +91,10 @@ impl BaseAir<Val> for Table {
         forward!(self, t => BaseAir::<Val>::preprocessed_trace(t))
     }
 
+    /// Every table reads the segment's public values: each one puts messages on a local
+    /// bus, which carry the segment number ([`crate::bus::LOCAL_BUSES`]).
     fn num_public_values(&self) -> usize {
-        forward!(self, t => BaseAir::<Val>::num_public_values(t))
+        crate::segment::PUBLIC_VALUES
     }
 }
 

@@ -12,11 +12,10 @@
 //! phase 1 at once); afterwards any segment's witness can be regenerated on its own,
 //! in any order and in parallel (for phase 2).
 //!
-//! The ROM and the bytes table are lookup tables: one of each serves the whole run (the
-//! bus is global). The sequential pass adds up every execution segment's lookups
-//! (`RunLookups`); the memory segment, built last, holds both tables with the run's
-//! counts, and the execution segments leave them out (a table with no rows), which
-//! saves each of them the 2^16-row bytes table and the ROM.
+//! The ROM and the bytes table are lookup tables on local buses (their tuples carry the
+//! segment number, [`crate::bus::LOCAL_BUSES`]): every execution segment holds both with
+//! its own counts. The memory segment executes nothing, so it leaves the ROM out (a
+//! table with no rows) and holds the bytes table for its own range checks.
 //!
 //! Every value the tables compute is cross-checked against the interpreter's step
 //! record (the one ISA semantics): a table whose arithmetic disagrees with the VM is a
@@ -24,11 +23,11 @@
 
 use crate::alu::AluTable;
 use crate::boundary::{BoundaryRow, BoundaryTable};
-use crate::bus::{cell, ts, AluEvent, AluOp, HALT_PC};
-use crate::bytes::{BytesTable, Lookups};
+use crate::bus::{addr_limbs, cell, ts, AluEvent, AluOp, HALT_PC, MAX_PC};
+use crate::bytes::Lookups;
 use crate::cpu::col;
 use crate::final_memory::{FinalCell, FinalMemoryTable};
-use crate::gadgets::MemoryTracker;
+use crate::gadgets::{limb_vals, to_val, MemoryTracker};
 use crate::memop::MemOpBuilder;
 use crate::memword::{MemWordBuilder, MemWordTable};
 use crate::muldiv::MulDivTable;
@@ -36,11 +35,12 @@ use crate::parts::PARTS;
 use crate::rom::{Kind, RomRow, RomTable};
 use crate::syscall::SyscallBuilder;
 use crate::table::Table;
+use crate::Val;
 use p3_air::BaseAir;
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 use std::collections::{BTreeMap, HashMap};
-use ziskjit_prover::{SegmentWitness, Val};
+use ziskjit_prover::SegmentWitness;
 use ziskjit_runtime::record::StepRecord;
 use ziskjit_runtime::trace::SegmentTrace;
 use ziskjit_transpiler::Program;
@@ -52,6 +52,9 @@ pub enum WitnessError {
     Replay { segment: usize, source: ziskjit_trace::ReplayError },
     #[error("step {step} (pc 0x{pc:x}): {message}")]
     Step { step: u64, pc: u64, message: String },
+    /// An ecall the VM runs but a proof cannot hold (too many bytes moved or output).
+    #[error("step {step} (pc 0x{pc:x}): {source}")]
+    ProofLimit { step: u64, pc: u64, source: crate::syscall::ProofLimit },
 }
 
 /// The ELF's initial memory as cells: every non-zero aligned word of the loadable
@@ -110,28 +113,9 @@ pub struct RunWitness<'a> {
     history: MemoryHistory,
     starts: Vec<SegmentStart>,
     next_start: SegmentStart,
-    /// The execution segments' lookups so far, for the memory segment's tables.
-    lookups: RunLookups,
     /// The run's public output and exit code so far, as the tables computed them.
     pub public_output: Vec<u8>,
     pub exit_code: Option<u8>,
-}
-
-/// Lookups into the tables only the memory segment holds: steps per instruction (the
-/// ROM's multiplicities, by pc) and the bytes table's counts.
-#[derive(Clone, Debug, Default)]
-struct RunLookups {
-    rom: HashMap<u64, u64>,
-    bytes: Lookups,
-}
-
-impl RunLookups {
-    fn add(&mut self, other: &RunLookups) {
-        for (&pc, &n) in &other.rom {
-            *self.rom.entry(pc).or_default() += n;
-        }
-        self.bytes.add(&other.bytes);
-    }
 }
 
 /// One segment's traces before padding into the program's table order.
@@ -157,7 +141,6 @@ impl<'a> RunWitness<'a> {
             history: MemoryHistory { initial: initial_cells(program), exports: HashMap::new() },
             starts: Vec::new(),
             next_start: SegmentStart::default(),
-            lookups: RunLookups::default(),
             public_output: Vec::new(),
             exit_code: None,
         }
@@ -180,9 +163,7 @@ impl<'a> RunWitness<'a> {
             self.exit_code = end.exit_code;
         }
         self.next_start = SegmentStart { output_count: end.output_count, input_offset: end.input_offset };
-        let (witness, lookups) = self.assemble(k, tables, Vec::new(), None);
-        self.lookups.add(&lookups);
-        Ok((k, witness))
+        Ok((k, self.assemble(k, tables, Vec::new(), false)))
     }
 
     /// Number of segment proofs: the execution segments and the memory segment.
@@ -210,26 +191,24 @@ impl<'a> RunWitness<'a> {
     /// `num_segments() − 1` is the memory segment).
     pub fn segment(&self, index: usize) -> Result<SegmentWitness<Val>, WitnessError> {
         let _span = tracing::info_span!("witness", segment = index).entered();
-        let (witness, _) = if index < self.segments.len() {
-            self.assemble(index, self.generate(index)?.0, Vec::new(), None)
+        Ok(if index < self.segments.len() {
+            self.assemble(index, self.generate(index)?.0, Vec::new(), false)
         } else {
-            self.assemble(index, SegmentTables::empty(), self.final_cells(), Some(&self.lookups))
-        };
-        Ok(witness)
+            self.assemble(index, SegmentTables::empty(), self.final_cells(), true)
+        })
     }
 
-    /// Puts a segment's tables in the program's table order, and returns its lookups into
-    /// the run's ROM and bytes table. Those two tables are left out (no rows) but in the
-    /// memory segment, which is given the execution segments' lookups (`run`).
+    /// Puts a segment's tables in the program's table order, with its own ROM counts and
+    /// bytes table; the memory segment (`is_memory`) leaves the ROM out.
     fn assemble(
         &self,
         index: usize,
         tables: SegmentTables,
         final_cells: Vec<FinalCell>,
-        run: Option<&RunLookups>,
-    ) -> (SegmentWitness<Val>, RunLookups) {
+        is_memory: bool,
+    ) -> SegmentWitness<Val> {
         let number = index as u64 + 1;
-        let public_values = crate::segment::public_values(index, run.is_some()).map(Val::from_u64).to_vec();
+        let public_values = crate::segment::public_values(index, is_memory).map(Val::from_u64).to_vec();
         let SegmentTables { cpu, rom_counts, alu, memop, memword, syscall, boundary, mut lookups } = tables;
         let (base, muldiv): (Vec<AluEvent>, Vec<AluEvent>) = alu.into_iter().partition(|e| AluTable::handles(e.op));
         let mut traces = vec![cpu];
@@ -239,18 +218,13 @@ impl<'a> RunWitness<'a> {
         traces.push(syscall.trace());
         traces.push(BoundaryTable::trace(&boundary, number, &mut lookups));
         traces.push(FinalMemoryTable::trace(&final_cells, &mut lookups));
-        let own = RunLookups { rom: rom_counts, bytes: lookups };
-        let (rom, bytes) = match run {
-            Some(run) => {
-                let mut all = run.clone();
-                all.add(&own);
-                (self.rom.trace(&all.rom), all.bytes.trace())
-            }
-            None => (absent(self.rom.width()), absent(BytesTable.width())),
+        let rom = match is_memory {
+            true => absent(self.rom.width()),
+            false => self.rom.trace(&rom_counts),
         };
         traces.insert(1, rom);
-        traces.push(bytes);
-        (SegmentWitness { traces, public_values }, own)
+        traces.push(lookups.trace());
+        SegmentWitness { traces, public_values }
     }
 
     /// The final memory table's rows: every cell an execution segment touched or the
@@ -351,8 +325,8 @@ fn pad_cpu(mut rows: Vec<Val>, out: u64) -> RowMajorMatrix<Val> {
     let height = real.next_power_of_two().max(2);
     for clk in real..height {
         let mut row = [Val::ZERO; col::WIDTH];
-        row[col::CLK] = Val::from_u64(clk as u64);
-        row[col::OUT] = Val::from_u64(out);
+        row[col::CLK] = to_val(clk as u64);
+        row[col::OUT] = to_val(out);
         rows.extend(row);
     }
     RowMajorMatrix::new(rows, col::WIDTH)
@@ -406,12 +380,13 @@ impl StepState<'_, '_> {
         let result = match row.kind {
             Kind::AluReg => alu(alu_op.unwrap(), a, b, events),
             Kind::AluImm => alu(alu_op.unwrap(), a, row.imm, events),
-            Kind::Auipc => alu(AluOp::Add, pc, row.imm, events),
             Kind::Jalr => {
                 addr = alu(AluOp::Add, a, row.imm, events);
-                if addr >> 32 != 0 {
-                    return Err(fail(format!("jump target {addr:#x} outside the 32-bit address space")));
+                if addr >= MAX_PC {
+                    return Err(fail(format!("jump target {addr:#x} at or above 2^30, where no code is")));
                 }
+                // Main's `small14` of the target's high limb.
+                self.tables.lookups.small14(addr >> 16);
                 next_pc = addr & !1;
                 link
             }
@@ -444,14 +419,11 @@ impl StepState<'_, '_> {
                 } else {
                     &[]
                 };
-                let effect = self.tables.syscall.push(
-                    clk,
-                    pc,
-                    self.output_count,
-                    delivered,
-                    &mut self.tracker,
-                    &mut self.tables.lookups,
-                );
+                let effect = self
+                    .tables
+                    .syscall
+                    .push(clk, pc, self.output_count, delivered, &mut self.tracker, &mut self.tables.lookups)
+                    .map_err(|source| WitnessError::ProofLimit { step: record.step, pc, source })?;
                 self.input_offset += delivered.len();
                 next_out = effect.next_output_count;
                 halted = effect.halted;
@@ -475,25 +447,23 @@ impl StepState<'_, '_> {
         let rd_access = self.tracker.write(cell::register(row.rd), result, ts::at(clk, ts::RD), lookups);
 
         let mut r = [Val::ZERO; col::WIDTH];
-        let put = |r: &mut [Val], at: usize, v: u64| {
-            let [lo, hi] = crate::bus::limbs(v);
-            r[at] = Val::from_u64(lo);
-            r[at + 1] = Val::from_u64(hi);
-        };
-        r[col::CLK] = Val::from_u64(clk);
-        r[col::PC] = Val::from_u64(pc);
-        r[col::NEXT_PC] = Val::from_u64(next_pc);
-        r[col::OUT] = Val::from_u64(self.output_count);
-        r[col::ADDR] = Val::from_u64(addr & 0xffff_ffff);
-        put(&mut r, col::A, a);
-        put(&mut r, col::B, b);
-        put(&mut r, col::C, result);
+        r[col::CLK] = to_val(clk);
+        r[col::PC] = to_val(pc);
+        r[col::NEXT_PC] = to_val(next_pc);
+        r[col::OUT] = to_val(self.output_count);
+        // Memory and jalr rows: `rs1 + imm < 2^32` (checked above), as two limbs.
+        r[col::ADDR..col::ADDR + 2].copy_from_slice(&addr_limbs(addr).map(Val::from_u64));
+        r[col::A..col::A + 4].copy_from_slice(&limb_vals(a));
+        r[col::B..col::B + 4].copy_from_slice(&limb_vals(b));
+        // An ecall's result is the output count after it (< 2^30): main reads it as
+        // `C0 + 2^16·C1`, and the discarded register gets these limbs.
+        r[col::C..col::C + 4].copy_from_slice(&limb_vals(result));
         r[col::ROM..col::ROM + crate::rom::FIELDS].copy_from_slice(&row.fields());
         for (w, at) in [(rs1_access, col::RS1_ACCESS), (rs2_access, col::RS2_ACCESS)] {
             r[at..at + 3].copy_from_slice(&w.time_cols());
         }
-        r[col::RD_ACCESS..col::RD_ACCESS + 2].copy_from_slice(&rd_access.prev_cols());
-        r[col::RD_ACCESS + 2..col::RD_ACCESS + 5].copy_from_slice(&rd_access.time_cols());
+        r[col::RD_ACCESS..col::RD_ACCESS + 4].copy_from_slice(&rd_access.prev_limbs());
+        r[col::RD_ACCESS + 4..col::RD_ACCESS + 7].copy_from_slice(&rd_access.time_cols());
         self.cpu_rows.extend(r);
         *self.tables.rom_counts.entry(pc).or_default() += 1;
         self.output_count = next_out;

@@ -1,20 +1,22 @@
-//! The ALU tables: `AluOp::eval` against the interpreter, proofs of every operation on
-//! corner cases and random inputs, and forgeries of a result that must not verify.
+//! The ALU tables: `AluOp::eval` against the interpreter, proofs of the add/sub,
+//! compare and logic operations on corner cases and random inputs (with the shift
+//! table's padding), and forgeries of a result that must not verify (the shift table's
+//! own tests are in `tests/shift.rs`).
 
 mod common;
 
-use common::{config, prove_and_verify, prove_and_verify_checked};
+use common::alu::{self, assert_breaks_a_constraint, assert_needs_impossible_lookups, set, with_limbs, Forgery};
+use p3_air::BaseAir;
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use ziskjit_air::alu::{addsub, compare, logic, shift, AluTable, COUNT};
-use ziskjit_air::bus::{AluEvent, AluOp, ALU, LOGIC, RANGE16};
-use ziskjit_air::bytes::{BytesTable, Lookups};
-use ziskjit_air::debug::{bus_imbalance, Unbalanced};
+use ziskjit_air::alu::{addsub, compare, logic, AluTable, COUNT};
+use ziskjit_air::bus::{AluEvent, AluOp, LOGIC, RANGE16};
+use ziskjit_air::bytes::Lookups;
 use ziskjit_air::table::Table;
 use ziskjit_air::Val;
-use ziskjit_prover::{check_witness, setup, BusMessage, SegmentWitness};
+use ziskjit_prover::symbolic::TableAnalysis;
 use ziskjit_runtime::{step, Bus, Cpu, FaultKind, SyscallOutcome};
 use ziskjit_transpiler::{Inst, Op};
 
@@ -27,12 +29,24 @@ const OPS: [AluOp; 24] = {
     ]
 };
 
-/// Operands at the edges: zero, one, all ones, the 32- and 64-bit sign boundaries, limb
-/// boundaries, and garbage above a small low half.
-const CORNERS: [u64; 14] = [
+/// The operations of the add/sub, compare and logic tables (those these tests prove).
+const PROVED: [AluOp; 18] = {
+    use AluOp::*;
+    [Add, Sub, Slt, Sltu, Eq, Xor, Or, And, Addw, Subw, Min, Max, Minu, Maxu, MinW, MaxW, MinuW, MaxuW]
+};
+
+/// Operands at the edges: zero, one, all ones, the 16-, 32- and 48-bit limb boundaries,
+/// the 32- and 64-bit sign boundaries, and garbage above a small low half.
+const CORNERS: [u64; 20] = [
     0,
     1,
     2,
+    0x7fff,
+    0x8000,
+    0xffff,
+    0x1_0000,
+    0xffff_0000_ffff,
+    0x1_0000_0000_0000,
     0x7fff_ffff,
     0x8000_0000,
     0xffff_ffff,
@@ -54,7 +68,7 @@ fn rng() -> ChaCha8Rng {
 }
 
 /// Corner cases and random inputs for `op`: every pair of corners (shift amounts for
-/// shifts), equal operands, operands differing only in one limb, random values.
+/// shifts), equal operands, operands differing only in one 16-bit limb, random values.
 fn inputs(op: AluOp, rng: &mut ChaCha8Rng) -> Vec<(u64, u64)> {
     let is_shift = matches!(op, AluOp::Sll | AluOp::Srl | AluOp::Sra | AluOp::Sllw | AluOp::Srlw | AluOp::Sraw);
     let seconds: &[u64] = if is_shift { &SHIFTS } else { &CORNERS };
@@ -62,38 +76,42 @@ fn inputs(op: AluOp, rng: &mut ChaCha8Rng) -> Vec<(u64, u64)> {
     for _ in 0..40 {
         let a: u64 = rng.gen();
         let b: u64 = if is_shift { rng.gen_range(0..128) | (rng.gen::<u64>() << 7) } else { rng.gen() };
-        pairs.extend([(a, b), (a, a), (a, a ^ 1), (a, a ^ (1 << 40)), (a, a ^ (1 << 63)), (a, (a >> 32) << 32)]);
+        // Equal operands, operands differing in one limb (its low or top bit), and `b`
+        // equal to `a` above a random low part.
+        let [x1, x2, x3] = [1 << 20, 1 << 47, 1 << 63].map(|bit| a ^ bit);
+        let (low32, low48) = ((a >> 32) << 32 | (b & 0xffff_ffff), (a >> 48) << 48 | (b & 0xffff_ffff_ffff));
+        pairs.extend([(a, b), (a, a), (a, a ^ 1), (a, x1), (a, x2), (a, x3), (a, low32), (a, low48)]);
     }
     pairs
 }
 
-/// Every table of the tests: the ALU tables, then the bytes table.
-fn tables() -> Vec<Table> {
-    let mut tables: Vec<Table> = AluTable::all().into_iter().map(Table::Alu).collect();
-    tables.push(Table::Bytes(BytesTable));
-    tables
-}
-
-/// The traces of [`tables`] for `events`.
+/// The traces of the ALU tables (all four, as the proofs hold them) and the bytes table.
 fn witness(events: &[AluEvent]) -> Vec<RowMajorMatrix<Val>> {
-    let mut lookups = Lookups::default();
-    let mut traces = AluTable::traces(events, &mut lookups);
-    traces.push(lookups.trace());
-    traces
-}
-
-/// The statement playing the senders: it sends each tuple once.
-fn sends(tuples: impl IntoIterator<Item = [u64; 7]>) -> Vec<BusMessage<Val>> {
-    tuples.into_iter().map(|t| BusMessage::send(ALU, common::vals(&t))).collect()
+    alu::witness(&AluTable::all(), events)
 }
 
 /// Proves and verifies `events` (checking every constraint first).
 fn prove(events: &[AluEvent]) {
-    let (tables, traces) = (tables(), witness(events));
-    let boundary = sends(events.iter().map(AluEvent::tuple));
-    let unbalanced = bus_imbalance(&tables, &traces, &[], &boundary);
-    assert!(unbalanced.is_empty(), "unbalanced: {:?}", &unbalanced[..unbalanced.len().min(5)]);
-    prove_and_verify_checked(&tables, traces, boundary).unwrap();
+    alu::prove(&AluTable::all(), events)
+}
+
+#[test]
+fn the_docs_count_columns_and_interactions() {
+    // (table, width, interactions, LogUp columns, max constraint degree) as the module
+    // docs and `alu/mod.rs` state them.
+    let expected = [
+        (AluTable::AddSub, addsub::WIDTH, 21, 5, 3, 3),
+        (AluTable::Compare, compare::WIDTH, 31, 4, 3, 3),
+        (AluTable::Logic, logic::WIDTH, 28, 9, 5, 2),
+    ];
+    for (table, width, columns, interactions, logup_columns, degree) in expected {
+        let t = Table::Alu(table);
+        let analysis = TableAnalysis::of(&t, ziskjit_air::segment::PUBLIC_VALUES);
+        assert_eq!((width, t.width()), (columns, columns), "{table:?}");
+        assert_eq!(analysis.interactions.len(), interactions, "{table:?}");
+        assert_eq!(analysis.num_logup_columns(), logup_columns, "{table:?}");
+        assert_eq!(analysis.max_constraint_degree, degree, "{table:?}");
+    }
 }
 
 #[test]
@@ -195,7 +213,7 @@ fn eval_matches_the_interpreter() {
 fn every_operation_proves_on_corner_cases_and_random_inputs() {
     let mut rng = rng();
     let mut events = Vec::new();
-    for op in OPS {
+    for op in PROVED {
         events.extend(inputs(op, &mut rng).into_iter().map(|(a, b)| AluEvent::new(op, a, b)));
     }
     // Repeated events share a row (count > 1).
@@ -230,138 +248,69 @@ fn no_events_is_all_padding() {
 }
 
 // ---------------------------------------------------------------------------------
-// Forgeries: the statement sends a wrong tuple and the row receiving it is tampered to
-// match; the bytes table's counts are then fixed up for every lookup the bytes table
-// can serve (the forger's best effort). What remains must not verify.
+// Forgeries (`common::alu::forge`): the statement sends a wrong tuple and the row
+// receiving it is tampered to match; the bytes table's counts are then fixed up for
+// every lookup the bytes table can serve. What remains must not verify.
 
-/// What became of a forgery.
-struct Forgery {
-    /// Every constraint of the tampered witness holds.
-    constraints_hold: bool,
-    /// The lookups no bytes-table row can serve.
-    impossible: Vec<Unbalanced>,
-    verified: Result<(), String>,
-}
-
-/// `x` as a field element, signed.
-fn signed(x: i64) -> Val {
-    if x < 0 {
-        -Val::from_u64(x.unsigned_abs())
-    } else {
-        Val::from_u64(x as u64)
-    }
-}
-
-/// The row of `event` alone in its table.
-fn row_of(event: AluEvent) -> Vec<Val> {
-    let table = AluTable::all().into_iter().position(|t| t.computes(event.op)).unwrap();
-    let trace = &witness(&[event])[table];
-    trace.values[..trace.width].to_vec()
-}
-
-/// Proves `events` where the row of `events[0]` (row 0 of its table) is changed by
-/// `tamper` and the statement sends `forged` instead of that event's tuple.
-fn forge(events: &[AluEvent], forged: [u64; 7], tamper: impl FnOnce(&mut [Val])) -> Forgery {
-    let tables = tables();
-    let mut traces = witness(events);
-    let table = AluTable::all().into_iter().position(|t| t.computes(events[0].op)).unwrap();
-    let width = traces[table].width;
-    tamper(&mut traces[table].values[..width]);
-    let boundary = sends(std::iter::once(forged).chain(events[1..].iter().map(AluEvent::tuple)));
-
-    let bytes = traces.len() - 1;
-    let mut impossible = Vec::new();
-    for u in bus_imbalance(&tables, &traces, &[], &boundary) {
-        let servable = match u.bus {
-            RANGE16 => (u.values[0] < 1 << 16).then(|| (u.values[0] as usize, 0)),
-            LOGIC => {
-                let (a, b) = (u.values[0], u.values[1]);
-                (a < 256 && b < 256 && u.values[2..] == [a & b, a | b, a ^ b]).then(|| ((a * 256 + b) as usize, 2))
-            }
-            ALU => panic!("the tampered row does not receive the forged tuple: {u:?}"),
-            _ => None,
-        };
-        match servable {
-            Some((row, column)) => traces[bytes].values[row * 3 + column] += signed(u.count),
-            None => impossible.push(u),
-        }
-    }
-
-    let cfg = config();
-    let pk = setup(&cfg, &tables).unwrap();
-    let segment = SegmentWitness { traces: traces.clone(), public_values: vec![] };
-    let constraints_hold = check_witness(&cfg, &pk, &tables, 0, &segment).is_ok();
-    let verified = prove_and_verify(&tables, traces, boundary);
-    Forgery { constraints_hold, impossible, verified }
-}
-
-/// `event` with the result `c` (limbs given as field elements, possibly out of range).
-fn with_result(event: AluEvent, c_lo: u64, c_hi: u64) -> [u64; 7] {
-    let mut t = event.tuple();
-    t[5] = c_lo;
-    t[6] = c_hi;
-    t
-}
-
-/// Asserts the forgery breaks a constraint and does not verify.
-fn assert_breaks_a_constraint(f: Forgery) {
-    assert!(f.verified.is_err(), "a forgery verified");
-    assert!(!f.constraints_hold, "the tampered witness satisfies every constraint");
-}
-
-/// Asserts the forgery satisfies every constraint but needs the out-of-range lookups
-/// `(bus, values)`, and does not verify.
-fn assert_needs_impossible_lookups(f: Forgery, expected: &[(u32, Vec<u64>)]) {
-    assert!(f.constraints_hold, "the tampered witness should satisfy the constraints");
-    let got: Vec<(u32, Vec<u64>)> = f.impossible.iter().map(|u| (u.bus, u.values.clone())).collect();
-    assert_eq!(got, expected);
-    assert!(f.verified.is_err(), "a forgery verified");
+/// `common::alu::forge` over the ALU tables.
+fn forge(events: &[AluEvent], forged: [u64; 13], tamper: impl FnOnce(&mut [Val])) -> Forgery {
+    alu::forge(&AluTable::all(), events, forged, tamper)
 }
 
 /// A few honest events after the victim, so the tables are not only the victim.
 fn with_others(victim: AluEvent) -> Vec<AluEvent> {
-    let mut events = vec![victim];
-    events.extend(OPS.iter().map(|&op| AluEvent::new(op, 0x1234_5678_9abc_def0, 0x0fed_cba9_8765_4321)));
-    events
-}
-
-fn set(row: &mut [Val], column: usize, value: Val) {
-    row[column] = value;
+    alu::with_others(victim, &PROVED)
 }
 
 #[test]
 fn addsub_rejects_a_wrong_result_limb() {
-    let e = AluEvent::new(AluOp::Add, 0x5_0000_0005, 0x7_0000_0007);
-    for (limb, quarter) in [(0, addsub::C), (1, addsub::C + 2)] {
+    let e = AluEvent::new(AluOp::Add, 0x5_0005_0005_0005, 0x7_0007_0007_0007);
+    for limb in 0..4 {
         let mut forged = e.tuple();
-        forged[5 + limb] += 1;
-        assert_breaks_a_constraint(forge(&with_others(e), forged, |row| row[quarter] += Val::ONE));
+        forged[9 + limb] += 1;
+        assert_breaks_a_constraint(forge(&with_others(e), forged, |row| row[addsub::C + limb] += Val::ONE));
+    }
+    // The same for the W form's computed limbs (limbs 2 and 3 are the sign extension:
+    // `addsub_rejects_a_wrong_sign_extension`).
+    let e = AluEvent::new(AluOp::Subw, 5, 7);
+    for limb in 0..2 {
+        let mut forged = e.tuple();
+        forged[9 + limb] -= 1;
+        assert_breaks_a_constraint(forge(&with_others(e), forged, |row| row[addsub::C + limb] -= Val::ONE));
     }
 }
 
 #[test]
 fn addsub_rejects_a_non_canonical_limb() {
-    // 0xffffffff + 1 = (0, 1); claim (2^32, 0): the low limb's equation holds with
-    // carry 0, the high limb's too, but c1 = 2^16 has no range check.
-    let e = AluEvent::new(AluOp::Add, 0xffff_ffff, 1);
-    let forged = with_result(e, 1 << 32, 0);
-    let f = forge(&with_others(e), forged, |row| {
-        set(row, addsub::C + 1, Val::from_u64(1 << 16));
+    // 0xffff + 1 = (0, 1, 0, 0); claim (2^16, 0, 0, 0): limb 0's equation holds with
+    // carry0 = 0, limb 1's too, but c0 = 2^16 has no range check.
+    let e = AluEvent::new(AluOp::Add, 0xffff, 1);
+    let f = forge(&with_others(e), with_limbs(e, [1 << 16, 0, 0, 0]), |row| {
+        set(row, addsub::C, Val::from_u64(1 << 16));
+        set(row, addsub::C + 1, Val::ZERO);
         set(row, addsub::CARRY, Val::ZERO);
-        set(row, addsub::C + 2, Val::ZERO);
+    });
+    assert_needs_impossible_lookups(f, &[(RANGE16, vec![1 << 16])]);
+    // The same in the top limb, whose carry out is free: 2^63 + 2^63 = 0 claimed as
+    // (0, 0, 0, 2^16) with carry3 = 0.
+    let e = AluEvent::new(AluOp::Add, 1 << 63, 1 << 63);
+    let f = forge(&with_others(e), with_limbs(e, [0, 0, 0, 1 << 16]), |row| {
+        set(row, addsub::C + 3, Val::from_u64(1 << 16));
+        set(row, addsub::CARRY + 3, Val::ZERO);
     });
     assert_needs_impossible_lookups(f, &[(RANGE16, vec![1 << 16])]);
 }
 
 #[test]
 fn addsub_rejects_a_non_boolean_carry() {
-    // 1 + 2 with c_hi = 5: the high equation holds with carry1 = −5/2^32.
+    // 1 + 2 with c3 = 5: limb 3's equation holds with carry3 = −5/2^16.
     let e = AluEvent::new(AluOp::Add, 1, 2);
-    let carry = -Val::from_u64(5) * Val::from_u64(1 << 32).inverse();
-    let f = forge(&with_others(e), with_result(e, 3, 5), |row| {
-        set(row, addsub::C + 2, Val::from_u64(5));
-        set(row, addsub::CARRY + 1, carry);
+    let carry = -Val::from_u64(5) * Val::from_u64(1 << 16).inverse();
+    let f = forge(&with_others(e), with_limbs(e, [3, 0, 0, 5]), |row| {
+        set(row, addsub::C + 3, Val::from_u64(5));
+        set(row, addsub::CARRY + 3, carry);
     });
+    assert!(f.impossible.is_empty(), "{:?}", f.impossible);
     assert_breaks_a_constraint(f);
 }
 
@@ -370,37 +319,52 @@ fn addsub_rejects_a_wrong_sign_extension() {
     // addw 0x7fffffff + 1 = 0xffffffff_80000000; claim 0x80000000 (sign 0): the sign's
     // check c2 = 2·c1 = 2^16 is out of range.
     let e = AluEvent::new(AluOp::Addw, 0x7fff_ffff, 1);
-    let f = forge(&with_others(e), with_result(e, 0x8000_0000, 0), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [0, 0x8000, 0, 0]), |row| {
         set(row, addsub::SIGN, Val::ZERO);
         set(row, addsub::C + 2, Val::from_u64(1 << 16));
     });
     assert_needs_impossible_lookups(f, &[(RANGE16, vec![1 << 16])]);
+    // The other way: addw 0 + 1 = 1 claimed negative (sign 1): c2 = 2·0 − 2^16.
+    let e = AluEvent::new(AluOp::Addw, 0, 1);
+    let c2 = -Val::from_u64(1 << 16);
+    let f = forge(&with_others(e), with_limbs(e, [1, 0, 0xffff, 0xffff]), |row| {
+        set(row, addsub::SIGN, Val::ONE);
+        set(row, addsub::C + 2, c2);
+    });
+    assert_needs_impossible_lookups(f, &[(RANGE16, vec![c2.as_canonical_u64()])]);
 }
 
 #[test]
 fn compare_rejects_a_wrong_result() {
     let e = AluEvent::new(AluOp::Sltu, 5, 3);
-    assert_breaks_a_constraint(forge(&with_others(e), with_result(e, 1, 0), |row| set(row, compare::C, Val::ONE)));
+    assert_breaks_a_constraint(forge(&with_others(e), with_limbs(e, [1, 0, 0, 0]), |row| {
+        set(row, compare::C, Val::ONE)
+    }));
     // The same with the comparison flags turned around: D = 3 − 5 − 1 = −3 is out of range.
-    let minus3 = Val::ORDER_U64 - 3;
-    let f = forge(&with_others(e), with_result(e, 1, 0), |row| {
+    let minus3 = -Val::from_u64(3);
+    let f = forge(&with_others(e), with_limbs(e, [1, 0, 0, 0]), |row| {
         set(row, compare::C, Val::ONE);
         set(row, compare::LT, Val::ONE);
         set(row, compare::GT, Val::ZERO);
-        set(row, compare::D, Val::from_u64(minus3 & 0xffff));
-        set(row, compare::D + 1, Val::from_u64(minus3 >> 16));
+        set(row, compare::D, minus3);
     });
-    assert_needs_impossible_lookups(f, &[(RANGE16, vec![minus3 >> 16])]);
+    assert_needs_impossible_lookups(f, &[(RANGE16, vec![minus3.as_canonical_u64()])]);
     // Min: take b instead of a.
     let e = AluEvent::new(AluOp::Minu, 3, 5);
-    assert_breaks_a_constraint(forge(&with_others(e), with_result(e, 5, 0), |row| {
+    assert_breaks_a_constraint(forge(&with_others(e), with_limbs(e, [5, 0, 0, 0]), |row| {
         set(row, compare::TAKE_A, Val::ZERO);
         set(row, compare::C, Val::from_u64(5));
     }));
-    // Eq: claim the high limbs equal.
+    // MinW: a wrong sign extension of the chosen low word.
+    let e = AluEvent::new(AluOp::MinW, 0xffff_ffff, 5);
+    assert_breaks_a_constraint(forge(&with_others(e), with_limbs(e, [0xffff, 0xffff, 0, 0]), |row| {
+        set(row, compare::C + 2, Val::ZERO);
+        set(row, compare::C + 3, Val::ZERO);
+    }));
+    // Eq: claim the operands equal although limb 2 differs.
     let e = AluEvent::new(AluOp::Eq, 0x1_0000_0005, 5);
-    assert_breaks_a_constraint(forge(&with_others(e), with_result(e, 1, 0), |row| {
-        set(row, compare::PICK_HI, Val::ZERO);
+    assert_breaks_a_constraint(forge(&with_others(e), with_limbs(e, [1, 0, 0, 0]), |row| {
+        set(row, compare::Z + 2, Val::ZERO);
         set(row, compare::LT, Val::ZERO);
         set(row, compare::GT, Val::ZERO);
         set(row, compare::D, Val::ZERO);
@@ -409,30 +373,85 @@ fn compare_rejects_a_wrong_result() {
 }
 
 #[test]
+fn compare_rejects_a_lower_limb_choice() {
+    // sltu 2^32 < 1 is 0. Choosing limb 0 (0 < 1) instead of the top differing limb 2
+    // gives lt = 1 and D = 0, in range; only limb 2's equality constraint fails.
+    let e = AluEvent::new(AluOp::Sltu, 1 << 32, 1);
+    let f = forge(&with_others(e), with_limbs(e, [1, 0, 0, 0]), |row| {
+        set(row, compare::Z, Val::ONE);
+        set(row, compare::Z + 2, Val::ZERO);
+        set(row, compare::LT, Val::ONE);
+        set(row, compare::GT, Val::ZERO);
+        set(row, compare::D, Val::ZERO);
+        set(row, compare::C, Val::ONE);
+    });
+    assert!(f.impossible.is_empty(), "{:?}", f.impossible);
+    assert_breaks_a_constraint(f);
+}
+
+#[test]
+fn compare_rejects_two_chosen_limbs() {
+    // maxu(0x3_0007, 0x5_0007) is b. With z0 = z1 = 1 (limb 0 equal, so the equality
+    // constraints hold) and lt = gt = 1, GT = 1 takes a; only D = −2 is out of range.
+    let e = AluEvent::new(AluOp::Maxu, 0x3_0007, 0x5_0007);
+    let minus2 = -Val::TWO;
+    let f = forge(&with_others(e), with_limbs(e, [7, 3, 0, 0]), |row| {
+        set(row, compare::Z, Val::ONE);
+        set(row, compare::GT, Val::ONE);
+        set(row, compare::D, minus2);
+        set(row, compare::TAKE_A, Val::ONE);
+        set(row, compare::C + 1, Val::from_u64(3));
+    });
+    assert_needs_impossible_lookups(f, &[(RANGE16, vec![minus2.as_canonical_u64()])]);
+}
+
+#[test]
+fn compare_rejects_a_chosen_limb_that_does_not_differ() {
+    // eq 5 == 5 is 1; claim 0 with limb 0 chosen and lt = 1: x = y = 5 gives D = −1.
+    let e = AluEvent::new(AluOp::Eq, 5, 5);
+    let minus1 = -Val::ONE;
+    let f = forge(&with_others(e), with_limbs(e, [0, 0, 0, 0]), |row| {
+        set(row, compare::Z, Val::ONE);
+        set(row, compare::LT, Val::ONE);
+        set(row, compare::D, minus1);
+        set(row, compare::C, Val::ZERO);
+    });
+    assert_needs_impossible_lookups(f, &[(RANGE16, vec![minus1.as_canonical_u64()])]);
+}
+
+#[test]
 fn compare_rejects_a_forged_sign() {
-    // slt −1 < 0 is 1; claim sa = 0 (so the unsigned order, 0): the sign check's high
-    // half 2·0xffffffff >> 16 = 0x1ffff is out of range.
+    // slt −1 < 0 is 1; claim sa = 0 (so the unsigned order, 0): the sign check
+    // 2·0xffff − 0 = 0x1fffe is out of range.
     let e = AluEvent::new(AluOp::Slt, u64::MAX, 0);
-    let f = forge(&with_others(e), with_result(e, 0, 0), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [0, 0, 0, 0]), |row| {
+        set(row, compare::C, Val::ZERO);
+        set(row, compare::SA + 1, Val::ZERO);
+    });
+    assert_needs_impossible_lookups(f, &[(RANGE16, vec![0x1fffe])]);
+    // A forged top-limb column: ta = 0 instead of a3 = 0xffff.
+    let f = forge(&with_others(e), with_limbs(e, [0, 0, 0, 0]), |row| {
         set(row, compare::C, Val::ZERO);
         set(row, compare::SA, Val::ZERO);
-        set(row, compare::SA + 1, Val::from_u64(0xfffe));
-        set(row, compare::SA + 2, Val::from_u64(0x1ffff));
+        set(row, compare::SA + 1, Val::ZERO);
     });
-    assert_needs_impossible_lookups(f, &[(RANGE16, vec![0x1ffff])]);
+    assert!(f.impossible.is_empty(), "{:?}", f.impossible);
+    assert_breaks_a_constraint(f);
 }
 
 #[test]
 fn compare_rejects_a_non_boolean_limb_choice() {
-    // sltu 5 < 0 is 0. With pick_hi = 1 + 1/5, x − y = (1 − pick_hi)·5 = −1 and
-    // D = y − x − 1 = 0: everything but pick_hi's booleanity holds for lt = 1.
+    // sltu 5 < 0 is 0. With z0 = −1/5 and z1 = 6/5 (sum 1), x = 5·z0 = −1, y = 0 and
+    // D = y − x − 1 = 0: everything but the booleanity of z holds for lt = 1 (limb 0's
+    // and limb 1's equality constraints have the factor 1 − Σ = 0 resp. a1 = b1).
     let e = AluEvent::new(AluOp::Sltu, 5, 0);
-    let f = forge(&with_others(e), with_result(e, 1, 0), |row| {
-        set(row, compare::PICK_HI, Val::ONE + Val::from_u64(5).inverse());
+    let fifth = Val::from_u64(5).inverse();
+    let f = forge(&with_others(e), with_limbs(e, [1, 0, 0, 0]), |row| {
+        set(row, compare::Z, -fifth);
+        set(row, compare::Z + 1, Val::ONE + fifth);
         set(row, compare::LT, Val::ONE);
         set(row, compare::GT, Val::ZERO);
         set(row, compare::D, Val::ZERO);
-        set(row, compare::D + 1, Val::ZERO);
         set(row, compare::C, Val::ONE);
     });
     assert!(f.impossible.is_empty(), "{:?}", f.impossible);
@@ -442,7 +461,7 @@ fn compare_rejects_a_non_boolean_limb_choice() {
 #[test]
 fn logic_rejects_a_wrong_byte() {
     let e = AluEvent::new(AluOp::And, 0xf0, 0x3c);
-    let f = forge(&with_others(e), with_result(e, 0x31, 0), |row| set(row, logic::R, Val::from_u64(0x31)));
+    let f = forge(&with_others(e), with_limbs(e, [0x31, 0, 0, 0]), |row| set(row, logic::R, Val::from_u64(0x31)));
     let (or, xor) = (0xf0 + 0x3c - 0x31, 0xf0 + 0x3c - 2 * 0x31);
     assert_needs_impossible_lookups(f, &[(LOGIC, vec![0xf0, 0x3c, 0x31, or, xor])]);
 }
@@ -450,87 +469,12 @@ fn logic_rejects_a_wrong_byte() {
 #[test]
 fn logic_rejects_a_non_canonical_operand() {
     // or 0x100 | 0x100 with a's bytes (256, 0): byte 0 gives 256 | 0 = 256, byte 1
-    // 0 | 1 = 1, so c = 256 + 256 = 0x200.
+    // 0 | 1 = 1, so c0 = 256 + 256 = 0x200.
     let e = AluEvent::new(AluOp::Or, 0x100, 0x100);
-    let f = forge(&with_others(e), with_result(e, 0x200, 0), |row| {
+    let f = forge(&with_others(e), with_limbs(e, [0x200, 0, 0, 0]), |row| {
         set(row, logic::A, Val::from_u64(256));
         set(row, logic::A + 1, Val::ZERO);
         set(row, logic::R + 1, Val::ZERO);
     });
     assert_needs_impossible_lookups(f, &[(LOGIC, vec![256, 0, 0, 256, 256])]);
-}
-
-#[test]
-fn shift_rejects_a_wrong_result() {
-    let e = AluEvent::new(AluOp::Sll, 1, 4);
-    assert_breaks_a_constraint(forge(&with_others(e), with_result(e, 17, 0), |row| {
-        set(row, shift::C, Val::from_u64(17))
-    }));
-}
-
-#[test]
-fn shift_rejects_a_product_split_past_the_modulus() {
-    // sll 1 by 0: a_lo·m = 1 = 2 + 2^32·(2^32 − 1) − p, so X = (2, 2^32 − 1) satisfies
-    // the product equation with halves in range; c = (2, 2^32 − 1). Only the guard
-    // rejects it.
-    let e = AluEvent::new(AluOp::Sll, 1, 0);
-    let f = forge(&with_others(e), with_result(e, 2, 0xffff_ffff), |row| {
-        set(row, shift::X, Val::from_u64(2));
-        set(row, shift::X + 2, Val::from_u64(0xffff));
-        set(row, shift::X + 3, Val::from_u64(0xffff));
-        set(row, shift::GUARD, Val::ZERO);
-        set(row, shift::C, Val::from_u64(2));
-        set(row, shift::C + 1, Val::from_u64(0xffff_ffff));
-    });
-    assert!(f.impossible.is_empty(), "{:?}", f.impossible);
-    assert_breaks_a_constraint(f);
-}
-
-#[test]
-fn shift_rejects_a_forged_shift_amount() {
-    // srl 0x100 by 1, claimed as the row of a shift by 2 whose b_lo = 1 = 2 + 64·q:
-    // q = −1/64 is out of range.
-    let e = AluEvent::new(AluOp::Srl, 0x100, 1);
-    let q = -Val::from_u64(64).inverse();
-    let f = forge(&with_others(e), with_result(e, 0x40, 0), |row| {
-        row.copy_from_slice(&row_of(AluEvent::new(AluOp::Srl, 0x100, 2)));
-        set(row, shift::B, Val::ONE);
-        set(row, shift::REST, q);
-    });
-    assert_needs_impossible_lookups(f, &[(RANGE16, vec![q.as_canonical_u64()])]);
-}
-
-#[test]
-fn shift_rejects_a_non_boolean_bit() {
-    // sll 1 by 2 with the amount's bits (2, 0): the decomposition still sums to 2, but
-    // the power becomes 3.
-    let e = AluEvent::new(AluOp::Sll, 1, 2);
-    let f = forge(&with_others(e), with_result(e, 3, 0), |row| {
-        row.copy_from_slice(&row_of(AluEvent::new(AluOp::Sll, 1, 0)));
-        set(row, shift::B, Val::TWO);
-        set(row, shift::BITS, Val::TWO);
-        set(row, shift::P1, Val::from_u64(3));
-        set(row, shift::POW, Val::from_u64(3));
-        set(row, shift::MUL, Val::from_u64(3));
-        set(row, shift::X, Val::from_u64(3));
-        set(row, shift::C, Val::from_u64(3));
-    });
-    assert!(f.impossible.is_empty(), "{:?}", f.impossible);
-    assert_breaks_a_constraint(f);
-}
-
-#[test]
-fn shift_rejects_a_forged_sign() {
-    // sra 2^63 by 63 is all ones; with sign = 0 it would be 1, but the sign's check
-    // 2·0x80000000 = 2^32 has the high half 2^16.
-    let e = AluEvent::new(AluOp::Sra, 1 << 63, 63);
-    let f = forge(&with_others(e), with_result(e, 1, 0), |row| {
-        set(row, shift::SIGN, Val::ZERO);
-        set(row, shift::SIGN + 1, Val::ZERO);
-        set(row, shift::SIGN + 2, Val::from_u64(1 << 16));
-        set(row, shift::R, Val::ONE);
-        set(row, shift::C, Val::ONE);
-        set(row, shift::C + 1, Val::ZERO);
-    });
-    assert_needs_impossible_lookups(f, &[(RANGE16, vec![1 << 16])]);
 }

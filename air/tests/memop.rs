@@ -5,13 +5,15 @@
 
 mod common;
 
-use common::{imbalance, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
+use common::{imbalance, memop, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeSet, HashMap};
-use ziskjit_air::bus::{cell, limbs, AluEvent, AluOp, MemKind, MemOp, ALU, BYTE_PAIR, MEMOP, MEMORY, RANGE16};
+use ziskjit_air::bus::{
+    cell, from_limbs, limbs, AluEvent, AluOp, MemKind, MemOp, ALU, BYTE_PAIR, MEMOP, MEMORY, RANGE16,
+};
 use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::gadgets::{CellSpan, MemoryTracker};
 use ziskjit_air::memop::{MemOpBuilder, MemOpTable};
@@ -131,8 +133,9 @@ struct Event {
 struct Run {
     trace: RowMajorMatrix<Val>,
     lookups: Lookups,
-    /// The MEMOP tuples main sends, one per row.
-    memops: Vec<[u64; 7]>,
+    /// The MEMOP tuples main sends, one per row: `(clk, op, addr0, addr1, d0..d3,
+    /// r0..r3)` (the segment number is added by `common::in_segment`).
+    memops: Vec<[u64; 12]>,
     alu: Vec<AluEvent>,
     spans: Vec<CellSpan>,
 }
@@ -152,14 +155,18 @@ fn run_with(events: &[Event], import: &dyn Fn(u64) -> u64) -> Run {
         (cpu.regs[1], cpu.regs[2], cpu.regs[3]) = (0, e.addr, e.data);
         step(&mut cpu, &inst, &mut memory).unwrap();
         assert_eq!(result, cpu.regs[1], "step {clk}: {e:x?}");
-        let ([d0, d1], [r0, r1]) = (limbs(e.data), limbs(result));
-        memops.push([clk, e.op.id(), e.addr, d0, d1, r0, r1]);
+        memops.push(memop(clk, e.op, e.addr, e.data, result));
     }
     for (&word, &value) in &memory.words {
         assert_eq!(tracker.peek(word), value, "word {word:#x}");
     }
-    assert_eq!(tracker.peek(cell::RESERVATION), cpu.reservation.map_or(0, |a| a + 1));
+    assert_eq!(tracker.peek(cell::RESERVATION), cpu.reservation.map_or(0, |a| a / 4 + 1));
     Run { trace: builder.trace(), lookups, memops, alu, spans: tracker.spans() }
+}
+
+/// The result a MEMOP tuple claims.
+fn claimed(memop: &[u64; 12]) -> u64 {
+    from_limbs(memop[8..12].try_into().unwrap())
 }
 
 fn execute(events: &[Event]) -> Run {
@@ -213,9 +220,9 @@ impl Run {
 
     /// Sets the result columns of `row` and the result main claims to `value`.
     fn claim_result(&mut self, row: usize, value: u64) {
-        for (half, limb) in limbs(value).into_iter().enumerate() {
-            *self.cell(row, "result", half) = Val::from_u64(limb);
-            self.memops[row][5 + half] = limb;
+        for (l, limb) in limbs(value).into_iter().enumerate() {
+            *self.cell(row, "result", l) = Val::from_u64(limb);
+            self.memops[row][8 + l] = limb;
         }
     }
 
@@ -245,9 +252,7 @@ impl Run {
             if MemKind::ALL.iter().map(|&k| kind(self, k)).sum::<u64>() == 0 {
                 continue;
             }
-            for i in 0..2 {
-                range16(&mut lookups, self.get(row, "w", i));
-            }
+            range16(&mut lookups, self.get(row, "w0", 0));
             for name in ["b", "x"] {
                 let bytes = MemOpTable::columns(name).unwrap().len();
                 for i in (0..bytes).step_by(2) {
@@ -344,11 +349,11 @@ fn random_memory_instructions_prove_and_match_the_interpreter() {
     assert_eq!(ops.len(), 33, "every MemOp");
     let spanning = events.iter().filter(|e| e.addr % 8 + describe(e.op).1 > 8).count();
     assert!(spanning > 20, "{spanning} accesses span two words");
-    let is = |m: &[u64; 7], ops: &[MemOp]| ops.iter().any(|op| op.id() == m[1]);
-    let sc = |result| run.memops.iter().filter(|m| is(m, &[MemOp::ScW, MemOp::ScD]) && m[5] == result).count();
+    let is = |m: &[u64; 12], ops: &[MemOp]| ops.iter().any(|op| op.id() == m[1]);
+    let sc = |result| run.memops.iter().filter(|m| is(m, &[MemOp::ScW, MemOp::ScD]) && claimed(m) == result).count();
     assert!(sc(0) >= 3 && sc(1) >= 7, "SC successes {} failures {}", sc(0), sc(1));
     let narrow_loads = [MemOp::Lb, MemOp::Lh, MemOp::Lw];
-    let negative_loads = run.memops.iter().filter(|m| is(m, &narrow_loads) && m[6] == 0xffff_ffff).count();
+    let negative_loads = run.memops.iter().filter(|m| is(m, &narrow_loads) && m[10..12] == [0xffff; 2]).count();
     assert!(negative_loads > 10, "{negative_loads} sign-extended negative loads");
 
     assert_eq!(run.prove(true), Ok(()));
@@ -363,14 +368,14 @@ fn single(event: Event) -> (Run, usize) {
 fn wrong_loaded_result_is_rejected() {
     // Main claims another value than memory holds (the result column agrees with it).
     let (mut run, row) = single(Event { op: MemOp::Lbu, addr: 0x203, data: 0 });
-    let byte = run.memops[row][5];
+    let byte = claimed(&run.memops[row]);
     run.claim_result(row, byte ^ 1);
     run.assert_rejected("wrong loaded byte", Catch::Constraint);
 
     // The other sign extension, with `sgn` flipped to match: the sign check fails.
     let (mut run, row) = single(Event { op: MemOp::Lh, addr: 0x207, data: 0 });
-    let [lo, hi] = [run.memops[row][5], run.memops[row][6]];
-    run.claim_result(row, (hi ^ 0xffff_ffff) << 32 | lo ^ 0xffff_0000);
+    let result = claimed(&run.memops[row]);
+    run.claim_result(row, result ^ 0xffff_ffff_ffff_0000);
     let sgn = run.get(row, "sgn", 0);
     *run.cell(row, "sgn", 0) = Val::from_u64(sgn ^ 1);
     run.assert_rejected("wrong sign extension", Catch::Bus(BYTE_PAIR));
@@ -384,9 +389,9 @@ fn non_boolean_sign_is_rejected() {
     let sgn = *run.cell(row, "top", 0) * Val::from_u64(128).inverse();
     let change = sgn - *run.cell(row, "sgn", 0);
     *run.cell(row, "sgn", 0) = sgn;
-    for (half, fill) in [0xffff_ff00, 0xffff_ffff].into_iter().enumerate() {
-        *run.cell(row, "result", half) += change * Val::from_u64(fill);
-        run.memops[row][5 + half] = run.get(row, "result", half);
+    for (l, fill) in limbs(0xffff_ffff_ffff_ff00).into_iter().enumerate() {
+        *run.cell(row, "result", l) += change * Val::from_u64(fill);
+        run.memops[row][8 + l] = run.get(row, "result", l);
     }
     run.assert_rejected("non-boolean sign", Catch::Constraint);
 }
@@ -436,7 +441,7 @@ fn wrong_old_word_is_rejected() {
     let (mut run, row) = single(Event { op: MemOp::Lbu, addr, data: 0 });
     run.add(row, "b", 3, 256);
     run.add(row, "b", 4, -1);
-    let byte = run.memops[row][5];
+    let byte = claimed(&run.memops[row]);
     run.claim_result(row, byte + 256);
     run.assert_rejected("old byte out of range", Catch::Bus(BYTE_PAIR));
 }
@@ -447,7 +452,7 @@ fn sc_without_reservation_claimed_successful_is_rejected() {
     // value, so nothing but the reservation check can tell.
     let addr = 0x600;
     let (mut run, row) = single(Event { op: MemOp::ScD, addr, data: initial(cell::word(addr)) });
-    assert_eq!(run.memops[row][5], 1, "the SC fails");
+    assert_eq!(claimed(&run.memops[row]), 1, "the SC fails");
     run.claim_result(row, 0);
     *run.cell(row, "success", 0) = Val::ONE;
     *run.cell(row, "aux", 0) = Val::ZERO;
@@ -457,11 +462,30 @@ fn sc_without_reservation_claimed_successful_is_rejected() {
     let data = initial(cell::word(addr));
     let events = [Event { op: MemOp::LrW, addr: addr + 8, data: 0 }, Event { op: MemOp::ScW, addr, data }];
     let mut run = execute(&events);
-    assert_eq!(run.memops[1][5], 1, "the SC fails");
+    assert_eq!(claimed(&run.memops[1]), 1, "the SC fails");
     run.claim_result(1, 0);
     *run.cell(1, "success", 0) = Val::ONE;
     *run.cell(1, "aux", 0) = Val::ZERO;
     run.assert_rejected("SC success with another reservation", Catch::Constraint);
+
+    // The same after an LR.W of the neighbouring word half (`addr/4` one apart: the
+    // offset-4 flag counts in the reservation).
+    let events = [Event { op: MemOp::LrW, addr: addr + 4, data: 0 }, Event { op: MemOp::ScW, addr, data }];
+    let mut run = execute(&events);
+    assert_eq!(*run.last(cell::RESERVATION), 0, "the SC clears the reservation");
+    assert_eq!(claimed(&run.memops[1]), 1, "the SC fails");
+    run.claim_result(1, 0);
+    *run.cell(1, "success", 0) = Val::ONE;
+    *run.cell(1, "aux", 0) = Val::ZERO;
+    run.assert_rejected("SC success with the neighbouring reservation", Catch::Constraint);
+
+    // No LR, and the row claims the reservation `addr/4 + 1` was there: the token it
+    // receives is not the reservation cell's (which holds 0).
+    let (mut run, row) = single(Event { op: MemOp::ScD, addr, data: initial(cell::word(addr)) });
+    run.claim_result(row, 0);
+    *run.cell(row, "success", 0) = Val::ONE;
+    *run.cell(row, "resv", 0) = Val::from_u64(addr / 4 + 1);
+    run.assert_rejected("SC with a forged reservation", Catch::Bus(MEMORY));
 
     // A failed SC (result 1) that writes its data all the same.
     let data = 0x0102_0304_0506_0708;
@@ -487,38 +511,40 @@ fn wrong_amo_result_is_rejected() {
     *word = word.wrapping_add_signed(delta);
     run.assert_rejected("forged AMO value", Catch::Bus(ALU));
 
-    // A `.D` AMO whose ALU message's high limb is not the value it stores.
-    let (mut run, row) = single(Event { op: MemOp::AmoMinuD, addr, data: 0 });
-    run.add(row, "aux", 0, 1);
-    run.alu[0].c += 1 << 32;
-    run.assert_rejected("AMO high limb", Catch::Constraint);
+    // A `.D` AMO whose ALU message's limb 2 or 3 is not the value it stores (the ALU
+    // agreeing with the message).
+    for l in 0..2 {
+        let (mut run, row) = single(Event { op: MemOp::AmoMinuD, addr, data: 0 });
+        assert_eq!(run.alu[0].c, 0);
+        run.add(row, "aux", l, 1);
+        run.alu[0].c += 1 << (32 + 16 * l);
+        run.assert_rejected("AMO high limb", Catch::Constraint);
+    }
+
+    // A `.W` AMO's upper result limbs (not stored) are the ALU's: forged, no receiver.
+    let (mut run, row) = single(Event { op: MemOp::AmoAddW, addr, data: 5 });
+    run.add(row, "aux", 1, 1);
+    run.assert_rejected("AMO.W upper limb", Catch::Bus(ALU));
 
     // A wrong old value returned by an AMO.
     let (mut run, row) = single(Event { op: MemOp::AmoSwapW, addr: addr + 4, data: 9 });
-    let result = run.memops[row][5] | run.memops[row][6] << 32;
+    let result = claimed(&run.memops[row]);
     run.claim_result(row, result ^ 1);
     run.assert_rejected("AMO old value", Catch::Constraint);
 }
 
 #[test]
 fn forged_offset_is_rejected() {
-    // A load at offset 3 claimed at offset 0, returning byte 0: the word index
-    // `(addr − 0)/8` is no integer, so its low half (in the field) is out of range.
+    // A load at offset 3 claimed at offset 0, returning byte 0: `w0 = (addr0 − 0)/8`
+    // is no integer, so in the field it is out of range.
     let addr = 0x803;
     let (mut run, row) = single(Event { op: MemOp::Lbu, addr, data: 0 });
     *run.cell(row, "s", 3) = Val::ZERO;
     *run.cell(row, "s", 0) = Val::ONE;
-    let w_hi = *run.cell(row, "w", 1);
-    *run.cell(row, "w", 0) = Val::from_u64(addr) * Val::from_u64(8).inverse() - w_hi * Val::from_u64(1 << 16);
+    *run.cell(row, "w0", 0) = Val::from_u64(addr) * Val::from_u64(8).inverse();
     let byte = run.get(row, "b", 0);
     run.claim_result(row, byte);
     run.assert_rejected("forged offset", Catch::Bus(RANGE16));
-
-    // The word index in halves that sum right but are not 16-bit: `w_lo + 2^16, w_hi − 1`.
-    let (mut run, row) = single(Event { op: MemOp::Ld, addr: 0x10_0000, data: 0 });
-    run.add(row, "w", 0, 1 << 16);
-    run.add(row, "w", 1, -1);
-    run.assert_rejected("word halves out of range", Catch::Bus(RANGE16));
 
     // A misaligned LR.W (the VM faults) with its true offset: the alignment constraint.
     // Forged from an aligned one two bytes lower, every other column made consistent.
@@ -531,8 +557,49 @@ fn forged_offset_is_rejected() {
     run.claim_result(row, word as u32 as i32 as i64 as u64);
     *run.cell(row, "top", 0) = Val::from_u64(bytes[3]);
     *run.cell(row, "sgn", 0) = Val::from_u64(bytes[3] >> 7);
-    *run.last(cell::RESERVATION) = 0x903;
+    // The reservation the row sets, `2w + s_4 + 1`, is still the aligned LR's.
+    assert_eq!(*run.last(cell::RESERVATION), 0x900 / 4 + 1);
     run.assert_rejected("misaligned LR", Catch::Constraint);
+}
+
+#[test]
+fn forged_address_split_is_rejected() {
+    // The same word (`w = w0 + 2^13·addr1`) with `2^13` moved from main's `addr1` into
+    // `w0` (`w0 ≥ 2^13`, still 16-bit): the row receives `addr0 = 8·w0 + o ≥ 2^16`,
+    // which is not main's `addr0` (no wrap: `8·w0 + o < 2^19 + 8`).
+    let (mut run, row) = single(Event { op: MemOp::Ld, addr: 0x10_0003, data: 0 });
+    assert_eq!((run.get(row, "w0", 0), run.get(row, "addr1", 0)), (0, 0x10));
+    run.add(row, "w0", 0, 1 << 13);
+    run.add(row, "addr1", 0, -1);
+    run.assert_rejected("w0 past 2^13", Catch::Bus(MEMOP));
+
+    // Moved further, `w0 + 2^16` and `addr1 − 8`: `w0` itself is out of range.
+    let (mut run, row) = single(Event { op: MemOp::Ld, addr: 0x10_0003, data: 0 });
+    run.add(row, "w0", 0, 1 << 16);
+    run.add(row, "addr1", 0, -8);
+    run.assert_rejected("w0 past 2^16", Catch::Bus(RANGE16));
+}
+
+#[test]
+fn limbs_split_past_16_bits_are_rejected() {
+    // A loaded value with limbs 0 and 1 split differently (`r0 + 2^16, r1 − 1`, the
+    // same 32-bit sum), main and the result columns agreeing: each result limb is
+    // pinned to its two bytes.
+    let (mut run, row) = single(Event { op: MemOp::Ld, addr: 0x1003, data: 0 });
+    assert_ne!(run.memops[row][9], 0);
+    for (l, delta) in [(0, 1 << 16), (1, -1)] {
+        run.add(row, "result", l, delta);
+        run.memops[row][8 + l] = run.get(row, "result", l);
+    }
+    run.assert_rejected("result limb past 2^16", Catch::Constraint);
+
+    // A stored value split the same way: each data limb is pinned to its two `x` bytes.
+    let (mut run, row) = single(Event { op: MemOp::Sw, addr: 0x1006, data: 0x1234_5678 });
+    for (l, delta) in [(0, 1 << 16), (1, -1)] {
+        run.add(row, "data", l, delta);
+        run.memops[row][4 + l] = run.get(row, "data", l);
+    }
+    run.assert_rejected("data limb past 2^16", Catch::Constraint);
 }
 
 #[test]
@@ -572,7 +639,7 @@ fn forged_op_flags_are_rejected() {
     // the result changed to match): the id is `lwu`'s, not the `lw` main sends.
     let (mut run, row) = single(Event { op: MemOp::Lw, addr: 0x11c, data: 0 });
     assert_eq!(run.get(row, "sgn", 0), 1, "a negative word");
-    let result = run.memops[row][5];
+    let result = claimed(&run.memops[row]) & 0xffff_ffff;
     *run.cell(row, "kind", MemKind::Load.index()) = Val::ZERO;
     *run.cell(row, "kind", MemKind::LoadU.index()) = Val::ONE;
     *run.cell(row, "top", 0) = Val::ZERO;

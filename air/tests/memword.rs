@@ -4,13 +4,13 @@
 
 mod common;
 
-use common::{imbalance, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
+use common::{imbalance, memop, memory_boundary, prove_and_verify, prove_and_verify_checked, vals};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
-use ziskjit_air::bus::{cell, limbs, MemOp, MEMOP, MEMORY, RANGE16};
+use ziskjit_air::bus::{addr_limbs, cell, MemOp, MEMOP, MEMORY, RANGE16};
 use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::gadgets::{CellSpan, MemoryTracker};
 use ziskjit_air::memword::{MemWordBuilder, MemWordTable};
@@ -55,8 +55,9 @@ impl Bus for Words {
 struct Run {
     trace: RowMajorMatrix<Val>,
     lookups: Lookups,
-    /// The MEMOP tuples main sends, one per row.
-    memops: Vec<[u64; 7]>,
+    /// The MEMOP tuples main sends, one per row: `(clk, op, addr0, addr1, d0..d3,
+    /// r0..r3)`.
+    memops: Vec<[u64; 12]>,
     spans: Vec<CellSpan>,
 }
 
@@ -78,8 +79,7 @@ fn execute(events: &[(MemOp, u64, u64)]) -> Run {
         (cpu.regs[1], cpu.regs[2], cpu.regs[3]) = (0, addr, data);
         step(&mut cpu, &inst, &mut memory).unwrap();
         assert_eq!(result, cpu.regs[1], "step {clk}: {op:?} at {addr:#x}");
-        let ([d0, d1], [r0, r1]) = (limbs(data), limbs(result));
-        memops.push([clk, op.id(), addr, d0, d1, r0, r1]);
+        memops.push(memop(clk, op, addr, data, result));
     }
     for (&word, &value) in &memory.0 {
         assert_eq!(tracker.peek(word), value, "word {word:#x}");
@@ -113,7 +113,7 @@ impl Run {
         for row in 0..self.trace.values.len() / width() {
             let real = (*self.cell(row, "load", 0) + *self.cell(row, "store", 0)).as_canonical_u64();
             for _ in 0..real {
-                for (name, i) in [("w", 0), ("w", 1), ("access", 1), ("access", 2)] {
+                for (name, i) in [("w0", 0), ("access", 1), ("access", 2)] {
                     let v = self.cell(row, name, i).as_canonical_u64();
                     if v < 1 << 16 {
                         lookups.range16(v);
@@ -166,13 +166,36 @@ fn pair() -> Run {
 fn wrong_loaded_value_is_rejected() {
     // Main claims another value than the word holds.
     let mut run = pair();
-    run.memops[1][6] ^= 1;
+    run.memops[1][8] ^= 1;
     run.assert_rejected("wrong loaded value", Some(MEMOP));
     // The row agrees with main by claiming another previous value: the token differs.
     let mut run = pair();
-    run.memops[2][5] ^= 1 << 31;
-    *run.cell(2, "prev", 0) = Val::from_u64(run.memops[2][5]);
+    run.memops[2][9] ^= 1 << 15;
+    *run.cell(2, "prev", 1) = Val::from_u64(run.memops[2][9]);
     run.assert_rejected("forged previous value", Some(MEMORY));
+}
+
+#[test]
+fn limbs_split_past_16_bits_are_rejected() {
+    // A loaded value whose limbs 0 and 1 are split differently (`r0 + 2^16, r1 − 1`,
+    // the same 32-bit sum), main and the row agreeing: the token holds the true limbs.
+    let mut run = pair();
+    assert_ne!(run.memops[2][9], 0);
+    run.memops[2][8] += 1 << 16;
+    run.memops[2][9] -= 1;
+    for i in 0..2 {
+        *run.cell(2, "prev", i) = Val::from_u64(run.memops[2][8 + i]);
+    }
+    run.assert_rejected("result limb past 2^16", Some(MEMORY));
+    // A stored value split the same way: the token it leaves is not the value's limbs.
+    let mut run = pair();
+    assert_ne!(run.memops[0][5], 0);
+    run.memops[0][4] += 1 << 16;
+    run.memops[0][5] -= 1;
+    for i in 0..2 {
+        *run.cell(0, "data", i) = Val::from_u64(run.memops[0][4 + i]);
+    }
+    run.assert_rejected("data limb past 2^16", Some(MEMORY));
 }
 
 #[test]
@@ -191,14 +214,27 @@ fn wrong_stored_value_is_rejected() {
 
 #[test]
 fn misaligned_address_is_rejected() {
-    // Main's `ld` at 0x3008 + 4: the row solves `8·w = addr` in the field, which puts
-    // `w_hi` out of range.
+    // Main's `ld` at 0x3008 + 4: the row solves `8·w0 = addr0` in the field, which puts
+    // `w0` out of range.
     let mut run = pair();
     run.memops[2][2] += 4;
-    let w_lo = *run.cell(2, "w", 0);
-    let w = Val::from_u64(0x3008 + 4) * Val::from_u64(8).inverse();
-    *run.cell(2, "w", 1) = (w - w_lo) * Val::from_u64(1 << 16).inverse();
+    *run.cell(2, "w0", 0) = Val::from_u64(0x3008 + 4) * Val::from_u64(8).inverse();
     run.assert_rejected("misaligned ld", Some(RANGE16));
+}
+
+#[test]
+fn forged_address_split_is_rejected() {
+    // Main's `ld` at 0x3008 served from the word at 0x1_3008 by moving `2^13` from the
+    // word's high part into `w0` (`w0 ≥ 2^13`, still 16-bit): the word index
+    // `w0 + 2^13·addr1` is that word's, but the row receives `addr0 = 8·w0 ≥ 2^16`,
+    // which no multiple of `p` brings back to main's `addr0`.
+    let mut run = execute(&[(MemOp::Ld, 0x1_3008, 0)]);
+    assert_eq!(imbalance(&Run::tables(), &run.traces(), &run.boundary()), vec![]);
+    run.memops[0][2..4].copy_from_slice(&addr_limbs(0x3008));
+    *run.cell(0, "addr1", 0) = Val::ZERO;
+    *run.cell(0, "w0", 0) += Val::from_u64(1 << 13);
+    assert_eq!(run.cell(0, "w0", 0).as_canonical_u64(), 0x3008 / 8 + (1 << 13));
+    run.assert_rejected("w0 past 2^13", Some(MEMOP));
 }
 
 #[test]

@@ -1,19 +1,19 @@
 //! The mul/div tables: `AluOp::eval` against the interpreter for the M extension; every
 //! op with random and corner-case operands proved and verified; forged rows (a wrong
 //! result, `r ≥ |b|`, a remainder of the wrong sign, a misread sign, a quotient other
-//! than all ones for `b = 0`, non-canonical limbs, non-boolean flags) rejected.
+//! than all ones for `b = 0`, non-canonical limbs and bytes, a carry past its byte pair,
+//! non-boolean flags) rejected.
 
 mod common;
 
 use common::{prove_and_verify, prove_and_verify_checked, vals};
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use ziskjit_air::bus::{AluEvent, AluOp, ALU, BYTE_PAIR, RANGE16};
+use ziskjit_air::bus::{from_limbs, AluEvent, AluOp, ALU, BYTE_PAIR, RANGE16};
 use ziskjit_air::bytes::{BytesTable, Lookups};
-use ziskjit_air::debug::bus_imbalance;
 use ziskjit_air::muldiv::{MulDivTable, Reading};
 use ziskjit_air::table::Table;
 use ziskjit_air::Val;
@@ -210,7 +210,6 @@ impl Row {
 
     /// The value of a cell of the honest or forged row.
     fn cell(&self, group: &str, index: usize) -> u64 {
-        use p3_field::PrimeField64;
         self.values()[self.table().columns(group).unwrap().start + index].as_canonical_u64()
     }
 }
@@ -218,7 +217,7 @@ impl Row {
 /// What a set of rows does: the tuples it receives on the ALU bus, whether its
 /// constraints hold, the lookups no bytes-table row can take, and whether it proves.
 struct Outcome {
-    received: Vec<[u64; 7]>,
+    received: Vec<[u64; 13]>,
     constraints: Result<(), String>,
     out_of_range: Vec<(BusId, Vec<u64>)>,
     proof: Result<(), String>,
@@ -239,7 +238,7 @@ fn prove_rows(rows: &[Row]) -> Outcome {
     let muldiv: Vec<Table> = md.into_iter().map(Table::MulDiv).collect();
     let mut lookups = Lookups::default();
     let (mut received, mut boundary, mut out_of_range) = (Vec::new(), Vec::new(), Vec::new());
-    for u in bus_imbalance(&muldiv, &traces, &[], &[]) {
+    for u in common::imbalance(&muldiv, &traces, &[]) {
         let v = &u.values;
         match u.bus {
             RANGE16 if v[0] < 1 << 16 => (0..u.count).for_each(|_| lookups.range16(v[0])),
@@ -255,14 +254,14 @@ fn prove_rows(rows: &[Row]) -> Outcome {
     let tables = tables();
     let config = common::config();
     let pk = setup(&config, &tables).unwrap();
-    let witness = SegmentWitness { traces: traces.clone(), public_values: vec![] };
+    let witness = SegmentWitness { traces: traces.clone(), public_values: common::segment_values(&pk) };
     let constraints = check_witness(&config, &pk, &tables, 0, &witness).map_err(|e| e.to_string());
     let proof = prove_and_verify(&tables, traces, boundary);
     Outcome { received, constraints, out_of_range, proof }
 }
 
-/// The tuple of `op(a, b) = c`.
-fn tuple(op: AluOp, a: u64, b: u64, c: u64) -> [u64; 7] {
+/// The tuple of `op(a, b) = c`, without the segment number.
+fn tuple(op: AluOp, a: u64, b: u64, c: u64) -> [u64; 13] {
     AluEvent { op, a, b, c }.tuple()
 }
 
@@ -277,7 +276,7 @@ enum Why {
 
 /// `row`, among honest rows, does not prove, rejected by `why`; if `forged` is given,
 /// the row receives it, a tuple with a wrong result (so the row is an attack).
-fn rejects(row: Row, forged: Option<[u64; 7]>, why: Why) {
+fn rejects(row: Row, forged: Option<[u64; 13]>, why: Why) {
     let what = format!("{:?}({:#x}, {:#x})", row.op, row.a, row.b);
     let mut rows = honest();
     rows.push(row);
@@ -285,8 +284,8 @@ fn rejects(row: Row, forged: Option<[u64; 7]>, why: Why) {
     if let Some(forged) = forged {
         let received = &outcome.received;
         assert!(received.contains(&forged), "{what}: receives {received:?}, not {forged:?}");
-        let [op, a_lo, a_hi, b_lo, b_hi, ..] = forged;
-        let right = AluEvent::new(AluOp::ALL[op as usize - 1], a_lo | (a_hi << 32), b_lo | (b_hi << 32));
+        let limbs = |at: usize| from_limbs(forged[at..at + 4].try_into().unwrap());
+        let right = AluEvent::new(AluOp::ALL[forged[0] as usize - 1], limbs(1), limbs(5));
         assert_ne!(right.tuple(), forged, "{what}: not a forgery");
     }
     match why {
@@ -328,14 +327,15 @@ fn wrong_limb(op: AluOp, a: u64, b: u64, group: &'static str, index: usize, delt
 fn a_wrong_result_limb_fails() {
     let (a, b): (u64, u64) = (0x1234_5678_9abc_def0, 0x0fed_cba9_8765_4321);
     let mul = a.wrapping_mul(b);
-    wrong_limb(Mul, a, b, "p", 1, 1, mul.wrapping_add(1 << 16)); // c_lo
-    wrong_limb(Mul, a, b, "p", 2, -1, mul.wrapping_sub(1 << 32)); // c_hi
+    wrong_limb(Mul, a, b, "p", 1, 1, mul.wrapping_add(1 << 16)); // c1
+    wrong_limb(Mul, a, b, "p", 2, -1, mul.wrapping_sub(1 << 32)); // c2
     let mulh = Mulh.eval(a, b);
-    wrong_limb(Mulh, a, b, "p", 4, 1, mulh.wrapping_add(1)); // c_lo
-    wrong_limb(Mulh, a, b, "p", 7, 1, mulh.wrapping_add(1 << 48)); // c_hi
+    wrong_limb(Mulh, a, b, "p", 4, 1, mulh.wrapping_add(1)); // c0
+    wrong_limb(Mulh, a, b, "p", 7, 1, mulh.wrapping_add(1 << 48)); // c3
     let (q, r) = (a / b, a % b);
-    wrong_limb(Divu, a, b, "x", 0, 1, q + 1); // c_lo
-    wrong_limb(Remu, a, b, "z", 3, 1, r + (1 << 48)); // c_hi
+    wrong_limb(Divu, a, b, "x", 0, 1, q + 1); // byte 0 of c0
+    wrong_limb(Divu, a, b, "x", 5, 1, q + (1 << 40)); // byte 5 (c2)
+    wrong_limb(Remu, a, b, "z", 3, 1, r + (1 << 48)); // c3
 }
 
 #[test]
@@ -397,6 +397,10 @@ fn a_remainder_not_below_the_divisor_fails() {
     let (a, b) = ((-8i64) as u64, (-2i64) as u64);
     let reading = Reading { a: -8, b: -2, q: 3, r: -2 };
     rejects(Row::reading(Div, a, b, reading), Some(tuple(Div, a, b, 3)), Why::Range);
+    // A W form under a garbage high half of b: 100 = 7·13 + 9.
+    let b = 0xdead_0000_0000_0007;
+    let reading = Reading { a: 100, b: 7, q: 13, r: 9 };
+    rejects(Row::reading(Remuw, 100, b, reading), Some(tuple(Remuw, 100, b, 9)), Why::Range);
 }
 
 #[test]
@@ -424,30 +428,64 @@ fn division_by_zero_must_give_all_ones() {
     rejects(row, Some(tuple(Div, 5, 3, u64::MAX)), Why::Constraint);
 }
 
+impl Row {
+    /// Carry `digit` of the product, `carry_lo + 2^6·carry_hi`.
+    fn carry(&self, digit: usize) -> i64 {
+        (self.cell("carry_lo", digit) + (self.cell("carry_hi", digit) << 6)) as i64
+    }
+
+    /// Sets carry `digit` to `value` (`lo = value mod 2^6`, `hi = value >> 6`, as the
+    /// witness splits it).
+    fn set_carry(self, digit: usize, value: i64) -> Self {
+        self.set("carry_lo", digit, value & 0x3f).set("carry_hi", digit, value >> 6)
+    }
+}
+
 #[test]
 fn a_non_canonical_limb_fails() {
-    // Mul: c_lo + 2^32 and c_hi - 1 (p1 + 2^16, carry_0 - 1, p2 - 1): every digit
-    // equation still holds in the field.
-    let (a, b) = (0xffff_ffff, 0xffff_ffff);
+    // Mul: c0 + 2^16 and c1 - 1 (p0 + 2^16, p1 - 1, carry_0 - 1): every digit equation
+    // still holds in the field, and p0 is not a 16-bit limb.
+    let (a, b): (u64, u64) = (0x1234_5678_9abc_def0, 0x0fed_cba9_8765_4321);
     let row = Row::honest(Mul, a, b);
-    let (p1, p2, carry) = (row.cell("p", 1) as i64, row.cell("p", 2) as i64, row.cell("carry_lo", 0) as i64);
-    assert!(p2 >= 1 && carry >= 1);
-    let row = row.set("p", 1, p1 + (1 << 16)).set("p", 2, p2 - 1).set("carry_lo", 0, carry - 1);
-    let c = a * b;
-    let mut forged = tuple(Mul, a, b, c);
-    forged[5] += 1 << 32;
-    forged[6] -= 1;
+    let (p0, p1, carry) = (row.cell("p", 0) as i64, row.cell("p", 1) as i64, row.carry(0));
+    assert!(p1 >= 1 && carry >= 1, "p1 = {p1}, carry_0 = {carry}");
+    let row = row.set("p", 0, p0 + (1 << 16)).set("p", 1, p1 - 1).set_carry(0, carry - 1);
+    let mut forged = tuple(Mul, a, b, a.wrapping_mul(b));
+    forged[9] += 1 << 16;
+    forged[10] -= 1;
     rejects(row, Some(forged), Why::Range);
-    // Divu: q's c_lo + 2^32 and c_hi - 1 (x1 + 2^16, x2 - 1): the same integer q. The
-    // product's digit 0 gains x1·b·2^16 = 3·2^32 more and digit 1 loses 3: carry_0 + 3.
+    // Divu: q's c0 + 2^16 and c1 - 1 (byte x1 + 2^8, x2 - 1): the same integer q. Digit
+    // 0 of the product gains x1's 2^8·b0 at weight 2^16 (b = 3: carry_0 + 3), digit 1
+    // loses 3 through x2 and gains the 3 carried in.
     let (a, b) = (MIN, 3);
     let row = Row::honest(Divu, a, b);
-    let (x1, x2, carry) = (row.cell("x", 1) as i64, row.cell("x", 2) as i64, row.cell("carry_lo", 0) as i64);
-    let row = row.set("x", 1, x1 + (1 << 16)).set("x", 2, x2 - 1).set("carry_lo", 0, carry + 3);
+    let (x1, x2, carry) = (row.cell("x", 1) as i64, row.cell("x", 2) as i64, row.carry(0));
+    assert!(x2 >= 1, "x2 = {x2}");
+    let row = row.set("x", 1, x1 + (1 << 8)).set("x", 2, x2 - 1).set_carry(0, carry + 3);
     let mut forged = tuple(Divu, a, b, a / b);
-    forged[5] += 1 << 32;
-    forged[6] -= 1;
+    forged[9] += 1 << 16;
+    forged[10] -= 1;
     rejects(row, Some(forged), Why::Range);
+}
+
+/// A carry that one RANGE16 lookup would accept but BYTE_PAIR does not: over
+/// KoalaBear `2^16·32 512 = p − 1 ≡ −1`, so raising carry_0 by 32 512 absorbs a result
+/// digit raised by 1, and digit 1 takes the 32 512 carried in. Every digit equation
+/// holds in KoalaBear and only the carry's byte pair `(0, 508)` rejects the row; in
+/// Goldilocks (the field before `PORT31.md`) the digit equation breaks instead.
+#[test]
+fn a_carry_past_the_byte_pair_fails() {
+    const KOALABEAR: u64 = 0x7f00_0001;
+    let wrap = 32_512i64;
+    assert!(wrap < 1 << 16 && (1 << 16) * wrap as u64 == KOALABEAR - 1);
+    let (a, b) = (5, 7);
+    let row = Row::honest(Mul, a, b);
+    let (p0, p1, carry) = (row.cell("p", 0) as i64, row.cell("p", 1) as i64, row.carry(0));
+    assert_eq!((p0, p1, carry), (35, 0, 0));
+    let row = row.set("p", 0, p0 + 1).set("p", 1, p1 + wrap).set_carry(0, carry + wrap);
+    let forged = tuple(Mul, a, b, 35 + 1 + ((wrap as u64) << 16));
+    let why = if Val::ORDER_U64 == KOALABEAR { Why::Range } else { Why::Constraint };
+    rejects(row, Some(forged), why);
 }
 
 /// Rows whose tampering keeps the received tuple: they must still be rejected (a
@@ -456,14 +494,19 @@ fn a_non_canonical_limb_fails() {
 fn non_canonical_intermediates_fail() {
     let carried = Row::honest(Mul, 0xffff_ffff, 0xffff_ffff);
     let (lo, hi) = (carried.cell("carry_lo", 0) as i64, carried.cell("carry_hi", 0) as i64);
-    // carry_0 as (lo - 2^16, hi + 1): the same carry.
-    rejects(carried.set("carry_lo", 0, lo - (1 << 16)).set("carry_hi", 0, hi + 1), None, Why::Range);
+    // carry_0 as (lo - 2^6, hi + 1): the same carry, lo not a byte.
+    rejects(carried.set("carry_lo", 0, lo - (1 << 6)).set("carry_hi", 0, hi + 1), None, Why::Range);
     // A sign of 2.
     rejects(Row::honest(Mulh, 5, 7).set("s_x", 0, 2), None, Why::Constraint);
     // b_zero = 0 for b = 0 (the comparison would then have to hold).
     rejects(Row::honest(Remu, 9, 0).set("b_zero", 0, 0), None, Why::Constraint);
-    // borrow = 3.
+    // A borrow of 3.
     rejects(Row::honest(Divu, 100, 7).set("borrow", 0, 3), None, Why::Constraint);
+    // A byte of q as (x0 + 2^8, x1 - 1): the same limb, x0 not a byte.
+    let q = Row::honest(Divu, 0x1_0000, 3);
+    let (x0, x1) = (q.cell("x", 0) as i64, q.cell("x", 1) as i64);
+    assert!(x1 >= 1, "x1 = {x1}");
+    rejects(q.set("x", 0, x0 + (1 << 8)).set("x", 1, x1 - 1), None, Why::Range);
 }
 
 #[test]

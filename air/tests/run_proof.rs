@@ -141,7 +141,7 @@ fn prove_keeping(run: &Run, key: &ProgramKey, keep_bytes: usize) -> (RunProof, u
 
 /// Proves `run` with every segment witness passed through `tamper(segment, witness)`.
 fn prove_tampered(run: &Run, key: &ProgramKey, tamper: impl Fn(usize, &mut SegmentWitness<Val>) + Sync) -> RunProof {
-    let rom = ziskjit_air::rom::RomTable::new(&run.program);
+    let rom = ziskjit_air::rom::RomTable::new(&run.program).unwrap();
     let mut witness = RunWitness::new(&run.program, &rom, &run.input);
     for trace in &run.segments {
         witness.push(trace.clone()).unwrap();
@@ -188,7 +188,7 @@ fn a_run_over_several_segments_proves_and_verifies() {
     assert_eq!(built, 2 * segments);
     verify_run(&run.program, &key, &rebuilt).unwrap();
     let one_segment = {
-        let rom = ziskjit_air::rom::RomTable::new(&run.program);
+        let rom = ziskjit_air::rom::RomTable::new(&run.program).unwrap();
         let mut witness = RunWitness::new(&run.program, &rom, &run.input);
         let (index, w) = witness.push(run.segments[0].clone()).unwrap();
         commit_segment(&ziskjit_air::run_proof::config(), &key.pk, index, w).unwrap().resident_bytes()
@@ -299,6 +299,7 @@ fn wrong_jump_target_fails() {
     tampered_picked_cell_fails(Kind::Jalr, is_jal, col::NEXT_PC, "a wrong jal target");
     tampered_picked_cell_fails(Kind::Jalr, |f| !is_jal(f), col::NEXT_PC, "a wrong jalr target");
     tampered_picked_cell_fails(Kind::Jalr, is_jal, col::ADDR, "a wrong jal address");
+    tampered_picked_cell_fails(Kind::Jalr, is_jal, col::ADDR + 1, "a wrong jal address high limb");
 }
 
 #[test]
@@ -308,6 +309,13 @@ fn forged_shared_rom_field_fails() {
     tampered_main_cell_fails(Kind::Memory, col::ROM + field::OP, "a forged memory operation");
     tampered_main_cell_fails(Kind::Branch, col::ROM + field::BRANCH_P, "a forged branch constant P");
     tampered_main_cell_fails(Kind::Branch, col::ROM + field::BRANCH_Q, "a forged branch constant Q");
+    // A `jalr`'s length and operation fields hold its link, which it writes to `rd`.
+    tampered_main_cell_fails(Kind::Jalr, col::ROM + field::LINK0, "a forged link limb 0");
+    tampered_main_cell_fails(Kind::Jalr, col::ROM + field::LINK1, "a forged link limb 1");
+    tampered_main_cell_fails(Kind::Jalr, col::C + 1, "a link other than the ROM's");
+    // `lui` and `auipc` constants are the ROM's immediates.
+    let from_x0 = |f: &[Val]| f[field::RS1] == Val::ZERO;
+    tampered_picked_cell_fails(Kind::AluImm, from_x0, col::ROM + field::IMM_EXT, "a forged immediate");
 }
 
 #[test]
@@ -334,6 +342,7 @@ fn wrong_ecall_effect_on_main_fails() {
     // The next pc and the output count after an `ecall` are the syscall table's.
     tampered_main_cell_fails(Kind::Ecall, col::NEXT_PC, "a wrong pc after an ecall");
     tampered_main_cell_fails(Kind::Ecall, col::C, "a wrong output count after an ecall");
+    tampered_main_cell_fails(Kind::Ecall, col::C + 1, "a wrong output count (limb 1) after an ecall");
 }
 
 #[test]
@@ -398,17 +407,19 @@ fn changed_register_across_a_segment_boundary_fails() {
     let boundary = key.tables.iter().position(|t| matches!(t, ziskjit_air::table::Table::Boundary(_))).unwrap();
     let proof = prove_tampered(&run, &key, |segment, w| {
         if segment == 2 {
-            // Columns (boundary.rs): 1 the cell, 2 the imported value's low limb.
+            // Columns (boundary.rs): 0 the real flag, 1 the cell, 2 the imported value's
+            // limb 0.
             let table = &mut w.traces[boundary];
+            let width = table.width;
             let first_register = Val::from_u64(ziskjit_air::bus::cell::REGISTERS);
-            let row = (0..table.values.len() / 9)
+            let row = (0..table.values.len() / width)
                 .find(|&r| {
                     use p3_field::PrimeField64;
-                    table.values[r * 9] == Val::ONE
-                        && table.values[r * 9 + 1].as_canonical_u64() > first_register.as_canonical_u64()
+                    table.values[r * width] == Val::ONE
+                        && table.values[r * width + 1].as_canonical_u64() > first_register.as_canonical_u64()
                 })
                 .expect("segment 2 touches a register");
-            table.values[row * 9 + 2] += Val::ONE;
+            table.values[row * width + 2] += Val::ONE;
         }
     });
     assert!(verify_run(&run.program, &key, &proof).is_err());
@@ -436,9 +447,10 @@ fn wrong_logic_result_in_a_later_part_fails() {
 }
 
 #[test]
-fn one_rom_and_one_bytes_table_serve_the_run() {
-    // The execution segments leave both lookup tables out; the memory segment (the last)
-    // holds them with the whole run's counts.
+fn every_execution_segment_holds_its_rom_and_bytes_table() {
+    // The lookup buses are local: each execution segment holds the ROM and the bytes
+    // table with its own counts; the memory segment (the last) holds the bytes table
+    // only (it executes nothing).
     use ziskjit_prover::{TableName, ABSENT};
     let run = guest_run();
     let key = ProgramKey::new(&run.program).unwrap();
@@ -448,31 +460,81 @@ fn one_rom_and_one_bytes_table_serve_the_run() {
     let last = proof.segments.len() - 1;
     for (i, segment) in proof.segments.iter().enumerate() {
         let heights = &segment.commitment.log_heights;
-        assert_eq!((heights[rom] == ABSENT, heights[bytes] == ABSENT), (i != last, i != last), "segment {i}");
+        assert_eq!((heights[rom] == ABSENT, heights[bytes] == ABSENT), (i == last, false), "segment {i}");
     }
     verify_run(&run.program, &key, &proof).unwrap();
 
-    // The memory segment without the ROM's step counts, without the bytes table, or with
-    // the bytes table's counts doubled: each leaves the bus unbalanced.
-    let zero_counts = |w: &mut SegmentWitness<Val>, t: usize| w.traces[t].values.fill(Val::ZERO);
+    // A segment without its ROM step counts, without its bytes table, or with the bytes
+    // table's counts doubled: each leaves the bus unbalanced.
     let no_steps = prove_tampered(&run, &key, |i, w| {
-        if i == last {
-            zero_counts(w, rom)
+        if i == 1 {
+            w.traces[rom].values.fill(Val::ZERO)
         }
     });
     assert!(verify_run(&run.program, &key, &no_steps).is_err(), "ROM counts dropped");
     let no_bytes = prove_tampered(&run, &key, |i, w| {
-        if i == last {
+        if i == 1 {
             w.traces[bytes] = p3_matrix::dense::RowMajorMatrix::new(Vec::new(), w.traces[bytes].width);
         }
     });
-    assert!(verify_run(&run.program, &key, &no_bytes).is_err(), "bytes table left out everywhere");
+    assert!(verify_run(&run.program, &key, &no_bytes).is_err(), "bytes table left out");
     let doubled = prove_tampered(&run, &key, |i, w| {
-        if i == last {
+        if i == 1 {
             w.traces[bytes].values.iter_mut().for_each(|c| *c = c.double());
         }
     });
     assert!(verify_run(&run.program, &key, &doubled).is_err(), "bytes counts doubled");
+}
+
+/// A lookup is served by its own segment's table: moving one ROM count, or one RANGE16
+/// count of the bytes table, from segment 0 to segment 1 keeps the run-wide sums (which
+/// balanced with one ROM and one bytes table per run) but not the segments' own, since
+/// every lookup tuple carries its segment number.
+#[test]
+fn a_lookup_served_by_another_segment_fails() {
+    use p3_field::PrimeField64;
+    use ziskjit_prover::TableName;
+    let run = guest_run();
+    let key = ProgramKey::new(&run.program).unwrap();
+    let position = |name: &str| key.tables.iter().position(|t| t.name() == name).unwrap();
+    for (table, column) in [(position("rom"), 0), (position("bytes"), 0)] {
+        let rom = ziskjit_air::rom::RomTable::new(&run.program).unwrap();
+        let mut witness = RunWitness::new(&run.program, &rom, &run.input);
+        let (_, first) = witness.push(run.segments[0].clone()).unwrap();
+        let (_, second) = witness.push(run.segments[1].clone()).unwrap();
+        // A row both segments look up, so both tables keep non-negative counts.
+        let (t0, t1) = (&first.traces[table], &second.traces[table]);
+        let width = t0.width;
+        let row = (0..t0.values.len() / width)
+            .find(|&r| {
+                let count = |t: &p3_matrix::dense::RowMajorMatrix<Val>| t.values[r * width + column].as_canonical_u64();
+                count(t0) > 0 && count(t1) > 0
+            })
+            .expect("a lookup both segments make");
+        let at = row * width + column;
+        let proof = prove_tampered(&run, &key, |i, w| match i {
+            0 => w.traces[table].values[at] -= Val::ONE,
+            1 => w.traces[table].values[at] += Val::ONE,
+            _ => {}
+        });
+        assert!(verify_run(&run.program, &key, &proof).is_err(), "a {} count moved", key.tables[table].name());
+    }
+}
+
+/// A program with code at or above 2^30 has no key: its pcs would not stay far from the
+/// field's order (the main table's next-pc arithmetic relies on pcs below 2^30).
+#[test]
+fn a_program_with_code_at_2_30_has_no_key() {
+    use ziskjit_air::run_proof::ProgramKeyError;
+    use ziskjit_transpiler::Segment;
+    // `addi a0, a0, 1` and `ecall`, 4 bytes each, the second at 2^30.
+    let code: Vec<u8> = [0x0015_0513u32, 0x0000_0073].iter().flat_map(|w| w.to_le_bytes()).collect();
+    let vaddr = (1 << 30) - 4;
+    let segment = Segment { vaddr, mem_size: 8, data: code, readable: true, writable: false, executable: true };
+    let program = Program::new(vaddr, vec![segment], Vec::new());
+    let err = ProgramKey::<ziskjit_prover::KoalaBearStark>::new(&program).err().expect("no key");
+    assert!(matches!(err, ProgramKeyError::Rom(_)), "{err}");
+    assert!(err.to_string().contains("0x40000000"), "{err}");
 }
 
 #[test]
@@ -482,7 +544,7 @@ fn aligned_doublewords_go_to_the_word_table() {
     use ziskjit_air::memword::MemWordTable;
     use ziskjit_prover::TableName;
     let run = guest_run();
-    let rom = ziskjit_air::rom::RomTable::new(&run.program);
+    let rom = ziskjit_air::rom::RomTable::new(&run.program).unwrap();
     let tables = RunWitness::tables(&rom);
     let word = tables.iter().position(|t| t.name() == "memword#0").expect("the word table");
     let mut witness = RunWitness::new(&run.program, &rom, &run.input);
@@ -497,13 +559,13 @@ fn aligned_doublewords_go_to_the_word_table() {
 struct RegisterAccess {
     segment: usize,
     row: usize,
-    /// The `prev_time` column (the two range-checked halves of the gap follow it).
+    /// The `prev_time` column (the gap's two range-checked window14 digits follow it).
     prev_time_col: usize,
     cell: u64,
     time: u64,
     prev_time: u64,
-    /// The value before the access.
-    before: [Val; 2],
+    /// The value before the access (four limbs).
+    before: [Val; 4],
     is_read: bool,
 }
 
@@ -520,7 +582,7 @@ fn register_accesses(segment: usize, w: &SegmentWitness<Val>) -> Vec<RegisterAcc
         }
         let u = |i: usize| v[i].as_canonical_u64();
         let clk = u(col::CLK);
-        let limbs = |i: usize| [v[i], v[i + 1]];
+        let limbs = |i: usize| [v[i], v[i + 1], v[i + 2], v[i + 3]];
         let register = |f: usize| cell::REGISTERS + u(col::ROM + f);
         for (value, f, at, slot) in
             [(col::A, field::RS1, col::RS1_ACCESS, ts::RS1), (col::B, field::RS2, col::RS2_ACCESS, ts::RS2)]
@@ -539,10 +601,10 @@ fn register_accesses(segment: usize, w: &SegmentWitness<Val>) -> Vec<RegisterAcc
         out.push(RegisterAccess {
             segment,
             row,
-            prev_time_col: col::RD_ACCESS + 2,
+            prev_time_col: col::RD_ACCESS + 4,
             cell: register(field::RD),
             time: ts::at(clk, ts::RD),
-            prev_time: u(col::RD_ACCESS + 2),
+            prev_time: u(col::RD_ACCESS + 4),
             before: limbs(col::RD_ACCESS),
             is_read: false,
         });
@@ -550,15 +612,16 @@ fn register_accesses(segment: usize, w: &SegmentWitness<Val>) -> Vec<RegisterAcc
     out
 }
 
-/// The range-checked halves of the gap between an access at `time` and the previous one.
-fn gap_halves(time: u64, prev_time: u64) -> [u64; 2] {
-    ziskjit_air::bus::halves16(time - prev_time - 1)
+/// The range-checked window14 digits of the gap between an access at `time` and the
+/// previous one.
+fn gap_digits(time: u64, prev_time: u64) -> [u64; 2] {
+    ziskjit_air::gadgets::window14_split(time - prev_time - 1)
 }
 
-/// Sets a main-row access's `prev_time` and the range-checked halves of its gap.
+/// Sets a main-row access's `prev_time` and the range-checked digits of its gap.
 fn set_prev_time(w: &mut SegmentWitness<Val>, access: &RegisterAccess, prev_time: u64) {
     let at = access.row * col::WIDTH + access.prev_time_col;
-    let [low, high] = gap_halves(access.time, prev_time);
+    let [low, high] = gap_digits(access.time, prev_time);
     w.traces[0].values[at..at + 3].copy_from_slice(&[prev_time, low, high].map(Val::from_u64));
 }
 
@@ -567,7 +630,7 @@ fn set_prev_time(w: &mut SegmentWitness<Val>, access: &RegisterAccess, prev_time
 fn move_range_counts(bytes: &mut SegmentWitness<Val>, table: usize, access: &RegisterAccess, new: u64) {
     let width = bytes.traces[table].width;
     let counts = &mut bytes.traces[table].values;
-    for (old, new) in gap_halves(access.time, access.prev_time).into_iter().zip(gap_halves(access.time, new)) {
+    for (old, new) in gap_digits(access.time, access.prev_time).into_iter().zip(gap_digits(access.time, new)) {
         counts[old as usize * width] -= Val::ONE;
         counts[new as usize * width] += Val::ONE;
     }
@@ -585,7 +648,7 @@ fn move_range_counts(bytes: &mut SegmentWitness<Val>, table: usize, access: &Reg
 fn a_memory_token_from_another_segment_fails() {
     let run = guest_run();
     let key = ProgramKey::new(&run.program).unwrap();
-    let rom = ziskjit_air::rom::RomTable::new(&run.program);
+    let rom = ziskjit_air::rom::RomTable::new(&run.program).unwrap();
     let mut witness = RunWitness::new(&run.program, &rom, &run.input);
     for trace in &run.segments {
         witness.push(trace.clone()).unwrap();
@@ -605,14 +668,12 @@ fn a_memory_token_from_another_segment_fails() {
             })
         })
         .expect("two segments share a register value at suitable times");
+    // Each segment's bytes table serves its own range checks.
     let bytes = key.tables.iter().position(|t| matches!(t, ziskjit_air::table::Table::Bytes(_))).unwrap();
-    let memory_segment = execution_segments;
     let proof = prove_tampered(&run, &key, |segment, w| {
         for &(access, prev_time) in &plan {
             if access.segment == segment {
                 set_prev_time(w, access, prev_time);
-            }
-            if segment == memory_segment {
                 move_range_counts(w, bytes, access, prev_time);
             }
         }
@@ -620,9 +681,9 @@ fn a_memory_token_from_another_segment_fails() {
     assert!(verify_run(&run.program, &key, &proof).is_err(), "a token taken from another segment");
 }
 
-/// The buses whose messages only make sense inside one segment (see `bus::MEMORY`) tag
-/// every message with the segment number: on random rows of every table, each message
-/// on MEMORY, MEMOP or SYSCALL starts with the segment's public value.
+/// The buses whose messages only make sense inside one segment (see `bus::MEMORY` and
+/// `bus::LOCAL_BUSES`) tag every message with the segment number: on random rows of every
+/// table, each message on a local bus starts with the segment's public value.
 #[test]
 fn local_bus_messages_carry_the_segment_number() {
     use p3_air::BaseAir;
@@ -639,7 +700,7 @@ fn local_bus_messages_carry_the_segment_number() {
             })
             .collect()
     };
-    let mut seen = [0usize; 3];
+    let mut seen = [0usize; LOCAL_BUSES.len()];
     for table in &key.tables {
         let (width, fixed) = (BaseAir::<Val>::width(table), BaseAir::<Val>::preprocessed_width(table));
         for segment in [3u64, 4] {

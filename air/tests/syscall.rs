@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use ziskjit_air::bus::{cell, limbs, ts, BYTE_PAIR, EXIT, HALT_PC, MEMORY, OUTPUT, RANGE16, SYSCALL};
 use ziskjit_air::bytes::{BytesTable, Lookups};
 use ziskjit_air::gadgets::MemoryTracker;
-use ziskjit_air::syscall::{SyscallBuilder, SyscallCols, SyscallEffect, SyscallTable};
+use ziskjit_air::syscall::{ProofLimit, SyscallBuilder, SyscallCols, SyscallEffect, SyscallTable, MAX_COUNT};
 use ziskjit_air::table::Table;
 use ziskjit_air::Val;
 use ziskjit_prover::{check_witness, setup, BusMessage, SegmentWitness};
@@ -118,6 +118,11 @@ struct Segment {
     boundary: Vec<BusMessage<Val>>,
 }
 
+/// A memory token `(cell, v0, v1, v2, v3, time)` (without the segment number).
+fn token(cell: u64, value: u64, time: u64) -> Vec<u64> {
+    [vec![cell], limbs(value).to_vec(), vec![time]].concat()
+}
+
 fn msg(bus: u32, values: &[u64], send: bool) -> BusMessage<Val> {
     if send {
         BusMessage::send(bus, vals(values))
@@ -144,14 +149,13 @@ fn run(ecalls: &[Ecall]) -> Segment {
             // Main's write (its own range check is not in these tables' lookups).
             let (c, time) = (cell::register(r as u8), ts::at(clk - 1, ts::RD));
             let w = tracker.write(c, v, time, &mut Lookups::default());
-            let ([lo, hi], [plo, phi]) = (limbs(v), limbs(w.prev));
-            main.push(msg(MEMORY, &[c, plo, phi, w.prev_time], false));
-            main.push(msg(MEMORY, &[c, lo, hi, time], true));
+            main.push(msg(MEMORY, &token(c, w.prev, w.prev_time), false));
+            main.push(msg(MEMORY, &token(c, v, time), true));
             regs[r] = v;
         }
         let out = output.len() as u64;
         let pc = 0x1_0000 + 4 * clk;
-        let effect = builder.push(clk, pc, out, &e.input, &mut tracker, &mut lookups);
+        let effect = builder.push(clk, pc, out, &e.input, &mut tracker, &mut lookups).expect("within the bounds");
 
         let mut host = Host { words: &mut words, public: vec![], input: &e.input };
         let outcome = dispatch(&mut regs, &mut host).expect("the test's ecalls do not fault");
@@ -279,6 +283,20 @@ fn is(x: Val) -> bool {
     x == Val::ONE
 }
 
+/// The value of eight little-endian byte columns.
+fn value(bytes: &[Val; 8]) -> u64 {
+    bytes.iter().rev().fold(0, |acc, b| acc * 256 + b.as_canonical_u64())
+}
+
+/// The `a1` row's `new` value for a buffer `ptr`, `len` (as the builder makes it): the
+/// end slack `S = 2^32 − ptr_lo − len` in bytes 0..5, `⌊ptr_0 / 8⌋`, the carry of the
+/// low limbs of `ptr_lo + len + S`.
+fn a1_new(ptr: u64, len: u64) -> u64 {
+    let end_slack = (1 << 32) - (ptr & 0xffff_ffff) - len;
+    let carry = ((ptr & 0xffff) + (len & 0xffff) + (end_slack & 0xffff)) >> 16;
+    end_slack | ((ptr & 0xff) >> 3) << 40 | carry << 48
+}
+
 fn set_bytes(bytes: &mut [Val], value: u64) {
     for (b, v) in bytes.iter_mut().zip(value.to_le_bytes()) {
         *b = Val::from_u8(v);
@@ -305,7 +323,7 @@ fn tampered(rows: Vec<SyscallCols<Val>>, main: &[BusMessage<Val>], claims: Optio
             }
             (MEMORY, &[c, .., t]) => {
                 let last = latest.entry(c).or_default();
-                if u.count > 0 && last.as_ref().is_none_or(|l| l[3] < t) {
+                if u.count > 0 && last.as_ref().is_none_or(|l| l[5] < t) {
                     *last = Some(u.values.clone());
                 }
             }
@@ -316,8 +334,7 @@ fn tampered(rows: Vec<SyscallCols<Val>>, main: &[BusMessage<Val>], claims: Optio
         }
     }
     for (c, last) in latest {
-        let [lo, hi] = limbs(initial(c));
-        statement.push(msg(MEMORY, &[c, lo, hi, 0], true));
+        statement.push(msg(MEMORY, &token(c, initial(c), 0), true));
         statement.extend(last.map(|l| msg(MEMORY, &l, false)));
     }
     let traces = vec![trace, lookups.trace()];
@@ -447,7 +464,7 @@ fn output_word_skipped() {
     let gap = buffer_time(&rows[w]) - 1;
     rows[w].cell = Val::from_u64(cell);
     rows[w].prev_time = Val::ZERO;
-    rows[w].diff = [gap & 0xffff, gap >> 16].map(Val::from_u64);
+    rows[w].gap = [gap & 0x3fff, gap >> 14].map(Val::from_u64);
     set_bytes(&mut rows[w].old, initial(cell));
     set_bytes(&mut rows[w].new, initial(cell));
     assert_eq!(tampered(rows, &seg.main, None), CAUGHT_BY_CONSTRAINTS);
@@ -462,7 +479,7 @@ fn output_word_repeated() {
     let w = find(&rows, 2, public_word);
     rows[w].cell -= Val::ONE;
     rows[w].prev_time = Val::from_u64(buffer_time(&rows[w]));
-    rows[w].diff = [Val::NEG_ONE, Val::ZERO];
+    rows[w].gap = [Val::NEG_ONE, Val::ZERO];
     rows[w].old = rows[w - 1].new;
     rows[w].new = rows[w - 1].new;
     let verdict = tampered(rows, &seg.main, None);
@@ -526,14 +543,15 @@ fn read_more_than_len() {
     let mut rows = rows(&seg.trace);
     let a2_row = find(&rows, 0, |r| is(r.a2) && is(r.read));
     for r in rows.iter_mut().filter(|r| is(r.read)) {
-        r.len = Val::from_u64(9);
+        r.len = vals(&[9, 0]).try_into().expect("two limbs");
     }
     set_bytes(&mut rows[a2_row].old, 9);
+    // The slack's low limb −1 (bytes −1, 0) with carry 0: n_0 + s_0 = 10 − 1 = len_0.
     set_bytes(&mut rows[a2_row].new, 0);
     rows[a2_row].new[0] = Val::NEG_ONE;
     let a1_row = a2_row + 1;
-    let ptr = rows[a1_row].old.iter().rev().fold(0, |acc, b| acc * 256 + b.as_canonical_u64());
-    set_bytes(&mut rows[a1_row].new[..5], (1 << 32) - ptr - 9);
+    let ptr = value(&rows[a1_row].old);
+    set_bytes(&mut rows[a1_row].new, a1_new(ptr, 9));
     assert_eq!(tampered(rows, &main, Some(&seg.claims)), CAUGHT_BY_BUS);
 }
 
@@ -564,4 +582,132 @@ fn wrong_write_result() {
     let mut next = main.iter_mut().filter(|m| m.bus == MEMORY && m.values[0] == a0 && m.multiplicity == Val::NEG_ONE);
     next.nth(2).expect("a0 set-up of the read").values[1] = Val::from_u64(6);
     assert_eq!(tampered(rows, &main, Some(&seg.claims)), CAUGHT_BY_CONSTRAINTS);
+}
+
+/// The field's modulus (KoalaBear), for the forgeries that alias values modulo it.
+const P31: u64 = 0x7f00_0001;
+
+/// `a7 = 93 + p` claimed as `exit` (and `a0 = 1 + p` claimed as fd 1): as 4-byte limbs
+/// these are `93` and `1` modulo a 31-bit `p`; as 16-bit limbs (`0x5e, 0x7f00, 0, 0`)
+/// they are not, and the number/fd checks see limb 1.
+#[test]
+fn syscall_number_or_fd_off_by_p() {
+    let seg = small();
+    let register = |r: usize| Val::from_u64(cell::register(r as u8));
+    for (reg, nth, forged) in [(A7, 3, SYS_EXIT + P31), (A0, 0, 1 + P31)] {
+        let mut main = seg.main.clone();
+        let set_up =
+            main.iter_mut().filter(|m| m.bus == MEMORY && m.values[0] == register(reg) && m.multiplicity == Val::ONE);
+        let set_up = set_up.into_iter().nth(nth).expect("set-up");
+        set_up.values[1..5].copy_from_slice(&vals(&limbs(forged)));
+        // Nothing reads the forged a7 after the exit (the harness's boundary takes its
+        // last token), and the write overwrites a0.
+        let mut rows = rows(&seg.trace);
+        let row = match reg {
+            A7 => find(&rows, nth, |r| is(r.a7)),
+            _ => find(&rows, nth, |r| is(r.a0)),
+        };
+        set_bytes(&mut rows[row].old, forged);
+        assert_eq!(tampered(rows, &main, Some(&seg.claims)), CAUGHT_BY_CONSTRAINTS, "register {reg}");
+    }
+}
+
+/// The witness refuses, with an error, to move 2^30 bytes or more in one syscall, and to
+/// bring the public output count to 2^30 (`PORT31.md` §2.3).
+#[test]
+fn an_output_count_of_2_30_is_not_produced() {
+    let ecall = |out: u64, len: u64| {
+        let import = |c: u64| match c.checked_sub(cell::REGISTERS).map(|r| r as usize) {
+            Some(A7) => SYS_WRITE,
+            Some(A0) => 1,
+            Some(A1) => 0x1000,
+            Some(A2) => len,
+            _ => initial(c),
+        };
+        let mut tracker = MemoryTracker::new(&import);
+        let effect = SyscallBuilder::new().push(1, 0x1_0000, out, &[], &mut tracker, &mut Lookups::default());
+        effect.map(|effect| effect.next_output_count)
+    };
+    assert_eq!(ecall(MAX_COUNT - 6, 5), Ok(MAX_COUNT - 1));
+    let refused = ecall(MAX_COUNT - 5, 5).expect_err("output count 2^30");
+    assert_eq!(refused, ProofLimit::Output(MAX_COUNT));
+    assert!(refused.to_string().contains("public output would reach 0x40000000 bytes"), "{refused}");
+    let refused = ecall(0, MAX_COUNT).expect_err("a write of 2^30 bytes");
+    assert_eq!(refused, ProofLimit::Moved(MAX_COUNT));
+    assert!(refused.to_string().contains("moves 0x40000000 bytes"), "{refused}");
+}
+
+/// A write to fd 1 claiming a count of `2^30 + 14` bytes (limb 1 of the count `2^14`):
+/// the table looks up `4·2^14 = 2^16` on RANGE16, which the bytes table cannot serve.
+/// (Over a 31-bit field a count of `p + 14` would have the residue 14 and satisfy the
+/// `rem` chain with 14 bytes; only this lookup stops it. Over Goldilocks the chain
+/// breaks too.)
+#[test]
+fn a_moved_count_of_2_30_or_more_is_rejected() {
+    let seg = small();
+    let (len, forged) = (14, 14 + MAX_COUNT);
+    let mut rows = rows(&seg.trace);
+    let a0 = find(&rows, 0, |r| is(r.a0) && is(r.public));
+    let ptr = value(&rows[a0 + 2].old);
+    for r in &mut rows[a0 - 1..a0 + 3] {
+        r.len = vals(&limbs(forged)[..2]).try_into().expect("two limbs");
+        r.rem += Val::from_u64(forged - len);
+    }
+    set_bytes(&mut rows[a0].new, forged);
+    set_bytes(&mut rows[a0 + 1].old, forged);
+    set_bytes(&mut rows[a0 + 2].new, a1_new(ptr, forged));
+    let mut main = seg.main.clone();
+    let a2 = Val::from_u64(cell::register(A2 as u8));
+    // Main sets a2 to the forged count, and its next set-up of a2 and of a0 (which the
+    // write set to the count) take the tokens with it.
+    let a0_reg = Val::from_u64(cell::register(A0 as u8));
+    let tokens =
+        |m: &BusMessage<Val>, reg: Val, m_sign: Val| m.bus == MEMORY && m.values[0] == reg && m.multiplicity == m_sign;
+    for (reg, sign, nth) in [(a2, Val::ONE, 0), (a2, Val::NEG_ONE, 1), (a0_reg, Val::NEG_ONE, 1)] {
+        let m = main.iter_mut().filter(|m| tokens(m, reg, sign)).nth(nth).expect("set-up");
+        m.values[1..5].copy_from_slice(&vals(&limbs(forged)));
+    }
+    let call = main.iter_mut().find(|m| m.bus == SYSCALL).expect("ecall");
+    call.values[2] += Val::from_u64(forged - len);
+    let trace = matrix(rows.clone());
+    let unserved = imbalance(&tables()[..1], std::slice::from_ref(&trace), &main);
+    assert!(
+        unserved.iter().any(|u| u.bus == RANGE16 && u.values == [1 << 16] && u.count > 0),
+        "no lookup of 2^16: {unserved:?}"
+    );
+    let verdict = tampered(rows, &main, None);
+    assert!(!verdict.balanced && !verdict.verifies, "{verdict:?}");
+}
+
+/// A write to fd 2 (no word rows) of 5 bytes whose buffer leaves the address space: it
+/// ends past `2^32` (the end slack would be −2: its high limb is not two bytes), or lies
+/// above `2^32` (`ptr_hi ≠ 0` with `len ≠ 0`). The VM faults on both.
+#[test]
+fn debug_write_outside_the_address_space() {
+    let seg = small();
+    let a1 = Val::from_u64(cell::register(A1 as u8));
+    // S_0 = 0xfffe and carry 2 balance the low limbs (0xfffd + 5 + 0xfffe = 2·2^16); the
+    // high limbs need S_1 = −1.
+    let mut past_end = [Val::ZERO; 8];
+    set_bytes(&mut past_end, 0xfffe | 31 << 40 | 2 << 48);
+    past_end[2] = Val::NEG_ONE;
+    let mut above = [Val::ZERO; 8];
+    set_bytes(&mut above, a1_new(0x1_0000_0100, 5));
+    let cases = [(0xffff_fffd, past_end, CAUGHT_BY_BUS), (0x1_0000_0100, above, CAUGHT_BY_CONSTRAINTS)];
+    for (ptr, new, expected) in cases {
+        let mut main = seg.main.clone();
+        let tokens = |m: &BusMessage<Val>, sign: Val| m.bus == MEMORY && m.values[0] == a1 && m.multiplicity == sign;
+        for (sign, nth) in [(Val::ONE, 1), (Val::NEG_ONE, 2)] {
+            let m = main.iter_mut().filter(|m| tokens(m, sign)).nth(nth).expect("a1 set-up");
+            m.values[1..5].copy_from_slice(&vals(&limbs(ptr)));
+        }
+        let mut rows = rows(&seg.trace);
+        let a1_row = find(&rows, 0, |r| is(r.a1) && is(r.debug));
+        for r in &mut rows[a1_row - 3..=a1_row] {
+            r.offset = Val::from_u64(ptr & 7);
+        }
+        set_bytes(&mut rows[a1_row].old, ptr);
+        rows[a1_row].new = new;
+        assert_eq!(tampered(rows, &main, Some(&seg.claims)), expected, "ptr {ptr:#x}");
+    }
 }

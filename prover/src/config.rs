@@ -1,7 +1,10 @@
 //! Configurations: Goldilocks with challenges in its degree-2 extension, FRI over
 //! two-adic cosets, and either Poseidon2 (the default, recursion-friendly) or Blake3
 //! (faster natively, not meant for recursion) for Merkle trees and Fiat–Shamir; and
-//! KoalaBear (a 31-bit field, challenges in its degree-4 extension) with Poseidon2.
+//! KoalaBear (a 31-bit field, challenges in its degree-4 extension) with Poseidon2
+//! ([`KoalaBearStark`]) or Blake3 ([`Blake3KoalaBearStark`]). A 31-bit field also limits
+//! tables to `2^23` rows ([`Config::max_log_height`]) and a proof set's bus terms
+//! ([`crate::bounds`]).
 //!
 //! # Why a 31-bit configuration
 //!
@@ -58,8 +61,8 @@
 //! given sizes, and the README tabulates it.
 
 use crate::challenger::DeterministicPow;
-use p3_challenger::{DuplexChallenger, HashChallenger, SerializingChallenger64};
-use p3_commit::ExtensionMmcs;
+use p3_challenger::{DuplexChallenger, HashChallenger, SerializingChallenger32, SerializingChallenger64};
+use p3_commit::{ExtensionMmcs, UnivariateStarkPcs};
 use p3_dft::Radix2DFTSmallBatch;
 use p3_field::extension::BinomialExtensionField;
 use p3_field::{BasedVectorSpace, Field, PrimeField64};
@@ -143,6 +146,21 @@ pub type Blake3Stark = StarkConfig<
     DeterministicPow<SerializingChallenger64<Val, HashChallenger<u8, p3_blake3::Blake3, 32>>>,
 >;
 
+type Blake3KoalaBearValMmcs = MerkleTreeMmcs<KoalaBear, u8, Blake3FieldHash, Blake3Compress, 2, 32>;
+type Blake3KoalaBearChallengeMmcs = ExtensionMmcs<KoalaBear, KoalaBearChallenge, Blake3KoalaBearValMmcs>;
+/// The Blake3 PCS over KoalaBear: FRI with Blake3 Merkle trees (leaves hash the rows'
+/// canonical 4-byte encodings).
+pub type Blake3KoalaBearPcs =
+    TwoAdicFriPcs<KoalaBear, Radix2DFTSmallBatch<KoalaBear>, Blake3KoalaBearValMmcs, Blake3KoalaBearChallengeMmcs>;
+/// The Blake3 STARK configuration over KoalaBear, with degree-4 challenges like
+/// [`KoalaBearStark`]; the challenger serializes field elements as 4 bytes and grinds
+/// deterministically like [`Poseidon2Stark`]'s.
+pub type Blake3KoalaBearStark = StarkConfig<
+    Blake3KoalaBearPcs,
+    KoalaBearChallenge,
+    DeterministicPow<SerializingChallenger32<KoalaBear, HashChallenger<u8, p3_blake3::Blake3, 32>>>,
+>;
+
 /// Which hash (and field) a configuration uses; recorded in serialized proofs and keys so
 /// bytes made under one configuration are rejected under another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,6 +172,8 @@ pub enum HashKind {
     Blake3 = 2,
     /// Poseidon2 over KoalaBear (width-24 leaf sponge, width-16 compression and challenger).
     Poseidon2KoalaBear = 3,
+    /// Blake3 over KoalaBear.
+    Blake3KoalaBear = 4,
 }
 
 /// FRI parameters.
@@ -270,6 +290,40 @@ impl Config<KoalaBearStark> {
             hash: HashKind::Poseidon2KoalaBear,
             bus_pow_bits: DEFAULT_BUS_POW_BITS,
         }
+    }
+}
+
+impl Config<Blake3KoalaBearStark> {
+    /// Blake3 over KoalaBear (see [`Blake3KoalaBearStark`]): the KoalaBear field with
+    /// [`Config::blake3`]'s hash.
+    pub fn blake3_koala_bear(fri: FriSettings) -> Self {
+        let mmcs = Blake3KoalaBearValMmcs::new(
+            Blake3FieldHash::new(p3_blake3::Blake3),
+            Blake3Compress::new(p3_blake3::Blake3),
+            0,
+        );
+        let fri_params = fri.parameters(Blake3KoalaBearChallengeMmcs::new(mmcs.clone()));
+        let pcs = Blake3KoalaBearPcs::new(Radix2DFTSmallBatch::default(), mmcs, fri_params);
+        let challenger =
+            DeterministicPow(SerializingChallenger32::new(HashChallenger::new(Vec::new(), p3_blake3::Blake3)));
+        Self {
+            stark: StarkConfig::new(pcs, challenger),
+            fri,
+            hash: HashKind::Blake3KoalaBear,
+            bus_pow_bits: DEFAULT_BUS_POW_BITS,
+        }
+    }
+}
+
+impl<SC: StarkGenericConfig> Config<SC> {
+    /// log2 of the tallest table this configuration proves: the trace's low-degree
+    /// extension, `2^log_blowup` times as tall, must fit the field's two-adic subgroup
+    /// (of `2^log_max_trace_height` elements, as the PCS reports it), so
+    /// `two_adicity − log_blowup`: 31 for Goldilocks and 23 for KoalaBear with the
+    /// default blowup 2. Setup refuses a taller preprocessed trace, the prover a taller
+    /// trace, and the verifier a proof claiming one.
+    pub fn max_log_height(&self) -> usize {
+        UnivariateStarkPcs::log_max_trace_height(self.stark.pcs()).saturating_sub(self.fri.log_blowup)
     }
 }
 

@@ -16,8 +16,9 @@ pub enum SetupError {
         /// Width of the returned trace (0 if none).
         got: usize,
     },
-    /// Preprocessed heights must be powers of two within the PCS limits.
-    #[error("table `{table}`: preprocessed trace height {height} is not a power of two in [2, 2^{max_log}]")]
+    /// Preprocessed heights must be powers of two from 2 to
+    /// [`Config::max_log_height`](crate::Config::max_log_height).
+    #[error("table `{table}`: preprocessed trace height {height} is not a power of two in [2, 2^{max_log}] (two-adicity − log_blowup)")]
     PreprocessedHeight {
         /// Table name.
         table: String,
@@ -159,6 +160,10 @@ pub enum ProveError {
         /// Its message.
         message: String,
     },
+    /// The segments' heights exceed LogUp's multiplicity bounds ([`crate::bounds`]): the
+    /// verifier would reject the proof set, so phase 2 is not run.
+    #[error("the proof set would exceed LogUp's bounds: {0}")]
+    BusTerms(VerifyError),
     /// The PCS failed.
     #[error("segment {segment}: {phase} failed: {message}")]
     Pcs {
@@ -240,4 +245,39 @@ pub enum VerifyError {
     /// The global challenge hit a boundary message's fingerprint.
     #[error("the bus challenge equals the fingerprint of a boundary message")]
     BoundaryCollision,
+    /// A segment claims a table taller than the configuration proves
+    /// ([`crate::Config::max_log_height`]).
+    #[error("segment {segment}, table `{table}`: height 2^{log_height} exceeds the largest height 2^{max_log} (two-adicity − log_blowup)")]
+    TableTooTall {
+        /// Segment index.
+        segment: usize,
+        /// Table name.
+        table: String,
+        /// The claimed log2 height.
+        log_height: usize,
+        /// The largest log2 height.
+        max_log: usize,
+    },
+    /// Check (a) of [`crate::bounds`]: a segment has so many bus terms (rows × interactions
+    /// of its tables, plus the statement's messages on local buses) that `p` copies of one
+    /// false message could cancel.
+    #[error("segment {segment}: {terms} bus terms (rows × interactions, plus the statement's messages on local buses) reach the field's characteristic {modulus}")]
+    SegmentBusTerms {
+        /// Segment index.
+        segment: usize,
+        /// Its count of terms.
+        terms: u128,
+        /// The base field's characteristic `p`.
+        modulus: u64,
+    },
+    /// Check (b) of [`crate::bounds`]: the proof set has so many terms on non-local buses
+    /// (over all segments, plus the statement's messages on them) that `p` copies of one
+    /// false message could cancel.
+    #[error("the proof set has {terms} terms on non-local buses (rows × interactions over all segments, plus the statement's messages), reaching the field's characteristic {modulus}")]
+    GlobalBusTerms {
+        /// The count of terms.
+        terms: u128,
+        /// The base field's characteristic `p`.
+        modulus: u64,
+    },
 }

@@ -22,7 +22,8 @@ use crate::proof::SegmentProof;
 /// the segment already has ([`crate::symbolic::TableAnalysis::log_quotient_chunks`]).
 /// Version 6: a segment may leave out a table that may be absent (key field
 /// `may_be_absent`, log height [`crate::proof::ABSENT`]).
-pub const FORMAT_VERSION: u16 = 6;
+/// Version 7: the key records its local buses ([`VerifyingKey::local_buses`]).
+pub const FORMAT_VERSION: u16 = 7;
 const PROOF_MAGIC: [u8; 4] = *b"ZJPF";
 const KEY_MAGIC: [u8; 4] = *b"ZJVK";
 const HEADER_LEN: usize = 7;

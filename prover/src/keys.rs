@@ -48,6 +48,11 @@ pub struct VerifyingKey<SC: StarkGenericConfig> {
     pub num_public_values: usize,
     /// Commitment to the preprocessed traces of the tables that have them, in table order.
     pub preprocessed: Option<Com<SC>>,
+    /// The buses whose tuples the tables tag with the segment (sorted, no repeats), as
+    /// named to [`setup_with_local_buses`]: the verifier bounds their terms per segment
+    /// instead of over the proof set ([`crate::bounds`]). Not observed by the transcripts:
+    /// it changes nothing a prover computes, only which proof sets the verifier accepts.
+    pub local_buses: Vec<BusId>,
 }
 
 impl<SC: StarkGenericConfig> VerifyingKey<SC> {
@@ -176,8 +181,33 @@ fn check_bus<F: Field>(buses: &mut Vec<BusUse<F>>, table: &str, bus: BusId, arit
     }
 }
 
-/// Analyses `tables` and commits their preprocessed columns.
+/// Analyses `tables` and commits their preprocessed columns; no bus is local, so the
+/// verifier bounds every bus's terms over the whole proof set ([`crate::bounds`]).
+/// Equivalent to [`setup_with_local_buses`] with no local buses.
 pub fn setup<SC, T>(config: &Config<SC>, tables: &[T]) -> Result<ProvingKey<SC>, SetupError>
+where
+    SC: StarkGenericConfig,
+    T: StarkTable<SC>,
+{
+    setup_with_local_buses(config, tables, &[])
+}
+
+/// [`setup`], naming the *local buses*: buses on which every tuple carries a tag the
+/// tables constrain to a value distinct for each segment of a proof set (the segment
+/// number). The verifier then bounds the terms on them per segment (check (a) of
+/// [`crate::bounds`]) and leaves them out of the bound over the whole proof set (check
+/// (b)), which is what lets a long run in a 31-bit field stay under the bounds.
+///
+/// **Soundness contract:** the prover does not check the tags. Naming a bus local is the
+/// caller's promise that every table's tuples on it (and the statement's, if any) carry
+/// that per-segment tag; a bus named wrongly lets `p` copies of a false message of
+/// different segments cancel. Ids are stored sorted without repeats; an id no table uses
+/// is allowed (it bounds nothing).
+pub fn setup_with_local_buses<SC, T>(
+    config: &Config<SC>,
+    tables: &[T],
+    local_buses: &[BusId],
+) -> Result<ProvingKey<SC>, SetupError>
 where
     SC: StarkGenericConfig,
     T: StarkTable<SC>,
@@ -186,7 +216,7 @@ where
         return Err(SetupError::NoTables);
     }
     let pcs = config.stark.pcs();
-    let max_log = p3_commit::UnivariateStarkPcs::log_max_trace_height(pcs);
+    let max_log = config.max_log_height();
     let num_public_values = tables.iter().map(|t| t.num_public_values()).max().unwrap_or(0);
     let mut keys = Vec::with_capacity(tables.len());
     let mut preprocessed = Vec::new();
@@ -241,6 +271,9 @@ where
             may_be_absent: table.may_be_absent(),
         });
     }
+    let mut local_buses = local_buses.to_vec();
+    local_buses.sort_unstable();
+    local_buses.dedup();
     let (commit, data) = if preprocessed.is_empty() {
         (None, None)
     } else {
@@ -249,7 +282,7 @@ where
         (Some(c), Some(d))
     };
     Ok(ProvingKey {
-        vk: VerifyingKey { tables: keys, num_public_values, preprocessed: commit },
+        vk: VerifyingKey { tables: keys, num_public_values, preprocessed: commit, local_buses },
         preprocessed_data: data,
         preprocessed_traces,
     })

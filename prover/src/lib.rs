@@ -1,5 +1,5 @@
 //! `ziskjit-prover`: the STARK core of ziskjit — many tables, many segments, one global
-//! bus — on Plonky3 0.8 primitives (Goldilocks, FRI, Poseidon2 or Blake3).
+//! bus — on Plonky3 0.8 primitives (Goldilocks or KoalaBear, FRI, Poseidon2 or Blake3).
 //!
 //! # What a proof is
 //!
@@ -28,7 +28,9 @@
 //!    [`symbolic::TableAnalysis::log_quotient_chunks`]), draws `ζ`, and proves all
 //!    openings (main, LogUp and preprocessed at `ζ` and `ω·ζ`, quotient chunks at `ζ`)
 //!    with one FRI proof.
-//! 4. **Verification** ([`verify_segments`]): re-derive `(γ, β)` from the proofs'
+//! 4. **Verification** ([`verify_segments`]): check the claimed heights (at most
+//!    [`Config::max_log_height`], and few enough bus terms for LogUp in the field:
+//!    [`bounds`]), re-derive `(γ, β)` from the proofs'
 //!    phase-1 commitments, verify every segment (shapes from the key, transcript, FRI,
 //!    `C(ζ) = Z_H(ζ)·Q(ζ)` per table), then check the bus: `Σ_segments Σ_T σ_T +
 //!    Σ_boundary m/(γ − fp) = 0`, the boundary terms computed by the verifier from the
@@ -41,8 +43,11 @@
 //! holds as polynomials (so on every row), with `α` batching the constraints. Across
 //! segments: `(γ, β)` is fixed only after every main trace is committed, so the LogUp
 //! sum (see [`logup`] for the argument) is a random evaluation of a rational function
-//! that is zero iff the sent and received multisets are equal. Dropping, duplicating,
-//! reordering or replacing a segment proof changes the commitment list, hence `(γ, β)`,
+//! that is zero iff the sent and received multisets are equal (as integers, not only
+//! modulo `p`, while each message has fewer than `p` terms: [`bounds`], which matters in a
+//! 31-bit field and lets a caller name buses whose tuples carry the segment number).
+//! Dropping, duplicating, reordering or replacing a segment proof changes the
+//! commitment list, hence `(γ, β)`,
 //! hence every phase-2 transcript; segment proofs carry their index, and the verifier
 //! requires indices `0, 1, …` in order. Security figures: [`config`].
 //!
@@ -53,6 +58,7 @@
 //! key-derived counts only.
 
 pub mod air;
+pub mod bounds;
 pub mod challenger;
 pub mod config;
 pub mod error;
@@ -68,13 +74,14 @@ mod transcript;
 pub mod verifier;
 
 pub use air::{BusBuilder, BusId, BusMessage, StarkTable, TableName};
+pub use bounds::BusTerms;
 pub use config::{
-    Blake3Stark, Challenge, Config, FriSettings, HashKind, KoalaBearChallenge, KoalaBearStark, Poseidon2Stark,
-    SecurityReport, Val, LEAF_HASH_RATE,
+    Blake3KoalaBearStark, Blake3Stark, Challenge, Config, FriSettings, HashKind, KoalaBearChallenge, KoalaBearStark,
+    Poseidon2Stark, SecurityReport, Val, LEAF_HASH_RATE,
 };
 pub use error::{ProveError, SetupError, VerifyError};
 pub use format::{decode_proofs, decode_vk, encode_proofs, encode_vk, FormatError, FORMAT_VERSION};
-pub use keys::{setup, ProvingKey, TableKey, VerifyingKey};
+pub use keys::{setup, setup_with_local_buses, ProvingKey, TableKey, VerifyingKey};
 pub use logup::{BusChallenge, GlobalChallenge};
 pub use proof::{SegmentCommitment, SegmentProof, Statement, TableOpenings, ABSENT};
 pub use prover::{

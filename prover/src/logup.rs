@@ -15,7 +15,9 @@
 //! probability ≤ k·M/|F_{p²}| over `β`), so it vanishes at the random `γ` with probability
 //! ≤ M/|F_{p²}|, `M` the total number of terms (Schwartz–Zippel after clearing
 //! denominators). `γ, β` are drawn after every segment's main trace is committed, so the
-//! prover cannot adapt the traces to them.
+//! prover cannot adapt the traces to them. "Differ" is modulo `p`: multiplicities are field
+//! elements, so `p` copies of one message vanish; [`crate::bounds`] keeps every false
+//! message's count below `p` (the verifier's checks on the claimed heights).
 //!
 //! **Columns.** The interactions of a table are grouped into *batches* at setup
 //! ([`crate::symbolic::TableAnalysis::logup_batches`]: as many as fit under the degree

@@ -88,7 +88,7 @@ fn check_shapes<SC: StarkGenericConfig>(
             got: witness.public_values.len(),
         });
     }
-    let max_log = config.stark.pcs().log_max_trace_height();
+    let max_log = config.max_log_height();
     for (trace, key) in witness.traces.iter().zip(&vk.tables) {
         let height_error =
             |reason: String| ProveError::Height { segment, table: key.name.clone(), height: trace.height(), reason };
@@ -107,8 +107,13 @@ fn check_shapes<SC: StarkGenericConfig>(
             }
             continue;
         }
-        if !h.is_power_of_two() || h < 2 || h.ilog2() as usize > max_log {
-            return Err(height_error(format!("is not a power of two in [2, 2^{max_log}]")));
+        if !h.is_power_of_two() || h < 2 {
+            return Err(height_error("is not a power of two of at least 2".into()));
+        }
+        if h.ilog2() as usize > max_log {
+            return Err(height_error(format!(
+                "exceeds the largest height 2^{max_log} of this configuration (two-adicity − log_blowup)"
+            )));
         }
         if let Some(log) = key.preprocessed_log_height {
             if log != h.ilog2() as usize {
@@ -746,7 +751,9 @@ fn same_commitment<SC: StarkGenericConfig>(a: &SegmentCommitment<SC>, b: &Segmen
 /// with at most `max_in_flight` segments (0: one per rayon thread) in memory at once.
 ///
 /// `witness` is called twice per segment (once per phase) and must return the same
-/// traces both times.
+/// traces both times. After phase 1 the segments' heights are checked against LogUp's
+/// multiplicity bounds ([`crate::bounds`]; [`ProveError::BusTerms`]), which the verifier
+/// would otherwise reject.
 pub fn prove_segments<SC, T, W, E>(
     config: &Config<SC>,
     pk: &ProvingKey<SC>,
@@ -778,6 +785,7 @@ where
             .collect::<Result<_, ProveError>>()?;
         commitments.extend(part);
     }
+    pk.vk.check_bus_terms(statement, commitments.iter().map(|c| &c.log_heights[..])).map_err(ProveError::BusTerms)?;
     let challenge = global_challenge(config, &pk.vk, statement, &commitments);
     prove_phase_two(config, pk, tables, &commitments, Vec::new(), &challenge, max_in_flight, witness)
 }

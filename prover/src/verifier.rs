@@ -8,7 +8,7 @@
 
 use p3_air::RowWindow;
 use p3_challenger::GrindingChallenger;
-use p3_commit::{Pcs, PolynomialSpace, UnivariateStarkPcs};
+use p3_commit::{Pcs, PolynomialSpace};
 use p3_field::{BasedVectorSpace, ExtensionField, Field, PrimeCharacteristicRing};
 use p3_maybe_rayon::prelude::*;
 use p3_uni_stark::{Domain, StarkGenericConfig, Val};
@@ -24,9 +24,10 @@ use crate::prover::lagrange_scales;
 use crate::symbolic::TableAnalysis;
 use crate::transcript::{check_global_challenge, constraint_challenge, ood_point, segment_challenger};
 
-/// Verifies a complete proof set: the proof of work before the global challenge, every
-/// segment proof, in order, under the global challenge re-derived from their phase-1
-/// commitments, and the bus balance
+/// Verifies a complete proof set: the claimed table heights (at most
+/// [`Config::max_log_height`], and within LogUp's multiplicity bounds, [`crate::bounds`]),
+/// the proof of work before the global challenge, every segment proof, in order, under
+/// the global challenge re-derived from their phase-1 commitments, and the bus balance
 /// `Σ segment sums + boundary terms = 0`.
 pub fn verify_segments<SC, T>(
     config: &Config<SC>,
@@ -52,6 +53,22 @@ where
             return Err(VerifyError::SegmentIndex { position, claimed: p.commitment.index });
         }
     }
+    // The claimed heights, before anything costly: each within the configuration, and
+    // the bus terms they imply within LogUp's bounds.
+    let max_log = config.max_log_height();
+    for (segment, p) in proofs.iter().enumerate() {
+        for (key, &log_h) in vk.tables.iter().zip(&p.commitment.log_heights) {
+            if log_h != ABSENT && usize::from(log_h) > max_log {
+                return Err(VerifyError::TableTooTall {
+                    segment,
+                    table: key.name.clone(),
+                    log_height: log_h.into(),
+                    max_log,
+                });
+            }
+        }
+    }
+    vk.check_bus_terms(statement, proofs.iter().map(|p| &p.commitment.log_heights[..]))?;
     let commitments: Vec<SegmentCommitment<SC>> = proofs.iter().map(|p| p.commitment.clone()).collect();
     let pow_witness = proofs[0].bus_pow_witness;
     if let Some(p) = proofs.iter().find(|p| p.bus_pow_witness != pow_witness) {
@@ -84,7 +101,7 @@ fn check_shape<SC: StarkGenericConfig>(
     let n = vk.tables.len();
     let c = &proof.commitment;
     let d = <SC::Challenge as BasedVectorSpace<Val<SC>>>::DIMENSION;
-    let max_log = config.stark.pcs().log_max_trace_height();
+    let max_log = config.max_log_height();
     if c.log_heights.len() != n {
         return Err(format!("{} table heights for {n} tables", c.log_heights.len()));
     }
@@ -104,7 +121,7 @@ fn check_shape<SC: StarkGenericConfig>(
         if present {
             let log_h = log_h as usize;
             if log_h < 1 || log_h > max_log {
-                return Err(format!("table `{name}`: height 2^{log_h} out of range"));
+                return Err(format!("table `{name}`: height 2^{log_h} out of range [2, 2^{max_log}]"));
             }
             if key.preprocessed_log_height.is_some_and(|p| p != log_h) {
                 return Err(format!("table `{name}`: height differs from its preprocessed height"));

@@ -14,23 +14,30 @@
 //!
 //! Constraints: `sel_*` and `is_real` boolean; `count·(1 − is_real) = 0`.
 //!
-//! Bus: sends `(ai, bi, ri, ai + bi − ri, ai + bi − 2·ri)` on LOGIC for each byte with
-//! multiplicity `is_real`; receives `(Xor·sel_xor + Or·sel_or + And·sel_and, Σ 2^8i·ai,
-//! …, Σ 2^8i·ci, …)` with `ci = sel_and·ri + sel_or·(ai + bi − ri) + sel_xor·(ai + bi −
-//! 2·ri)`, multiplicity `count`. 9 interactions.
+//! Bus: sends `(segment, ai, bi, ri, ai + bi − ri, ai + bi − 2·ri)` on LOGIC for each byte
+//! with multiplicity `is_real` ([`gadgets::logic`](crate::gadgets::logic)); receives
+//! `(segment, Xor·sel_xor + Or·sel_or + And·sel_and, a0 + 2^8·a1, …, a6 + 2^8·a7, b…, c…)`
+//! (each 16-bit limb two bytes) with `ci = sel_and·ri + sel_or·(ai + bi − ri) +
+//! sel_xor·(ai + bi − 2·ri)`, multiplicity `count`. 9 interactions (5 LogUp columns);
+//! constraint degree 2.
 //!
-//! Soundness: the LOGIC table holds exactly the rows `(a, b, a AND b, a OR b, a XOR b)`
-//! for bytes `a`, `b`, so each lookup proves `ai`, `bi` bytes and `ri` their AND (the OR
-//! and XOR entries must then match too). The limbs on the bus are the operands' byte
-//! decompositions (for well-formed `a`, `b` the only ones), and each `ci` is the byte
-//! the selected operation gives, so `c` is well-formed and right. Padding rows are all
-//! zero and look nothing up.
+//! Soundness (for `p = 2^31 − 2^24 + 1`): a row with `count ≠ 0` has `is_real = 1` and
+//! exactly one selector set. The LOGIC table holds exactly the rows `(a, b, a AND b, a OR
+//! b, a XOR b)` for bytes `a`, `b`, so each lookup proves `ai`, `bi` bytes and `ri` their
+//! AND (the OR and XOR entries must then match too). A limb `a_{2k} + 2^8·a_{2k+1}` of
+//! two bytes is an integer in `[0, 2^16)`, and the sender's limb is `< 2^16` too, so
+//! their equality mod `p` is an integer equality: the bytes are the limb's (unique) byte
+//! decomposition. Each `ci` is the byte the selected operation gives, so each result limb
+//! `c_{2k} + 2^8·c_{2k+1} < 2^16` is the true one. Padding rows are all zero and look
+//! nothing up.
 
-use super::{assert_ids, constant, count_needs_real, receive, val, Chip, COUNT};
-use crate::bus::{AluEvent, AluOp, LOGIC};
+use super::{assert_ids, constant, count_needs_real, receive, Chip, COUNT};
+use crate::bus::{AluEvent, AluOp};
 use crate::bytes::Lookups;
+use crate::gadgets::{logic, to_val};
+use crate::Val;
 use p3_field::PrimeCharacteristicRing;
-use ziskjit_prover::{BusBuilder, Val};
+use ziskjit_prover::BusBuilder;
 
 pub const SEL_XOR: usize = 1;
 pub const SEL_OR: usize = 2;
@@ -62,9 +69,9 @@ impl Chip for Logic {
         for i in 0..8 {
             let (a, b) = ((e.a >> (8 * i)) & 0xff, (e.b >> (8 * i)) & 0xff);
             lookups.logic(a, b);
-            row[A + i] = val(a);
-            row[B + i] = val(b);
-            row[R + i] = val(a & b);
+            row[A + i] = to_val(a);
+            row[B + i] = to_val(b);
+            row[R + i] = to_val(a & b);
         }
     }
 
@@ -75,29 +82,23 @@ impl Chip for Logic {
         for flag in [&sel_xor, &sel_or, &sel_and] {
             builder.assert_bool(flag.clone());
         }
-        let limb = |bytes: &[AB::Expr]| -> AB::Expr {
-            bytes.iter().rev().fold(AB::Expr::ZERO, |acc, byte| acc * constant::<AB::Expr>(256) + byte.clone())
-        };
         let mut c = Vec::with_capacity(8);
         for i in 0..8 {
             let (a, b, r): (AB::Expr, AB::Expr, AB::Expr) = (row[A + i].into(), row[B + i].into(), row[R + i].into());
             let or = a.clone() + b.clone() - r.clone();
             let xor = or.clone() - r.clone();
-            builder.send(LOGIC, [a, b, r.clone(), or.clone(), xor.clone()], is_real.clone());
+            logic(builder, [a, b, r.clone(), or.clone(), xor.clone()], is_real.clone());
             c.push(sel_and.clone() * r + sel_or.clone() * or + sel_xor.clone() * xor);
         }
         let op = sel_xor * constant::<AB::Expr>(AluOp::Xor.id())
             + sel_or * constant::<AB::Expr>(AluOp::Or.id())
             + sel_and * constant::<AB::Expr>(AluOp::And.id());
+        // Limb k = bytes 2k, 2k + 1 ∈ [0, 2^16) (LOGIC-checked bytes): equal mod p to the
+        // sender's limb < 2^16, so equal as integers.
+        let limbs = |bytes: &[AB::Expr]| -> [AB::Expr; 4] {
+            std::array::from_fn(|k| bytes[2 * k].clone() + bytes[2 * k + 1].clone() * constant::<AB::Expr>(256))
+        };
         let bytes = |start: usize| -> Vec<AB::Expr> { (start..start + 8).map(|i| row[i].into()).collect() };
-        let (a, b) = (bytes(A), bytes(B));
-        receive(
-            builder,
-            row[COUNT],
-            op,
-            [limb(&a[..4]), limb(&a[4..])],
-            [limb(&b[..4]), limb(&b[4..])],
-            [limb(&c[..4]), limb(&c[4..])],
-        );
+        receive(builder, row[COUNT], op, limbs(&bytes(A)), limbs(&bytes(B)), limbs(&c));
     }
 }

@@ -4,15 +4,15 @@
 //! [`muldiv`](crate::muldiv) table's.
 //!
 //! Four tables rather than one wide one: a row pays for every column of its table, and
-//! the operations need very different machinery (an add is 15 columns, a shift 37), so
+//! the operations need very different machinery (an add is 21 columns, a shift 41), so
 //! each operation goes to the cheapest table that can do it:
 //!
-//! | table | operations | columns | interactions per row |
+//! | table | operations | columns | interactions per row (LogUp columns) |
 //! |---|---|---|---|
-//! | [`addsub`] | `Add Sub Addw Subw` | 15 | 5 (ALU, 4 × RANGE16) |
-//! | [`compare`] | `Slt Sltu Eq Min Max Minu Maxu MinW MaxW MinuW MaxuW` | 25 | 7 (ALU, 6 × RANGE16) |
-//! | [`logic`] | `Xor Or And` | 28 | 9 (ALU, 8 × LOGIC) |
-//! | [`shift`] | `Sll Srl Sra Sllw Srlw Sraw` | 37 | 13 (ALU, 12 × RANGE16) |
+//! | [`addsub`] | `Add Sub Addw Subw` | 21 | 5 (ALU, 4 × RANGE16) (3) |
+//! | [`compare`] | `Slt Sltu Eq Min Max Minu Maxu MinW MaxW MinuW MaxuW` | 31 | 4 (ALU, 3 × RANGE16) (3) |
+//! | [`logic`] | `Xor Or And` | 28 | 9 (ALU, 8 × LOGIC) (5) |
+//! | [`shift`] | `Sll Srl Sra Sllw Srlw Sraw` | 41 | 19 (ALU, 18 × RANGE16) (10) |
 //!
 //! Common to all four (see each module for the rest):
 //! * column 0 is `count`, the row's multiplicity on the ALU bus: identical events
@@ -21,8 +21,13 @@
 //!   row's `is_real` flag (boolean, the multiplicity of its lookups) to 1, so a received
 //!   message always comes with all of its row's checks; a negative `count` would only
 //!   *send* a correct message, which helps no forger.
-//! * the senders guarantee well-formed `a` and `b` (limbs < 2^32); each table proves its
-//!   `c` well-formed and equal to `op(a, b)`.
+//! * the ALU tuple is `(segment, op, a0..a3, b0..b3, c0..c3)` (`receive`): 16-bit
+//!   limbs, low first. The senders guarantee well-formed `a` and `b` (limbs `< 2^16`);
+//!   each table proves its `c` well-formed and equal to `op(a, b)`.
+//! * every constraint is an integer equation whose range (written beside it) has width
+//!   below the field's order for `p = 2^31 − 2^24 + 1` (KoalaBear), so it holds over the
+//!   integers; the lookups (RANGE16, LOGIC) go through [`crate::gadgets`] with the
+//!   segment number.
 //! * constraints that padding rows satisfy by construction are not gated by `is_real`
 //!   (a gate would cost a degree); only the lookups are.
 
@@ -31,15 +36,15 @@ pub mod compare;
 pub mod logic;
 pub mod shift;
 
-use crate::bus::{AluEvent, AluOp, ALU, RANGE16};
+use crate::bus::{AluEvent, AluOp, ALU};
 use crate::bytes::Lookups;
-use crate::gadgets::{range32_cols, two16};
 use crate::parts::Rows;
+use crate::Val;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 use std::collections::HashMap;
-use ziskjit_prover::{BusBuilder, TableName, Val};
+use ziskjit_prover::{BusBuilder, TableName};
 
 /// One of the ALU tables (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -171,19 +176,6 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for AluTable {
 // ---------------------------------------------------------------------------------
 // Constraint helpers shared by the tables.
 
-/// `x` as a field element.
-fn val(x: u64) -> Val {
-    Val::from_u64(x)
-}
-
-/// `2^32 − 1`, the high limb of a negative sign extension.
-const ONES32: u64 = 0xffff_ffff;
-
-/// `2^32` as a field constant.
-fn two32<E: PrimeCharacteristicRing>() -> E {
-    E::from_u64(1 << 32)
-}
-
 /// `value` as a field constant.
 fn constant<E: PrimeCharacteristicRing>(value: u64) -> E {
     E::from_u64(value)
@@ -196,55 +188,18 @@ fn count_needs_real<AB: BusBuilder>(builder: &mut AB, count: AB::Var, is_real: A
     builder.assert_zero(count.into() * (AB::Expr::ONE - is_real));
 }
 
-/// Receives `(op, a, b, c)` from the ALU bus `count` times.
+/// Receives `(segment, op, a0..a3, b0..b3, c0..c3)` from the ALU bus `count`
+/// times.
 fn receive<AB: BusBuilder>(
     builder: &mut AB,
     count: AB::Var,
     op: AB::Expr,
-    a: [AB::Expr; 2],
-    b: [AB::Expr; 2],
-    c: [AB::Expr; 2],
+    a: [AB::Expr; 4],
+    b: [AB::Expr; 4],
+    c: [AB::Expr; 4],
 ) {
-    let [a_lo, a_hi] = a;
-    let [b_lo, b_hi] = b;
-    let [c_lo, c_hi] = c;
-    builder.receive(ALU, [op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi], count);
-}
-
-/// The value `h0 + 2^16·h1 < 2^32` of two 16-bit halves, both range-checked when
-/// `enabled` (the row's `is_real`).
-fn limb16<AB: BusBuilder>(builder: &mut AB, halves: &[AB::Var], enabled: AB::Expr) -> AB::Expr {
-    let (h0, h1) = (halves[0], halves[1]);
-    builder.send(RANGE16, [h0], enabled.clone());
-    builder.send(RANGE16, [h1], enabled);
-    h0.into() + h1.into() * two16::<AB::Expr>()
-}
-
-/// The witness of [`limb16`]: the halves of `value < 2^32`.
-fn limb16_cols(value: u64, lookups: &mut Lookups) -> [Val; 2] {
-    range32_cols(value, lookups)
-}
-
-/// `sign` (`cols[0]`) is bit 31 of `t`, a value already known to be `< 2^32`:
-/// `2t − 2^32·sign = h0 + 2^16·h1` with `h0`, `h1` (`cols[1..3]`) range-checked.
-///
-/// Why it holds: with `sign` boolean, `2t − 2^32·sign` is an integer in
-/// `(−2^32, 2^33)`, far from a multiple of `p` away from `[0, 2^32)`, so being equal in
-/// the field to a value `< 2^32` makes it one as an integer: `t − 2^31·sign ∈ [0, 2^31)`,
-/// which is bit 31. (Checking `t − 2^31·sign` itself against 16-bit halves would not do:
-/// it needs 31 bits, and a 15-bit bound on a half cannot be read off a 16-bit lookup.)
-fn sign_bit<AB: BusBuilder>(builder: &mut AB, t: AB::Expr, cols: &[AB::Var], enabled: AB::Expr) {
-    let sign = cols[0];
-    builder.assert_bool(sign);
-    let checked = limb16(builder, &cols[1..3], enabled);
-    builder.assert_zero(t * AB::Expr::TWO - sign.into() * two32::<AB::Expr>() - checked);
-}
-
-/// The witness of [`sign_bit`] for `t < 2^32`: `[sign, h0, h1]`.
-fn sign_cols(t: u64, lookups: &mut Lookups) -> [Val; 3] {
-    let sign = t >> 31;
-    let [h0, h1] = limb16_cols(2 * t - (sign << 32), lookups);
-    [val(sign), h0, h1]
+    let tuple = [op].into_iter().chain(a).chain(b).chain(c);
+    crate::segment::receive(builder, ALU, tuple, count);
 }
 
 /// The ids of `ops`, checked to be `first + i·step` (the tables compute an op's id as a

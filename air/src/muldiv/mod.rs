@@ -1,38 +1,46 @@
 //! The mul/div tables: the M extension, received from the [`ALU`](crate::bus::ALU) bus.
 //!
-//! Two tables, one row per event, each receiving `(op, a_lo, a_hi, b_lo, b_hi, c_lo,
-//! c_hi)` with multiplicity `is_real` (0 or 1: one row per event, no deduplication):
+//! Two tables, one row per event, each receiving `(segment, op, a0..a3, b0..b3, c0..c3)`
+//! (16-bit limbs, `PORT31.md` §2.2) with multiplicity `is_real` (0 or 1: one row per
+//! event, no deduplication):
 //!
 //! | table | ops | columns | constraints | interactions per row |
 //! |---|---|---:|---:|---:|
-//! | [`MulDivTable::Mul`] ([`mul`]) | `Mul Mulh Mulhsu Mulhu Mulw` | 32 | 13 | 23 (1 ALU, 20 RANGE16, 2 BYTE_PAIR) |
-//! | [`MulDivTable::Div`] ([`div`]) | `Div Divu Rem Remu Divw Divuw Remw Remuw` | 41 | 29 | 25 (1 ALU, 22 RANGE16, 2 BYTE_PAIR) |
+//! | [`MulDivTable::Mul`] ([`mul`]) | `Mul Mulh Mulhsu Mulhu Mulw` | 48 | 17 | 25 (1 ALU, 8 RANGE16, 16 BYTE_PAIR) |
+//! | [`MulDivTable::Div`] ([`div`]) | `Div Divu Rem Remu Divw Divuw Remw Remuw` | 61 | 41 | 26 (1 ALU, 9 RANGE16, 16 BYTE_PAIR) |
 //!
 //! Splitting pays: a division row needs a remainder, a comparison `|r| < |b|` and the
-//! division-by-zero gadget (9 more columns, 2 more interactions) that multiplications,
+//! division-by-zero gadget (13 more columns, 1 more interaction) that multiplications,
 //! usually far more frequent, would otherwise carry.
 //!
-//! Both tables are built on one gadget ([`product`]): `X·Y + Z ≡ P (mod 2^128)` over
-//! 16-bit limbs of operands sign- or zero-extended to 128 bits, checked as four 32-bit
-//! digit equations with range-checked carries. The mul table reads `X = a`, `Y = b`,
-//! `Z = 0` and takes its result from `P`; the div table reads `X = q`, `Y = b`, `Z = r`,
-//! `P = a` (truncated signed division is `a = b·q + r` with `|r| < |b|` and `r` zero or of
-//! the sign of `a`).
+//! Both tables are built on one gadget ([`product`]): `X·Y + Z ≡ P (mod 2^128)` with the
+//! multiplicands `X`, `Y` as bytes (every product of two data values is byte × byte,
+//! `PORT31.md` §2.7) sign- or zero-extended to 16 bytes, `Z` and `P` as 16-bit digits,
+//! checked as eight 16-bit digit equations with carries in one BYTE_PAIR lookup each.
+//! The mul table reads `X = a`, `Y = b`, `Z = 0` and takes its result from `P`; the div
+//! table reads `X = q`, `Y = b`, `Z = r`, `P = a` (truncated signed division is
+//! `a = b·q + r` with `|r| < |b|` and `r` zero or of the sign of `a`).
 //!
 //! Each table's row is written once, generically over the ring (`RowSink`): the AIR
 //! evaluates it over the builder's expressions, the witness generator over field values
-//! to report exactly the lookups the AIR sends.
+//! to report exactly the lookups the AIR sends. Every bus these tables use (ALU, RANGE16,
+//! BYTE_PAIR) is local: the AIR side sends and receives through
+//! [`segment::send`]/[`segment::receive`], which put the segment number in front.
 //!
-//! # Limbs and signs
+//! # Limbs, bytes and signs
 //!
-//! Every limb a table creates is range-checked (RANGE16). Inputs `a`, `b` are
-//! well-formed (the senders' guarantee, limbs `< 2^32`), which saves a lookup wherever a
-//! sign bit is taken: for a trusted 32-bit `v = lo + 2^16·hi` with `lo` range-checked,
-//! the single lookup `hi + 2^15 − 2^16·s < 2^16` (with `s` boolean) forces `hi` to be a
-//! small integer, then `hi = (v − lo)/2^16 < 2^16` over the integers, and `s` is its top
-//! bit. (A value the table creates has no trusted `v`: the lookup alone only gives
-//! `hi ∈ [−2^15, 2^16 + 2^15)`, so created limbs take their plain range check and, where
-//! a sign is needed, a second lookup.)
+//! Every limb a table creates is range-checked: 16-bit limbs by RANGE16, bytes in pairs
+//! by BYTE_PAIR. The multiplicands' byte pairs also bind the bus limbs
+//! `v_i = x_2i + 2^8·x_2i+1` (`< 2^16`, exact). Inputs `a`, `b` are well-formed (the
+//! senders' guarantee, limbs `< 2^16`), so the sign of a trusted top limb
+//! `t = x_6 + 2^8·x_7` costs no lookup of its own (`PORT31.md` §2.4, byte form): its pair
+//! checks `(x_6, x_7 + 2^7·signed − 2^8·s)` with `s` boolean. Then
+//! `t = x_6 + 2^8·x'_7 − 2^15 + 2^16·s` is an integer equation (the right side lies in
+//! `[−2^15, 2^17)`), so `s = 0` forces `t < 2^15` and `s = 1` forces `t ≥ 2^15`: `s` is
+//! bit 15 of `t`, and `x_7 = (t − x_6)/2^8` is a byte either way. A trusted 16-bit limb
+//! held as one column takes `2t − 2^16·s` in RANGE16 (an integer in `(−2^16, 2^17)`,
+//! exact: `gadgets::sign16`); so does a range-checked limb the table creates, and a
+//! range-checked byte `x` takes `2x − 2^8·s` in a BYTE_PAIR slot.
 //!
 //! # Test support
 //!
@@ -44,13 +52,15 @@ pub mod div;
 pub mod mul;
 pub mod product;
 
-use crate::bus::{AluEvent, AluOp, BYTE_PAIR, RANGE16};
+use crate::bus::{AluEvent, AluOp, BYTE_PAIR, LOCAL_BUSES, RANGE16};
 use crate::bytes::Lookups;
+use crate::segment;
+use crate::Val;
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use std::ops::Range;
-use ziskjit_prover::{BusBuilder, BusId, TableName, Val};
+use ziskjit_prover::{BusBuilder, BusId, TableName};
 
 use crate::columns::columns;
 use crate::parts::Rows;
@@ -182,20 +192,30 @@ impl<AB: BusBuilder<F = Val>> Air<AB> for MulDivTable {
 }
 
 /// Where a row's constraints and bus messages go: the AIR builder, or the witness
-/// generator's lookup report. A table's row is written once against this.
+/// generator's lookup report. A table's row is written once against this. Every bus
+/// is local: the tuples are written without the segment number, which the AIR side
+/// puts in front.
 pub(super) trait RowSink<E> {
     /// `e = 0` on every row.
     fn zero(&mut self, e: E);
-    /// `multiplicity` copies of `values` on `bus` (negative: a receive).
-    fn interact(&mut self, bus: BusId, values: Vec<E>, multiplicity: E);
+    /// `multiplicity` copies of `(segment, values…)` sent on the local `bus`.
+    fn send(&mut self, bus: BusId, values: Vec<E>, multiplicity: E);
+    /// `multiplicity` copies of `(segment, values…)` received from the local `bus`.
+    fn receive(&mut self, bus: BusId, values: Vec<E>, multiplicity: E);
 
     /// `value < 2^16` when `enabled` is 1.
     fn range16(&mut self, value: E, enabled: E) {
-        self.interact(RANGE16, vec![value], enabled);
+        self.send(RANGE16, vec![value], enabled);
+    }
+
+    /// `a < 2^8` and `b < 2^8` when `enabled` is 1.
+    fn byte_pair(&mut self, a: E, b: E, enabled: E) {
+        self.send(BYTE_PAIR, vec![a, b], enabled);
     }
 }
 
-/// The AIR side: constraints and messages go to the builder.
+/// The AIR side: constraints go to the builder, messages through [`segment::send`] and
+/// [`segment::receive`].
 struct AirSink<'a, AB>(&'a mut AB);
 
 impl<AB: BusBuilder> RowSink<AB::Expr> for AirSink<'_, AB> {
@@ -203,8 +223,14 @@ impl<AB: BusBuilder> RowSink<AB::Expr> for AirSink<'_, AB> {
         self.0.assert_zero(e);
     }
 
-    fn interact(&mut self, bus: BusId, values: Vec<AB::Expr>, multiplicity: AB::Expr) {
-        self.0.interact(bus, values, multiplicity);
+    fn send(&mut self, bus: BusId, values: Vec<AB::Expr>, multiplicity: AB::Expr) {
+        debug_assert!(LOCAL_BUSES.contains(&bus), "bus {bus} is not local");
+        segment::send(self.0, bus, values, multiplicity);
+    }
+
+    fn receive(&mut self, bus: BusId, values: Vec<AB::Expr>, multiplicity: AB::Expr) {
+        debug_assert!(LOCAL_BUSES.contains(&bus), "bus {bus} is not local");
+        segment::receive(self.0, bus, values, multiplicity);
     }
 }
 
@@ -218,17 +244,21 @@ impl RowSink<Val> for LookupSink<'_> {
         debug_assert_eq!(e, Val::ZERO, "a mul/div witness row breaks a constraint");
     }
 
-    fn interact(&mut self, bus: BusId, values: Vec<Val>, multiplicity: Val) {
-        if multiplicity == Val::ZERO || (bus != RANGE16 && bus != BYTE_PAIR) {
+    fn send(&mut self, bus: BusId, values: Vec<Val>, multiplicity: Val) {
+        if multiplicity == Val::ZERO {
             return;
         }
         assert_eq!(multiplicity, Val::ONE, "lookups are sent once");
         let v: Vec<u64> = values.iter().map(|v| v.as_canonical_u64()).collect();
         match bus {
             RANGE16 => self.lookups.range16(v[0]),
-            _ => self.lookups.byte_pair(v[0], v[1]),
+            BYTE_PAIR => self.lookups.byte_pair(v[0], v[1]),
+            _ => unreachable!("the mul/div tables send lookups only"),
         }
     }
+
+    /// The ALU receive: the main table's concern, nothing to report.
+    fn receive(&mut self, _: BusId, _: Vec<Val>, _: Val) {}
 }
 
 /// A constant.
@@ -236,9 +266,14 @@ fn k<E: PrimeCharacteristicRing>(v: u64) -> E {
     E::from_u64(v)
 }
 
-/// `lo + 2^16·hi`: two 16-bit limbs as one 32-bit value.
-fn join<E: PrimeCharacteristicRing>(lo: &E, hi: &E) -> E {
-    lo.clone() + hi.clone() * k::<E>(1 << 16)
+/// `lo + 2^8·hi`: two bytes as one 16-bit limb.
+fn limb<E: PrimeCharacteristicRing>(lo: &E, hi: &E) -> E {
+    lo.clone() + hi.clone() * k::<E>(1 << 8)
+}
+
+/// The four 16-bit limbs of eight bytes.
+fn limbs_of<E: PrimeCharacteristicRing>(bytes: &[E; 8]) -> [E; 4] {
+    std::array::from_fn(|i| limb(&bytes[2 * i], &bytes[2 * i + 1]))
 }
 
 /// `Σ values`.
@@ -246,11 +281,11 @@ fn sum<E: PrimeCharacteristicRing>(values: &[E]) -> E {
     values.iter().cloned().sum()
 }
 
-/// The sign lookup's value for the 16-bit limb `top`: `top + 2^15·signed − 2^16·sign`,
-/// in `[0, 2^16)` iff `sign` is the top bit of `top` (for `top < 2^16`, `signed = 1`,
-/// `sign` boolean), and just `top` when `signed = sign = 0`.
-fn signed_top<E: PrimeCharacteristicRing>(top: &E, signed: &E, sign: &E) -> E {
-    top.clone() + signed.clone() * k::<E>(1 << 15) - sign.clone() * k::<E>(1 << 16)
+/// The byte form of a trusted top limb's sign (see the module docs): the top byte's
+/// lookup value `top + 2^7·signed − 2^8·sign`, a byte iff `sign` is bit 7 of `top`
+/// (`signed = 1`, `sign` boolean), and just `top` when `signed = sign = 0`.
+fn signed_byte<E: PrimeCharacteristicRing>(top: &E, signed: &E, sign: &E) -> E {
+    top.clone() + signed.clone() * k::<E>(1 << 7) - sign.clone() * k::<E>(1 << 8)
 }
 
 /// `x·(1 − x) = 0`.
@@ -279,7 +314,11 @@ mod tests {
             self.constraints += 1;
         }
 
-        fn interact(&mut self, _: BusId, _: Vec<Val>, _: Val) {
+        fn send(&mut self, _: BusId, _: Vec<Val>, _: Val) {
+            self.interactions += 1;
+        }
+
+        fn receive(&mut self, _: BusId, _: Vec<Val>, _: Val) {
             self.interactions += 1;
         }
     }
@@ -287,7 +326,7 @@ mod tests {
     #[test]
     fn the_docs_count_columns_and_interactions() {
         for (table, width, constraints, interactions) in
-            [(MulDivTable::Mul, 32, 13, 23), (MulDivTable::Div, 41, 29, 25)]
+            [(MulDivTable::Mul, 48, 17, 25), (MulDivTable::Div, 61, 41, 26)]
         {
             assert_eq!(table.width(), width, "{table:?}");
             let mut count = Count::default();

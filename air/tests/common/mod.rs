@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod alu;
+
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use ziskjit_air::bus::LOCAL_BUSES;
@@ -10,8 +12,8 @@ use ziskjit_air::debug::{bus_imbalance, Unbalanced};
 use ziskjit_air::table::Table;
 use ziskjit_air::Val;
 use ziskjit_prover::{
-    check_witness, prove_segments, setup, verify_segments, Blake3Stark, BusMessage, Config, FriSettings, ProvingKey,
-    SegmentWitness, Statement,
+    check_witness, prove_segments, setup, verify_segments, Blake3KoalaBearStark, BusMessage, Config, FriSettings,
+    ProvingKey, SegmentWitness, Statement,
 };
 
 /// The public values of the one segment a table test proves (execution segment 0).
@@ -51,8 +53,8 @@ pub fn imbalance(tables: &[Table], traces: &[RowMajorMatrix<Val>], boundary: &[B
 
 /// The configuration of table tests: Blake3 (3x faster than Poseidon2; the tables do
 /// not depend on the hash).
-pub fn config() -> Config<Blake3Stark> {
-    Config::blake3(FriSettings::default())
+pub fn config() -> Config<Blake3KoalaBearStark> {
+    Config::blake3_koala_bear(FriSettings::default())
 }
 
 /// Checks every constraint of `traces` (panics naming the first broken one), then
@@ -70,8 +72,8 @@ pub fn prove_and_verify(
 }
 
 fn prove_and_verify_with(
-    config: &Config<Blake3Stark>,
-    pk: &ProvingKey<Blake3Stark>,
+    config: &Config<Blake3KoalaBearStark>,
+    pk: &ProvingKey<Blake3KoalaBearStark>,
     tables: &[Table],
     traces: Vec<RowMajorMatrix<Val>>,
     boundary: Vec<BusMessage<Val>>,
@@ -98,14 +100,11 @@ pub fn prove_and_verify_checked(
 }
 
 /// The statement's side of the memory tokens a segment's accesses leave: it sends each
-/// touched cell's import token `(cell, first, time 0)` and receives its last token
+/// touched cell's import token `(cell, v0..v3, time 0)` and receives its last token
 /// (playing the boundary table; [`in_segment`] adds the segment number).
 pub fn memory_boundary(spans: &[ziskjit_air::gadgets::CellSpan]) -> Vec<BusMessage<Val>> {
     use ziskjit_air::bus::{limbs, MEMORY};
-    let tuple = |cell: u64, value: u64, time: u64| {
-        let [lo, hi] = limbs(value);
-        vec![cell, lo, hi, time].into_iter().map(Val::from_u64).collect::<Vec<_>>()
-    };
+    let tuple = |cell: u64, value: u64, time: u64| vals(&[vec![cell], limbs(value).to_vec(), vec![time]].concat());
     spans
         .iter()
         .flat_map(|s| {
@@ -120,4 +119,15 @@ pub fn memory_boundary(spans: &[ziskjit_air::gadgets::CellSpan]) -> Vec<BusMessa
 /// `values` as field elements.
 pub fn vals(values: &[u64]) -> Vec<Val> {
     values.iter().map(|&v| Val::from_u64(v)).collect()
+}
+
+/// Main's MEMOP tuple `(clk, op, addr0, addr1, d0..d3, r0..r3)` (without the segment
+/// number).
+pub fn memop(clk: u64, op: ziskjit_air::bus::MemOp, addr: u64, data: u64, result: u64) -> [u64; 12] {
+    use ziskjit_air::bus::{addr_limbs, limbs};
+    let mut tuple = [clk, op.id(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    tuple[2..4].copy_from_slice(&addr_limbs(addr));
+    tuple[4..8].copy_from_slice(&limbs(data));
+    tuple[8..12].copy_from_slice(&limbs(result));
+    tuple
 }
