@@ -40,6 +40,6 @@ pub fn receive<AB: ziskjit_prover::BusBuilder>(
     values: impl IntoIterator<Item = AB::Expr>,
     multiplicity: impl Into<AB::Expr>,
 ) {
-    let tuple: Vec<AB::Expr> = std::iter::once(number(builder)).chain(values).collect();
-    builder.receive(bus, tuple, multiplicity);
+    let multiplicity: AB::Expr = multiplicity.into();
+    send(builder, bus, values, <AB::Expr as p3_field::PrimeCharacteristicRing>::ZERO - multiplicity);
 }
